@@ -1,0 +1,254 @@
+// indexer: the operator's command-line tool. Parses arguments and calls the
+// core library (tongwen/index.h); renders progress and summaries.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tongwen/config.h"
+#include "tongwen/index.h"
+#include "tongwen/lexicon.h"
+
+namespace {
+
+const char* kUsage =
+    "usage:\n"
+    "  indexer rebuild --db DIR [options] FILE...   build a new database from JSONL and swap it in\n"
+    "  indexer upsert  --db DIR [options] FILE...   add or replace articles by id (one transaction)\n"
+    "  indexer delete  --db DIR ID...               delete articles by id (one transaction)\n"
+    "  indexer stats   --db DIR                     documents, languages, date range, size\n"
+    "  indexer verify  --db DIR                     check the index and the stored articles\n"
+    "  indexer compile-dictionary CEDICT OUT.lex    compile CC-CEDICT (text or .gz) to a lexicon\n"
+    "FILE may be '-' (stdin) or a .gz file.\n"
+    "options:\n"
+    "  --max-errors N        fail (leaving the database untouched) after more than N bad lines\n"
+    "  --threads N           analysis threads (default: all cores)\n"
+    "  --memory MB           indexing memory budget (default 1024)\n"
+    "  --dictionary FILE     CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
+    "  --no-dictionary       index without the dictionary\n"
+    "  --progress MODE       auto | tty | log | json | none (default auto)\n";
+
+int Usage(const std::string& msg) {
+  if (!msg.empty()) std::fprintf(stderr, "indexer: %s\n", msg.c_str());
+  std::fputs(kUsage, stderr);
+  return 2;
+}
+
+std::string Human(double bytes) {
+  char b[32];
+  if (bytes >= 1e9) std::snprintf(b, sizeof b, "%.2f GB", bytes / 1e9);
+  else if (bytes >= 1e6) std::snprintf(b, sizeof b, "%.1f MB", bytes / 1e6);
+  else std::snprintf(b, sizeof b, "%.0f KB", bytes / 1e3);
+  return b;
+}
+
+struct ProgressPrinter {
+  std::string mode;  // tty | log | json | none
+  double last_log = -1;
+  void operator()(const tongwen::Progress& p) {
+    if (mode == "none") return;
+    const double rate = p.seconds > 0 ? static_cast<double>(p.read) / p.seconds : 0;
+    const double mbs = p.seconds > 0 ? static_cast<double>(p.bytes_done) / p.seconds / 1e6 : 0;
+    double eta = -1;
+    if (p.bytes_total > 0 && p.bytes_done > 0 && p.seconds > 0)
+      eta = p.seconds * static_cast<double>(p.bytes_total - std::min(p.bytes_total, p.bytes_done)) /
+            static_cast<double>(p.bytes_done);
+    if (mode == "json") {
+      std::printf(
+          "{\"event\":\"progress\",\"read\":%llu,\"indexed\":%llu,\"rejected\":%llu,\"bytes\":%llu,"
+          "\"bytes_total\":%llu,\"seconds\":%.2f,\"articles_per_second\":%.1f,\"mb_per_second\":%.2f,"
+          "\"eta_seconds\":%.1f,\"final\":%s}\n",
+          (unsigned long long)p.read, (unsigned long long)p.indexed, (unsigned long long)p.rejected,
+          (unsigned long long)p.bytes_done, (unsigned long long)p.bytes_total, p.seconds, rate, mbs, eta,
+          p.final ? "true" : "false");
+      std::fflush(stdout);
+      return;
+    }
+    char etabuf[32] = "?";
+    if (eta >= 0) std::snprintf(etabuf, sizeof etabuf, "%d:%02d", int(eta) / 60, int(eta) % 60);
+    char pct[16] = "";
+    if (p.bytes_total) std::snprintf(pct, sizeof pct, "%3.0f%% ", 100.0 * p.bytes_done / p.bytes_total);
+    if (mode == "tty") {
+      const int width = 24;
+      int filled = p.bytes_total ? int(width * double(p.bytes_done) / double(p.bytes_total)) : 0;
+      std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
+      std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s", bar.c_str(), pct,
+                   (unsigned long long)p.read, rate, mbs, p.final ? "0:00" : etabuf,
+                   (unsigned long long)p.rejected, p.final ? "\n" : "");
+      return;
+    }
+    if (p.final || last_log < 0 || p.seconds - last_log >= 5) {
+      last_log = p.seconds;
+      std::fprintf(stderr, "indexer: %s%s / %s, %llu articles, %.0f articles/s, %.1f MB/s, ETA %s, errors %llu\n",
+                   pct, Human(double(p.bytes_done)).c_str(), p.bytes_total ? Human(double(p.bytes_total)).c_str() : "?",
+                   (unsigned long long)p.read, rate, mbs, etabuf, (unsigned long long)p.rejected);
+    }
+  }
+};
+
+bool ParseUint(const char* s, uint64_t* out) {
+  if (!s || !*s) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s, &end, 10);
+  if (errno || *end || s[0] == '-') return false;
+  *out = v;
+  return true;
+}
+
+void PrintReport(const tongwen::IngestReport& r, bool json) {
+  if (!json) {
+    std::printf("%s\n", r.SummaryLine().c_str());
+    return;
+  }
+  std::printf("{\"event\":\"summary\",\"read\":%llu,\"indexed\":%llu,\"replaced\":%llu,\"deleted\":%llu,"
+              "\"not_found\":%llu,\"rejected\":%llu,\"truncated\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"reasons\":{",
+              (unsigned long long)r.read, (unsigned long long)r.indexed, (unsigned long long)r.replaced,
+              (unsigned long long)r.deleted, (unsigned long long)r.not_found, (unsigned long long)r.rejected,
+              (unsigned long long)r.truncated, (unsigned long long)r.bytes, r.seconds);
+  bool first = true;
+  for (const auto& [k, n] : r.reasons) {
+    std::string esc;
+    for (char c : k) {
+      if (c == '"' || c == '\\') esc += '\\';
+      esc += c;
+    }
+    std::printf("%s\"%s\":%llu", first ? "" : ",", esc.c_str(), (unsigned long long)n);
+    first = false;
+  }
+  std::printf("}}\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return Usage("");
+  const std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  tongwen::IngestOptions opt;
+  std::vector<std::string> args;
+  std::string dict, progress = "auto";
+  bool no_dict = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (a.rfind(std::string(name) + "=", 0) == 0) return argv[i] + std::strlen(name) + 1;
+      if (a == name && i + 1 < argc) return argv[++i];
+      return nullptr;
+    };
+    uint64_t n;
+    if (a == "--db" || a.rfind("--db=", 0) == 0) {
+      const char* v = value("--db");
+      if (!v) return Usage("--db needs a directory");
+      opt.db_dir = v;
+    } else if (a == "--max-errors" || a.rfind("--max-errors=", 0) == 0) {
+      if (!ParseUint(value("--max-errors"), &n)) return Usage("--max-errors needs a non-negative integer");
+      opt.max_errors = n;
+    } else if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
+      if (!ParseUint(value("--threads"), &n) || n == 0 || n > 256) return Usage("--threads needs an integer 1..256");
+      opt.threads = static_cast<unsigned>(n);
+    } else if (a == "--memory" || a.rfind("--memory=", 0) == 0) {
+      if (!ParseUint(value("--memory"), &n) || n < 64) return Usage("--memory needs megabytes (at least 64)");
+      opt.memory_mb = n;
+    } else if (a == "--dictionary" || a.rfind("--dictionary=", 0) == 0) {
+      const char* v = value("--dictionary");
+      if (!v) return Usage("--dictionary needs a file");
+      dict = v;
+    } else if (a == "--no-dictionary") {
+      no_dict = true;
+    } else if (a == "--progress" || a.rfind("--progress=", 0) == 0) {
+      const char* v = value("--progress");
+      if (!v) return Usage("--progress needs a mode");
+      progress = v;
+      if (progress != "auto" && progress != "tty" && progress != "log" && progress != "json" && progress != "none")
+        return Usage("--progress must be auto, tty, log, json or none");
+    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+      return Usage("unknown option " + a);
+    } else {
+      args.push_back(a);
+    }
+  }
+
+  if (cmd == "compile-dictionary") {
+    if (args.size() != 2) return Usage("compile-dictionary needs CEDICT and OUT");
+    tongwen::Status s = tongwen::Lexicon::Compile(args[0], args[1]);
+    if (!s.ok()) {
+      std::fprintf(stderr, "indexer: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    auto lex = tongwen::Lexicon::Open(args[1]);
+    std::printf("compiled %zu headwords into %s\n", lex.ok() ? (*lex)->size() : 0, args[1].c_str());
+    return 0;
+  }
+  if (opt.db_dir.empty()) return Usage(cmd + " needs --db DIR");
+
+  if (cmd == "stats") {
+    auto st = tongwen::Stats(opt.db_dir);
+    if (!st.ok()) {
+      std::fprintf(stderr, "indexer: %s\n", st.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("documents: %llu\n", (unsigned long long)st->documents);
+    std::printf("languages:");
+    for (const auto& [l, c] : st->languages) std::printf(" %s=%llu", l.c_str(), (unsigned long long)c);
+    std::printf("\ndate range: %s .. %s\n", st->first_date.empty() ? "-" : st->first_date.c_str(),
+                st->last_date.empty() ? "-" : st->last_date.c_str());
+    std::printf("size: %llu bytes (%s)\ngeneration: %s\nschema: %s\n", (unsigned long long)st->size_bytes,
+                Human(double(st->size_bytes)).c_str(), st->generation.c_str(), st->schema.c_str());
+    return 0;
+  }
+  if (cmd == "verify") {
+    std::string report;
+    tongwen::Status s = tongwen::Verify(opt.db_dir, &report);
+    std::fputs(report.c_str(), stdout);
+    if (!s.ok()) {
+      std::fprintf(stderr, "indexer: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("OK\n");
+    return 0;
+  }
+  if (cmd == "delete") {
+    if (args.empty()) return Usage("delete needs at least one ID");
+    tongwen::IngestReport rep;
+    tongwen::Status s = tongwen::Delete(opt, args, &rep);
+    if (!s.ok()) {
+      std::fprintf(stderr, "indexer: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    PrintReport(rep, progress == "json");
+    return 0;
+  }
+  if (cmd != "rebuild" && cmd != "upsert") return Usage("unknown command " + cmd);
+  if (args.empty()) return Usage(cmd + " needs at least one FILE (or '-')");
+
+  std::unique_ptr<tongwen::Lexicon> lex;
+  if (!no_dict) {
+    auto l = tongwen::LoadDictionary(dict);
+    if (!l.ok()) {
+      std::fprintf(stderr, "indexer: dictionary: %s\n", l.status().ToString().c_str());
+      return 1;
+    }
+    lex = std::move(*l);
+    if (!lex) std::fprintf(stderr, "indexer: warning: no dictionary installed; indexing without it\n");
+  }
+  opt.lexicon = lex.get();
+  if (progress == "auto") progress = isatty(STDERR_FILENO) ? "tty" : "log";
+  ProgressPrinter printer{progress};
+  opt.on_progress = [&](const tongwen::Progress& p) { printer(p); };
+  opt.on_error = [](const std::string& e) { std::fprintf(stderr, "%s\n", e.c_str()); };
+  tongwen::IngestReport rep;
+  tongwen::Status s = cmd == "rebuild" ? tongwen::Rebuild(opt, args, &rep) : tongwen::Upsert(opt, args, &rep);
+  PrintReport(rep, progress == "json");
+  if (!s.ok()) {
+    std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", cmd.c_str(), s.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,172 @@
+// searchd: the HTTP daemon. Parses flags, loads the dictionary, opens the
+// engine and serves the routes in routes.cc.
+#include <httplib.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <thread>
+
+#include "metrics.h"
+#include "routes.h"
+#include "tongwen/config.h"
+#include "tongwen/engine.h"
+#include "tongwen/lexicon.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: searchd --db DIR [--listen HOST:PORT] [--threads N] [--dictionary FILE]\n"
+    "               [--require-dictionary | --no-dictionary] [--quiet]\n"
+    "  --listen HOST:PORT   default 127.0.0.1:8080; port 0 picks a free port\n"
+    "  --threads N          worker threads (default: 2 x cores, at least 4)\n"
+    "  --dictionary FILE    CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
+    "  --require-dictionary refuse to start without a working dictionary\n"
+    "  --no-dictionary      cross-language search off\n"
+    "  --quiet              no access log\n";
+
+httplib::Server* g_server = nullptr;
+void OnSignal(int) {
+  if (g_server) g_server->stop();
+}
+
+thread_local std::chrono::steady_clock::time_point t_start;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db, listen = "127.0.0.1:8080", dict;
+  unsigned threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+  bool require_dict = false, no_dict = false, quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "searchd: %s needs a value\n%s", name, kUsage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--db") db = next("--db");
+    else if (a == "--listen") listen = next("--listen");
+    else if (a == "--dictionary") dict = next("--dictionary");
+    else if (a == "--require-dictionary") require_dict = true;
+    else if (a == "--no-dictionary") no_dict = true;
+    else if (a == "--quiet") quiet = true;
+    else if (a == "--threads") {
+      const char* v = next("--threads");
+      char* end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (*end || n < 1 || n > 256) {
+        std::fprintf(stderr, "searchd: --threads must be 1..256\n");
+        return 2;
+      }
+      threads = static_cast<unsigned>(n);
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "searchd: unknown argument %s\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (db.empty()) {
+    std::fprintf(stderr, "searchd: --db DIR is required\n%s", kUsage);
+    return 2;
+  }
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::fprintf(stderr, "searchd: --listen must be HOST:PORT, got %s\n", listen.c_str());
+    return 2;
+  }
+  std::string host = listen.substr(0, colon);
+  char* end = nullptr;
+  long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (*end || port < 0 || port > 65535) {
+    std::fprintf(stderr, "searchd: bad port in --listen %s\n", listen.c_str());
+    return 2;
+  }
+
+  std::unique_ptr<tongwen::Lexicon> lex;
+  std::string dict_status = "off (--no-dictionary)";
+  if (!no_dict) {
+    auto l = tongwen::LoadDictionary(dict);
+    if (!l.ok()) {
+      dict_status = "off: " + l.status().message();
+    } else if (!*l) {
+      dict_status = "off: no dictionary installed (see scripts/fetch-cedict)";
+    } else {
+      lex = std::move(*l);
+      dict_status = "loaded (" + std::to_string(lex->size()) + " headwords)";
+    }
+    if (!lex) {
+      if (require_dict) {
+        std::fprintf(stderr, "searchd: dictionary required but unusable: %s\n", dict_status.c_str());
+        return 1;
+      }
+      std::fprintf(stderr, "searchd: warning: cross-language search is %s\n", dict_status.c_str());
+    }
+  }
+
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = lex.get();
+  auto engine = tongwen::Engine::Open(eo);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "searchd: cannot open database: %s\n", engine.status().ToString().c_str());
+    return 1;
+  }
+
+  searchd::Metrics metrics;
+  searchd::ServerState state{engine->get(), &metrics, dict_status};
+  httplib::Server server;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_keep_alive_max_count(10000);
+  server.set_payload_max_length(64 * 1024);
+  server.set_read_timeout(5, 0);
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_logger([&metrics, quiet](const httplib::Request& req, const httplib::Response& res) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    std::string route = req.path;
+    if (route.rfind("/articles/", 0) == 0)
+      route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0 ? "/articles/{id}/related"
+                                                                                         : "/articles/{id}";
+    else if (route != "/search" && route != "/health" && route != "/stats" && route != "/metrics" && route != "/")
+      route = "other";
+    metrics.Record(route, res.status, secs);
+    if (quiet) return;
+    char ts[32];
+    std::time_t now = std::time(nullptr);
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::string target = req.target.size() > 300 ? req.target.substr(0, 300) + "..." : req.target;
+    std::fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", ts, req.remote_addr.c_str(), req.method.c_str(),
+                 target.c_str(), res.status, res.body.size(), secs * 1000);
+  });
+  searchd::RegisterRoutes(server, state);
+
+  int bound = static_cast<int>(port);
+  if (port == 0) {
+    bound = server.bind_to_any_port(host);
+    if (bound <= 0) {
+      std::fprintf(stderr, "searchd: cannot bind %s\n", host.c_str());
+      return 1;
+    }
+  } else if (!server.bind_to_port(host, bound)) {
+    std::fprintf(stderr, "searchd: cannot bind %s:%d\n", host.c_str(), bound);
+    return 1;
+  }
+  g_server = &server;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s)\n", host.c_str(), bound,
+              (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str());
+  std::fflush(stdout);
+  server.listen_after_bind();
+  return 0;
+}

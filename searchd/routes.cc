@@ -1,0 +1,263 @@
+#include "routes.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "tongwen/article.h"
+#include "web_page.h"
+
+namespace searchd {
+namespace {
+
+using nlohmann::json;
+
+int HttpStatus(const tongwen::Status& s) {
+  switch (s.code()) {
+    case tongwen::Code::kOk: return 200;
+    case tongwen::Code::kInvalidArgument: return 400;
+    case tongwen::Code::kNotFound: return 404;
+    case tongwen::Code::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+void SendJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
+               const std::string& parameter = {}) {
+  json e = {{"code", code}, {"message", message}};
+  if (!parameter.empty()) e["parameter"] = parameter;
+  SendJson(res, status, json{{"error", e}});
+}
+
+void SendStatus(httplib::Response& res, const tongwen::Status& s) {
+  std::string code = s.code() == tongwen::Code::kInvalidArgument ? "invalid_parameter" : s.code_name();
+  SendError(res, HttpStatus(s), code, s.where().empty() ? s.message() : s.where() + ": " + s.message(), s.where());
+}
+
+// Parses a non-negative integer parameter; false (and a 400) if malformed.
+bool UintParam(const httplib::Request& req, httplib::Response& res, const char* name, size_t* out) {
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  char* end = nullptr;
+  errno = 0;
+  long long n = v.empty() ? -1 : std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno) {
+    SendError(res, 400, "invalid_parameter", std::string(name) + " must be an integer, got \"" + v + "\"", name);
+    return false;
+  }
+  if (n < 0) {
+    SendError(res, 400, "invalid_parameter", std::string(name) + " must not be negative", name);
+    return false;
+  }
+  *out = static_cast<size_t>(std::min<long long>(n, 1LL << 40));
+  return true;
+}
+
+bool EnumParam(const httplib::Request& req, httplib::Response& res, const char* name,
+               std::initializer_list<const char*> allowed, std::string* out) {
+  if (!req.has_param(name)) return true;
+  std::string v = req.get_param_value(name);
+  for (const char* a : allowed)
+    if (v == a) {
+      *out = v;
+      return true;
+    }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  SendError(res, 400, "invalid_parameter", std::string(name) + " must be one of: " + list + "; got \"" + v + "\"",
+            name);
+  return false;
+}
+
+json HitJson(const tongwen::Hit& h) {
+  json titles = json::object(), snippets = json::object();
+  for (const auto& [tag, t] : h.titles) titles[tag] = t;
+  for (const auto& [tag, s] : h.snippets) snippets[tag] = s;
+  json j = {{"id", h.id},
+            {"score", h.score},
+            {"title", titles},
+            {"snippet", snippets},
+            {"published", h.published.empty() ? json() : json(h.published)},
+            {"source", h.source.empty() ? json() : json(h.source)},
+            {"section", h.section.empty() ? json() : json(h.section)},
+            {"url", h.url.empty() ? json() : json(h.url)},
+            {"original_language", h.original_language.empty() ? json() : json(h.original_language)}};
+  if (!h.matched_via.empty()) j["matched_via"] = h.matched_via;
+  if (h.duplicates) j["duplicates"] = h.duplicates;
+  return j;
+}
+
+json QueryJson(const tongwen::QueryInfo& q) {
+  json words = json::array();
+  for (const auto& w : q.words) {
+    json tr = json::array();
+    for (const auto& t : w.translations) tr.push_back({{"term", t.term}, {"weight", t.weight}});
+    json jw = {{"text", w.text}, {"lang", w.lang}, {"translations", tr}};
+    if (w.romanised) jw["romanised"] = true;
+    words.push_back(jw);
+  }
+  json j = {{"detected_language", q.detected_language},
+            {"mode", q.mode},
+            {"cross", q.cross},
+            {"translation_weight", q.translation_weight},
+            {"words", words},
+            {"relaxed", q.relaxed},
+            {"truncated", q.truncated},
+            {"limits", {{"max_query_bytes", q.max_query_bytes}, {"max_query_words", q.max_query_units}}}};
+  if (!q.repairs.empty()) j["repairs"] = q.repairs;
+  return j;
+}
+
+json ResponseJson(const tongwen::SearchResponse& r) {
+  json hits = json::array();
+  for (const auto& h : r.hits) hits.push_back(HitJson(h));
+  json j = {{"total", r.total},
+            {"total_exact", r.total_exact},
+            {"took_ms", std::round(r.took_ms * 1000) / 1000},
+            {"hits", hits},
+            {"query", QueryJson(r.query)}};
+  if (!r.facets.empty()) {
+    json f = json::object();
+    for (const auto& [name, vals] : r.facets) {
+      json a = json::array();
+      for (const auto& v : vals) a.push_back({{"value", v.value}, {"count", v.count}});
+      f[name] = a;
+    }
+    j["facets"] = f;
+  }
+  return j;
+}
+
+// Splits "a,b" and repeated parameters into a list.
+std::vector<std::string> ListParam(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  size_t n = req.get_param_value_count(name);
+  for (size_t i = 0; i < n; ++i) {
+    std::string v = req.get_param_value(name, i);
+    size_t p = 0;
+    while (p <= v.size()) {
+      size_t q = v.find(',', p);
+      if (q == std::string::npos) q = v.size();
+      std::string one = v.substr(p, q - p);
+      if (!one.empty()) out.push_back(one);
+      p = q + 1;
+    }
+  }
+  return out;
+}
+
+void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  if (!req.has_param("q")) return SendError(res, 400, "missing_parameter", "q is required", "q");
+  tongwen::SearchRequest r;
+  r.q = req.get_param_value("q");
+  if (!UintParam(req, res, "limit", &r.limit) || !UintParam(req, res, "offset", &r.offset) ||
+      !UintParam(req, res, "snippet_length", &r.snippet_length))
+    return;
+  std::string mode = "all", cross = "auto", sort = "relevance", collapse, lang, original;
+  if (!EnumParam(req, res, "mode", {"all", "any"}, &mode) || !EnumParam(req, res, "cross", {"auto", "off"}, &cross) ||
+      !EnumParam(req, res, "query_lang", {"auto", "en", "zh"}, &r.lang_hint) ||
+      !EnumParam(req, res, "lang", {"auto", "en", "zh"}, &lang) ||
+      !EnumParam(req, res, "original", {"en", "zh"}, &original) ||
+      !EnumParam(req, res, "sort", {"relevance", "date", "-date"}, &sort) ||
+      !EnumParam(req, res, "collapse", {"duplicates", "none"}, &collapse))
+    return;
+  r.mode = mode == "any" ? tongwen::SearchRequest::Mode::kAny : tongwen::SearchRequest::Mode::kAll;
+  r.cross = cross == "off" ? tongwen::SearchRequest::Cross::kOff : tongwen::SearchRequest::Cross::kAuto;
+  r.lang = lang == "auto" ? "" : lang;
+  r.original = original;
+  r.sort = sort == "date" ? tongwen::SearchRequest::Sort::kDate
+           : sort == "-date" ? tongwen::SearchRequest::Sort::kDateDesc
+                             : tongwen::SearchRequest::Sort::kRelevance;
+  r.collapse_duplicates = collapse == "duplicates";
+  r.from = req.get_param_value("from");
+  r.to = req.get_param_value("to");
+  r.sources = ListParam(req, "source");
+  r.section = req.get_param_value("section");
+  r.facets = ListParam(req, "facets");
+  if (req.has_param("recency")) {
+    std::string v = req.get_param_value("recency");
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !std::isfinite(d))
+      return SendError(res, 400, "invalid_parameter", "recency must be a number of days, got \"" + v + "\"",
+                       "recency");
+    r.recency = d;
+  }
+  tongwen::Status v = tongwen::ValidateRequest(r, st.engine->options());
+  if (!v.ok()) return SendStatus(res, v);
+  auto out = st.engine->Search(r);
+  if (!out.ok()) return SendStatus(res, out.status());
+  SendJson(res, 200, ResponseJson(*out));
+}
+
+void HandleArticle(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  auto a = st.engine->GetArticle(id);
+  if (!a.ok()) return SendStatus(res, a.status());
+  json j = json::parse(a->json, nullptr, false);
+  if (j.is_discarded()) return SendError(res, 500, "corruption", "stored article is not valid JSON");
+  j["duplicates"] = a->duplicates;
+  SendJson(res, 200, j);
+}
+
+void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  size_t limit = 10, snippet_length = 160;
+  if (!UintParam(req, res, "limit", &limit) || !UintParam(req, res, "snippet_length", &snippet_length)) return;
+  if (snippet_length < 20 || snippet_length > 1000)
+    return SendError(res, 400, "invalid_parameter", "snippet_length must be between 20 and 1000", "snippet_length");
+  auto out = st.engine->Related(id, limit, req.get_param_value("before"), snippet_length);
+  if (!out.ok()) return SendStatus(res, out.status());
+  SendJson(res, 200, ResponseJson(*out));
+}
+
+}  // namespace
+
+void RegisterRoutes(httplib::Server& server, const ServerState& st) {
+  server.Get("/search", [&st](const httplib::Request& q, httplib::Response& r) { HandleSearch(st, q, r); });
+  server.Get(R"(/articles/([^/]+)/related)",
+             [&st](const httplib::Request& q, httplib::Response& r) { HandleRelated(st, q, r); });
+  server.Get(R"(/articles/([^/]+))", [&st](const httplib::Request& q, httplib::Response& r) { HandleArticle(st, q, r); });
+  server.Get("/health", [&st](const httplib::Request&, httplib::Response& r) {
+    auto s = st.engine->Stats();
+    if (!s.ok()) return SendError(r, 503, "unavailable", s.status().message());
+    SendJson(r, 200, {{"status", "ok"}, {"documents", s->documents}, {"dictionary", st.dictionary_status}});
+  });
+  server.Get("/stats", [&st](const httplib::Request&, httplib::Response& r) {
+    auto s = st.engine->Stats();
+    if (!s.ok()) return SendStatus(r, s.status());
+    SendJson(r, 200,
+             {{"documents", s->documents},
+              {"languages", s->languages},
+              {"date_range", {{"from", s->first_date.empty() ? json() : json(s->first_date)},
+                              {"to", s->last_date.empty() ? json() : json(s->last_date)}}},
+              {"size_bytes", s->size_bytes},
+              {"generation", s->generation},
+              {"schema", s->schema},
+              {"dictionary", st.dictionary_status}});
+  });
+  server.Get("/metrics", [&st](const httplib::Request&, httplib::Response& r) {
+    r.set_content(st.metrics->Render(st.engine->DocCount()), "text/plain; version=0.0.4");
+  });
+  server.Get("/", [](const httplib::Request&, httplib::Response& r) {
+    r.set_content(kWebPage, "text/html; charset=utf-8");
+  });
+  server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
+    if (!r.body.empty()) return;
+    if (r.status == 404) SendError(r, 404, "not_found", "no such endpoint");
+    else if (r.status == 413) SendError(r, 413, "payload_too_large", "request too large");
+    else if (r.status == 414) SendError(r, 414, "uri_too_long", "request URI too long");
+    else if (r.status == 405) SendError(r, 405, "method_not_allowed", "method not allowed");
+    else if (r.status >= 400 && r.status < 500) SendError(r, r.status, "bad_request", "bad request");
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
+    SendError(r, 500, "internal", "internal error");
+  });
+}
+
+}  // namespace searchd

@@ -1,0 +1,23 @@
+// HTTP routes of searchd. Handlers parse the request, call the engine and
+// map the result (or Status) to JSON; they hold no ranking or caching logic.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <string>
+
+#include "metrics.h"
+#include "tongwen/engine.h"
+
+namespace searchd {
+
+struct ServerState {
+  const tongwen::Engine* engine = nullptr;
+  Metrics* metrics = nullptr;
+  std::string dictionary_status;  // "loaded (N headwords)" or why cross-language is off
+};
+
+void RegisterRoutes(httplib::Server& server, const ServerState& state);
+
+}  // namespace searchd

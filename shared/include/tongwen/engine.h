@@ -1,0 +1,137 @@
+// The search engine: opens a database directory read-only and answers
+// searches, article lookups, related-coverage and stats requests.
+//
+// Thread safety: every public method may be called from any thread. Each
+// calling thread gets its own Xapian::Database (Xapian objects are not
+// thread-safe); handles are checked for a new generation or new commits at
+// most every `reopen_interval_ms`.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tongwen/index.h"
+#include "tongwen/status.h"
+
+namespace tongwen {
+
+class Lexicon;
+
+struct EngineOptions {
+  std::string db_dir;
+  const Lexicon* lexicon = nullptr;  // null: cross-language search is off
+  unsigned reopen_interval_ms = 200; // new data is served within this (+ request time)
+  double translation_weight = 0.7;   // weight of the translated part of a query
+  unsigned max_translations = 6;     // per source word (English -> Chinese)
+  unsigned max_glosses = 3;          // per source word (Chinese -> English)
+  unsigned query_time_limit_ms = 2000;  // Enquire::set_time_limit
+  size_t max_query_bytes = 1000;     // longer queries are cut (reported)
+  size_t max_query_units = 48;       // more words than this are dropped (reported)
+  size_t max_offset = 1000;          // deepest page: offset + limit <= this
+};
+
+struct SearchRequest {
+  std::string q;
+  size_t limit = 10;
+  size_t offset = 0;
+  enum class Mode { kAll, kAny } mode = Mode::kAll;
+  enum class Cross { kAuto, kOff } cross = Cross::kAuto;
+  std::string lang_hint = "auto";          // en | zh | auto
+  std::string from, to;                    // YYYY-MM-DD, inclusive; empty = open
+  std::vector<std::string> sources;        // any of these (case-insensitive)
+  std::string section;                     // case-insensitive
+  std::string lang;                        // has a version in: en | zh
+  std::string original;                    // original language: en | zh
+  enum class Sort { kRelevance, kDate, kDateDesc } sort = Sort::kRelevance;
+  double recency = 0;                      // > 0: relevance boost half-life in days
+  std::vector<std::string> facets;         // source, section, year, language
+  bool collapse_duplicates = false;
+  size_t snippet_length = 160;             // in characters
+};
+
+struct Translation {
+  std::string term;    // what was searched (a Chinese word or an English word)
+  double weight;       // relative weight inside its synonym group
+};
+struct QueryWord {
+  std::string text;                        // the source word as analysed
+  std::string lang;                        // "en" | "zh"
+  std::vector<Translation> translations;   // empty: searched as-is only
+  bool romanised = false;                  // Latin name matched as pinyin syllables
+};
+struct QueryInfo {
+  std::string detected_language;           // en | zh | mixed | none
+  std::string mode;                        // all | any
+  bool relaxed = false;                    // all-words matched too few; any-word results appended
+  bool cross = false;                      // translation was applied
+  double translation_weight = 0;
+  std::vector<QueryWord> words;
+  bool truncated = false;                  // query cut to limits
+  size_t max_query_bytes = 0, max_query_units = 0;
+  std::vector<std::string> repairs;        // syntax repairs made by the parser
+};
+
+struct Hit {
+  std::string id;
+  double score = 0;
+  std::vector<std::pair<std::string, std::string>> titles;    // tag -> title (plain text)
+  std::vector<std::pair<std::string, std::string>> snippets;  // tag -> HTML with <mark>
+  std::string published, source, section, original_language, url;
+  std::string matched_via;  // original | translation | both
+  uint64_t duplicates = 0;  // with collapse: other near-duplicates folded in
+};
+
+struct FacetValue {
+  std::string value;
+  uint64_t count;
+};
+
+struct SearchResponse {
+  uint64_t total = 0;
+  bool total_exact = true;
+  double took_ms = 0;
+  std::vector<Hit> hits;
+  std::map<std::string, std::vector<FacetValue>> facets;
+  QueryInfo query;
+};
+
+struct ArticleView {
+  std::string json;                     // the stored article
+  std::vector<std::string> duplicates;  // ids of near-duplicate articles
+};
+
+class Engine {
+ public:
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Fails (kNotFound/kIOError/kInvalidArgument) if the database cannot be
+  // opened or was written by a different schema.
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& opt);
+
+  // REQUIRES: req was validated by ValidateRequest (or built in code).
+  Result<SearchResponse> Search(const SearchRequest& req) const;
+  Result<ArticleView> GetArticle(const std::string& id) const;
+  // Articles most similar to `id` (either language), optionally published
+  // before a date. Same hit shape as Search.
+  Result<SearchResponse> Related(const std::string& id, size_t limit, const std::string& before,
+                                 size_t snippet_length = 160) const;
+  Result<IndexStats> Stats() const;
+  uint64_t DocCount() const;
+  const EngineOptions& options() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Checks ranges and formats; kInvalidArgument names the parameter.
+Status ValidateRequest(const SearchRequest& req, const EngineOptions& opt);
+
+}  // namespace tongwen

@@ -1,0 +1,95 @@
+// Writing a Tongwen database: rebuild, upsert, delete, stats, verify.
+//
+// On-disk layout of a database directory DIR:
+//   DIR/XAPIANDB       Xapian stub file naming the live generation ("auto gen-N")
+//   DIR/gen-N/         the live glass database (compacted)
+//   DIR/gen-M/         the previous generation (M < N), kept so readers that
+//                      still have it open can finish; removed by the next run
+//   DIR/tmp-*          leftovers of an interrupted run; removed by the next run
+//   DIR/.lock          flock()ed by every writer: one writer at a time
+// `rebuild` builds gen-(N+1) completely, then renames a new stub over
+// DIR/XAPIANDB: rename(2) is atomic, so a reader sees the old or the new
+// database, never a half-built one. Readers open DIR itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tongwen/article.h"
+#include "tongwen/status.h"
+
+namespace Xapian {
+class Document;
+}
+
+namespace tongwen {
+
+class Analyzer;
+class Lexicon;
+
+// Builds the Xapian document for an article (terms, values, stored JSON).
+void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc);
+
+struct Progress {
+  uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)
+  uint64_t read = 0, indexed = 0, rejected = 0;
+  double seconds = 0;
+  bool final = false;
+};
+
+struct IngestOptions {
+  std::string db_dir;
+  uint64_t max_errors = UINT64_MAX;  // more bad lines than this fails the run
+  unsigned threads = 0;              // analysis threads; 0 = hardware concurrency
+  uint64_t memory_mb = 1024;         // approximate indexing memory budget
+  const Lexicon* lexicon = nullptr;  // optional, improves Chinese segmentation
+  IngestLimits limits;
+  // Called for each rejected line: "FILE:LINE: reason".
+  std::function<void(const std::string&)> on_error;
+  // Called about every 0.5 s and once at the end.
+  std::function<void(const Progress&)> on_progress;
+};
+
+struct IngestReport {
+  uint64_t read = 0;       // lines read (blank lines excluded)
+  uint64_t indexed = 0;    // articles written (new or replaced)
+  uint64_t replaced = 0;   // of those, ids that existed before (or earlier in the input)
+  uint64_t deleted = 0;
+  uint64_t not_found = 0;  // delete: ids that did not exist
+  uint64_t rejected = 0;   // bad lines, skipped
+  uint64_t truncated = 0;  // articles with a field cut at limits.max_field_bytes
+  uint64_t bytes = 0;
+  double seconds = 0;
+  std::map<std::string, uint64_t> reasons;  // rejection reason -> count
+  std::string SummaryLine() const;
+};
+
+// Builds a new database from `inputs` (paths, "-" = stdin, *.gz) and swaps it
+// in atomically. On failure (including too many bad lines) DIR is untouched.
+// `report` is filled in either case.
+Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report);
+// Adds or replaces articles by id, as one transaction: all or nothing.
+Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report);
+// Deletes articles by id, as one transaction.
+Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report);
+
+struct IndexStats {
+  uint64_t documents = 0;
+  std::map<std::string, uint64_t> languages;  // base language -> articles having it
+  std::string first_date, last_date;          // YYYY-MM-DD, empty if none
+  uint64_t size_bytes = 0;                    // live generation on disk
+  std::string generation;                     // e.g. "gen-3"
+  std::string schema;
+};
+Result<IndexStats> Stats(const std::string& db_dir);
+// Runs Xapian::Database::check on the live generation and re-parses every
+// stored article. `report` receives a human-readable account.
+Status Verify(const std::string& db_dir, std::string* report);
+
+// Path of the live generation inside db_dir (resolving the stub).
+Result<std::string> LiveGeneration(const std::string& db_dir);
+
+}  // namespace tongwen

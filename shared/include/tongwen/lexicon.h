@@ -1,0 +1,73 @@
+// A compiled Chinese-English lexicon (from CC-CEDICT), loaded read-only.
+//
+// The text dictionary is compiled once (`Lexicon::Compile`) into a compact
+// binary file that is memory-mapped by `Lexicon::Open`, so searchd starts in
+// milliseconds instead of parsing ~10 MB of text.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tongwen/status.h"
+
+namespace tongwen {
+
+struct LexEntry {
+  std::string_view headword;        // Simplified-folded headword
+  std::string_view pinyin;          // numbered pinyin syllables, lower case, space separated
+  std::vector<std::string_view> glosses;  // cleaned English glosses, sense order
+};
+
+// One English->Chinese candidate, from the reverse gloss index.
+struct LexCandidate {
+  std::string_view headword;
+  float score;  // higher is better
+};
+
+// Cleans one CC-CEDICT gloss for use as a translation (exposed for tests):
+// drops parenthetical notes, "CL:" classifiers, "see also", "variant of" and
+// "abbr. for" pointers; splits "a; b" into senses; keeps the head of
+// "Name, description"; drops a leading "to ". Empty = not usable.
+std::vector<std::string> CleanGloss(const std::string& gloss);
+
+class Lexicon {
+ public:
+  ~Lexicon();
+  Lexicon(const Lexicon&) = delete;
+  Lexicon& operator=(const Lexicon&) = delete;
+
+  // Compiles a CC-CEDICT text file (plain or .gz) into a binary lexicon file.
+  // Writes to `out_path` via a temp file + rename.
+  static Status Compile(const std::string& cedict_path, const std::string& out_path);
+  // Opens a compiled lexicon. Fails with kCorruption on a bad file.
+  static Result<std::unique_ptr<Lexicon>> Open(const std::string& path);
+  // Opens `path`: compiled if it starts with the magic, else compiles the
+  // text dictionary in memory (slower; for tests and `--dictionary FILE`).
+  static Result<std::unique_ptr<Lexicon>> Load(const std::string& path);
+
+  size_t size() const;
+  // Is `word` (Simplified-folded) a headword?
+  bool Contains(std::string_view word) const;
+  // Longest headword length (in code points).
+  unsigned max_word_chars() const;
+  // Entry for a Simplified-folded headword, or false.
+  bool Lookup(std::string_view word, LexEntry* out) const;
+  // Pinyin syllable (toneless, lower case) for one Simplified-folded Han
+  // character: the most common reading; empty if unknown.
+  std::string_view CharPinyin(char32_t cp) const;
+  // English -> Chinese: headwords whose cleaned glosses contain the phrase
+  // given as a sequence of stemmed English words. Best first, at most `max`.
+  std::vector<LexCandidate> EnglishToChinese(const std::vector<std::string>& stems,
+                                             size_t max) const;
+
+  struct Impl;
+
+ private:
+  explicit Lexicon(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tongwen

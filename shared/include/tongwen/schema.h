@@ -1,0 +1,58 @@
+// Every term prefix and value slot used in a Tongwen database, in one place.
+// Prefixes follow Xapian Omega's conventions (docs/termprefixes.rst):
+//   Q id, L language, S title, Z stemmed, X... custom.
+// A database records kSchemaVersion in its metadata; a reader refuses a
+// database written with a different analysis chain.
+#pragma once
+
+#include <string_view>
+
+namespace tongwen::schema {
+
+inline constexpr std::string_view kSchemaVersion = "tongwen-3";
+inline constexpr std::string_view kMetaSchema = "tongwen:schema";
+inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
+
+// --- boolean (filter) terms, wdf 0, no positions ---
+inline constexpr std::string_view kIdPrefix = "Q";        // Q<id>
+inline constexpr std::string_view kLangPrefix = "L";      // L<en|zh>: has a version in it
+inline constexpr std::string_view kOriginalPrefix = "XO"; // XO<en|zh>: original language
+inline constexpr std::string_view kSourcePrefix = "XS";   // XS<source, case-folded>
+inline constexpr std::string_view kSectionPrefix = "XC";  // XC<section, case-folded>
+inline constexpr std::string_view kYearPrefix = "Y";      // Y<yyyy>
+inline constexpr std::string_view kDupPrefix = "XD";      // XD<hex simhash band>
+
+// --- free-text terms, with positions ---
+// Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
+// field, so `title:` queries use the same analysed forms.
+//   English: Z<stem>   (stemmed, Snowball English)
+//   Chinese: <word>    (ICU word, Simplified-folded)
+//            XB<c1c2>  (overlapping character bigram, Simplified-folded)
+//   Pinyin:  XP<syllable> (romanised Han text, one term per character)
+inline constexpr std::string_view kStemPrefix = "Z";
+inline constexpr std::string_view kTitlePrefix = "S";
+inline constexpr std::string_view kBigramPrefix = "XB";
+inline constexpr std::string_view kPinyinPrefix = "XP";
+inline constexpr std::string_view kSourceTextPrefix = "XT";  // words of the source name
+inline constexpr std::string_view kSectionTextPrefix = "XU"; // words of the section name
+
+// --- value slots ---
+enum Slot : unsigned {
+  kSlotDate = 0,      // "YYYYMMDD" (sortable string), empty if unknown
+  kSlotSource = 1,    // source as given (for facets)
+  kSlotSection = 2,   // section as given (for facets)
+  kSlotYear = 3,      // "YYYY"
+  kSlotLanguages = 4, // one value per doc: "en", "zh" or "en,zh" (facet: language)
+  kSlotSimHash = 5,   // 16 hex chars: 64-bit SimHash of the normalised text
+  kSlotDupGroup = 6,  // id of the first article seen with the same SimHash group
+  kSlotDayNumber = 7, // sortable_serialise(days since 1970-01-01), for recency
+};
+
+// Positions: each field/version starts kFieldGap after the previous one, so
+// a phrase never matches across a field boundary.
+inline constexpr unsigned kFieldGap = 100;
+// wdf weight of title terms in the "anywhere" space: BM25 sees the title as
+// this many occurrences, which ranks title matches above body matches.
+inline constexpr unsigned kTitleWdf = 3;
+
+}  // namespace tongwen::schema

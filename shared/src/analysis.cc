@@ -1,0 +1,512 @@
+#include "tongwen/analysis.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+#include <xapian.h>
+
+#include <array>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "tongwen/lexicon.h"
+
+namespace tongwen {
+namespace {
+
+constexpr char32_t kHanTableFirst = 0x3400;
+constexpr char32_t kHanTableLast = 0x9FFF;
+constexpr size_t kMaxLatinWordBytes = 64;
+
+const icu::Normalizer2* NfkcCasefold() {
+  static const icu::Normalizer2* n = [] {
+    UErrorCode st = U_ZERO_ERROR;
+    const icu::Normalizer2* p = icu::Normalizer2::getNFKCCasefoldInstance(st);
+    return U_FAILURE(st) ? nullptr : p;
+  }();
+  return n;
+}
+
+// Traditional->Simplified table for U+3400..U+9FFF, built once from ICU's
+// "Traditional-Simplified" transform. Transliterating one string of all
+// characters, one per line, takes ~40 ms; per-character calls would be slow.
+const std::vector<char32_t>& HanFoldTable() {
+  static const std::vector<char32_t> table = [] {
+    std::vector<char32_t> t(kHanTableLast - kHanTableFirst + 1);
+    for (char32_t c = kHanTableFirst; c <= kHanTableLast; ++c) t[c - kHanTableFirst] = c;
+    UErrorCode st = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> tr(
+        icu::Transliterator::createInstance("Traditional-Simplified", UTRANS_FORWARD, st));
+    if (U_FAILURE(st) || !tr) return t;  // identity: folding degrades, never fails
+    icu::UnicodeString s;
+    for (char32_t c = kHanTableFirst; c <= kHanTableLast; ++c) {
+      s.append(static_cast<UChar32>(c));
+      s.append(static_cast<UChar>('\n'));
+    }
+    tr->transliterate(s);
+    char32_t cur = kHanTableFirst;
+    UChar32 first = -1;
+    int n = 0;
+    for (int32_t k = 0; k < s.length() && cur <= kHanTableLast;) {
+      UChar32 c = s.char32At(k);
+      k += U16_LENGTH(c);
+      if (c == '\n') {
+        if (n == 1 && IsHanCodePoint(static_cast<char32_t>(first))) t[cur - kHanTableFirst] = first;
+        ++cur;
+        n = 0;
+      } else {
+        if (n == 0) first = c;
+        ++n;
+      }
+    }
+    return t;
+  }();
+  return table;
+}
+
+bool IsLatinWordChar(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+  return u_isalnum(static_cast<UChar32>(c)) && !IsHanCodePoint(c);
+}
+
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Decodes one code point at `i` (advancing it); invalid -> -1.
+inline int32_t NextCp(std::string_view s, size_t* i) {
+  int32_t c;
+  int32_t idx = static_cast<int32_t>(*i);
+  U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), idx, static_cast<int32_t>(s.size()), c);
+  *i = static_cast<size_t>(idx);
+  return c;
+}
+
+}  // namespace
+
+bool IsHanCodePoint(char32_t c) {
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;  // CJK Unified Ideographs
+  if (c >= 0x3400 && c <= 0x4DBF) return true;  // Extension A
+  if (c >= 0x3040 && c <= 0x30FF) return true;  // Hiragana, Katakana
+  if (c >= 0xAC00 && c <= 0xD7AF) return true;  // Hangul syllables
+  if (c >= 0xF900 && c <= 0xFAFF) return true;  // Compatibility ideographs
+  if (c >= 0x20000 && c <= 0x3134F) return true;  // Extensions B..G
+  if (c == 0x3005 || c == 0x3007) return true;  // 々 〇
+  return false;
+}
+
+void AppendUtf8(char32_t cp, std::string* out) {
+  char buf[4];
+  int32_t len = 0;
+  UBool err = false;
+  U8_APPEND(reinterpret_cast<uint8_t*>(buf), len, 4, static_cast<UChar32>(cp), err);
+  if (!err) out->append(buf, static_cast<size_t>(len));
+}
+
+std::u32string DecodeUtf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    int32_t c = NextCp(s, &i);
+    out.push_back(c < 0 ? 0xFFFD : static_cast<char32_t>(c));
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    if (NextCp(s, &i) < 0) return false;
+  }
+  return true;
+}
+
+// ---- Stage 1 ---------------------------------------------------------------
+
+char32_t CharNormalizer::FoldHan(char32_t cp) {
+  if (cp < kHanTableFirst || cp > kHanTableLast) return cp;
+  return HanFoldTable()[cp - kHanTableFirst];
+}
+
+void CharNormalizer::AppendFolded(char32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
+    return;
+  }
+  if (cp >= 0x4E00 && cp <= 0x9FFF) {  // NFKC is the identity on unified ideographs
+    AppendUtf8(FoldHan(cp), out);
+    return;
+  }
+  thread_local std::unordered_map<char32_t, std::string> cache;
+  auto it = cache.find(cp);
+  if (it == cache.end()) {
+    std::string folded;
+    const icu::Normalizer2* n = NfkcCasefold();
+    icu::UnicodeString src(static_cast<UChar32>(cp));
+    UErrorCode st = U_ZERO_ERROR;
+    icu::UnicodeString dst = n ? n->normalize(src, st) : src;
+    if (U_FAILURE(st)) dst = src;
+    for (int32_t k = 0; k < dst.length();) {
+      UChar32 c = dst.char32At(k);
+      k += U16_LENGTH(c);
+      AppendUtf8(FoldHan(static_cast<char32_t>(c)), &folded);
+    }
+    if (cache.size() > 65536) cache.clear();
+    it = cache.emplace(cp, std::move(folded)).first;
+  }
+  out->append(it->second);
+}
+
+void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
+  out->text.clear();
+  out->begin_of.clear();
+  out->end_of.clear();
+  out->text.reserve(in.size());
+  const icu::Normalizer2* n2 = NfkcCasefold();
+  auto map_tail = [out](size_t from, uint32_t b, uint32_t e) {
+    out->begin_of.resize(out->text.size(), b);
+    out->end_of.resize(out->text.size(), e);
+    (void)from;
+  };
+  size_t i = 0;
+  while (i < in.size()) {
+    const size_t start = i;
+    // Fast path: a run of ASCII bytes not followed by a combining mark.
+    unsigned char b = static_cast<unsigned char>(in[i]);
+    if (b < 0x80 && (i + 1 >= in.size() || static_cast<unsigned char>(in[i + 1]) < 0x80)) {
+      const size_t before = out->text.size();
+      out->text.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+      ++i;
+      map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+      continue;
+    }
+    int32_t c = NextCp(in, &i);
+    const size_t before = out->text.size();
+    if (c < 0) {
+      out->text.push_back(' ');
+      map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+      continue;
+    }
+    // Extend the chunk over following code points that do not start a new
+    // normalisation unit (combining marks).
+    size_t chunk_end = i;
+    while (chunk_end < in.size() && n2) {
+      size_t j = chunk_end;
+      int32_t c2 = NextCp(in, &j);
+      if (c2 < 0x300 || n2->hasBoundaryBefore(c2)) break;
+      chunk_end = j;
+    }
+    if (chunk_end == i) {
+      AppendFolded(static_cast<char32_t>(c), &out->text);
+    } else {
+      icu::UnicodeString src = icu::UnicodeString::fromUTF8(
+          icu::StringPiece(in.data() + start, static_cast<int32_t>(chunk_end - start)));
+      UErrorCode st = U_ZERO_ERROR;
+      icu::UnicodeString dst = n2->normalize(src, st);
+      if (U_FAILURE(st)) dst = src;
+      for (int32_t k = 0; k < dst.length();) {
+        UChar32 d = dst.char32At(k);
+        k += U16_LENGTH(d);
+        AppendUtf8(FoldHan(static_cast<char32_t>(d)), &out->text);
+      }
+      i = chunk_end;
+    }
+    map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+  }
+}
+
+// ---- Stage 2 ---------------------------------------------------------------
+
+void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
+  out->clear();
+  bool in_run = false;
+  Segment cur{0, 0, Script::kLatin};
+  for (size_t i = 0; i < norm.size();) {
+    const size_t start = i;
+    int32_t c = NextCp(norm, &i);
+    bool space = c < 0 || c == ' ' || c == '\n' || c == '\t' || c == '\r' ||
+                 (c >= 0x80 && u_isUWhiteSpace(c)) || c == 0x3000;
+    if (space) {
+      if (in_run) out->push_back(cur);
+      in_run = false;
+      continue;
+    }
+    Script s = IsHanCodePoint(static_cast<char32_t>(c)) ? Script::kHan : Script::kLatin;
+    if (in_run && s == cur.script) {
+      cur.end = static_cast<uint32_t>(i);
+      continue;
+    }
+    if (in_run) out->push_back(cur);
+    cur = Segment{static_cast<uint32_t>(start), static_cast<uint32_t>(i), s};
+    in_run = true;
+  }
+  if (in_run) out->push_back(cur);
+}
+
+void EnglishSegmenter::Words(std::string_view run,
+                             std::vector<std::pair<uint32_t, uint32_t>>* out) {
+  out->clear();
+  // Decode once: code point, byte start.
+  thread_local std::vector<std::pair<char32_t, uint32_t>> cps;
+  cps.clear();
+  for (size_t i = 0; i < run.size();) {
+    const size_t start = i;
+    int32_t c = NextCp(run, &i);
+    cps.emplace_back(c < 0 ? 0xFFFD : static_cast<char32_t>(c), static_cast<uint32_t>(start));
+  }
+  const size_t n = cps.size();
+  auto word_at = [&](size_t k) { return k < n && IsLatinWordChar(cps[k].first); };
+  auto digit_at = [&](size_t k) { return k < n && cps[k].first >= '0' && cps[k].first <= '9'; };
+  auto letter_at = [&](size_t k) { return word_at(k) && !digit_at(k); };
+  size_t k = 0;
+  while (k < n) {
+    if (!word_at(k)) {
+      ++k;
+      continue;
+    }
+    size_t b = k;
+    ++k;
+    while (k < n) {
+      if (word_at(k)) {
+        ++k;
+        continue;
+      }
+      char32_t c = cps[k].first;
+      bool join = false;
+      if ((c == '\'' || c == 0x2019) && letter_at(k - 1) && letter_at(k + 1)) join = true;
+      if ((c == '.' || c == ',') && digit_at(k - 1) && digit_at(k + 1)) join = true;
+      // Acronyms: single letters joined by dots (u.s., u.k.).
+      if (c == '.' && letter_at(k - 1) && (k < 2 || !word_at(k - 2)) && letter_at(k + 1) &&
+          !word_at(k + 2))
+        join = true;
+      if (!join) break;
+      k += 1;
+    }
+    uint32_t e = k < n ? cps[k].second : static_cast<uint32_t>(run.size());
+    // A trailing possessive apostrophe (dogs') stays with the word so the
+    // filter can strip it; offsets still cover only the word.
+    out->emplace_back(cps[b].second, e);
+  }
+}
+
+void ChineseSegmenter::Words(std::string_view run, const Lexicon* lex,
+                             std::vector<std::pair<uint32_t, uint32_t>>* out) {
+  out->clear();
+  thread_local std::unique_ptr<icu::BreakIterator> bi = [] {
+    UErrorCode st = U_ZERO_ERROR;
+    std::unique_ptr<icu::BreakIterator> p(
+        icu::BreakIterator::createWordInstance(icu::Locale::getChinese(), st));
+    if (U_FAILURE(st)) p.reset();
+    return p;
+  }();
+  std::vector<std::pair<uint32_t, uint32_t>> icu_words;
+  bool ok = false;
+  if (bi) {
+    UErrorCode st = U_ZERO_ERROR;
+    UText* ut = utext_openUTF8(nullptr, run.data(), static_cast<int64_t>(run.size()), &st);
+    if (U_SUCCESS(st)) {
+      bi->setText(ut, st);
+      if (U_SUCCESS(st)) {
+        int32_t p = bi->first();
+        for (int32_t q = bi->next(); q != icu::BreakIterator::DONE; p = q, q = bi->next())
+          icu_words.emplace_back(static_cast<uint32_t>(p), static_cast<uint32_t>(q));
+        ok = true;
+      }
+      utext_close(ut);
+      // Detach the iterator from the UText we are about to release.
+      bi->setText(icu::UnicodeString());
+    }
+  }
+  if (!ok) {  // ICU unavailable: one word per character
+    for (size_t i = 0; i < run.size();) {
+      size_t s = i;
+      NextCp(run, &i);
+      icu_words.emplace_back(static_cast<uint32_t>(s), static_cast<uint32_t>(i));
+    }
+  }
+  if (!lex) {
+    *out = std::move(icu_words);
+    return;
+  }
+  // Refine: a stretch of consecutive single-character ICU words (typical for
+  // names and terms ICU does not know, 台|积|电) is re-segmented by forward
+  // longest match against the lexicon.
+  auto chars_in = [&](std::pair<uint32_t, uint32_t> w) {
+    size_t n = 0;
+    for (size_t i = w.first; i < w.second;) {
+      NextCp(run, &i);
+      ++n;
+    }
+    return n;
+  };
+  const unsigned max_chars = std::min<unsigned>(lex->max_word_chars(), 8);
+  size_t k = 0;
+  while (k < icu_words.size()) {
+    if (chars_in(icu_words[k]) != 1) {
+      out->push_back(icu_words[k++]);
+      continue;
+    }
+    size_t m = k;
+    while (m < icu_words.size() && chars_in(icu_words[m]) == 1) ++m;
+    // icu_words[k..m) are single characters.
+    size_t a = k;
+    while (a < m) {
+      size_t best = a + 1;
+      for (size_t len = std::min<size_t>(max_chars, m - a); len >= 2; --len) {
+        std::string_view cand =
+            run.substr(icu_words[a].first, icu_words[a + len - 1].second - icu_words[a].first);
+        if (lex->Contains(cand)) {
+          best = a + len;
+          break;
+        }
+      }
+      out->emplace_back(icu_words[a].first, icu_words[best - 1].second);
+      a = best;
+    }
+    k = m;
+  }
+}
+
+// ---- Stage 3 ---------------------------------------------------------------
+
+bool EnglishFilters::StripPossessive(std::string* w) {
+  auto ends_with = [&](std::string_view suf) {
+    return w->size() >= suf.size() && w->compare(w->size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends_with("'s")) w->resize(w->size() - 2);
+  else if (ends_with("\xE2\x80\x99s")) w->resize(w->size() - 4);  // ’s
+  // Remaining apostrophes (don't -> dont, o'neill -> oneill).
+  std::string r;
+  r.reserve(w->size());
+  for (size_t i = 0; i < w->size(); ++i) {
+    if ((*w)[i] == '\'') continue;
+    if (w->compare(i, 3, "\xE2\x80\x99") == 0) {
+      i += 2;
+      continue;
+    }
+    // Thousands separators and acronym dots: 1,000 -> 1000, u.s -> us;
+    // decimal points between digits stay (3.5).
+    if ((*w)[i] == ',') continue;
+    if ((*w)[i] == '.' && !(i > 0 && IsAsciiDigit((*w)[i - 1]) && i + 1 < w->size() &&
+                            IsAsciiDigit((*w)[i + 1])))
+      continue;
+    r.push_back((*w)[i]);
+  }
+  w->swap(r);
+  return !w->empty();
+}
+
+bool EnglishFilters::IsStopWord(std::string_view w) {
+  static const std::unordered_set<std::string_view> kStop = {
+      "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from",
+      "had", "has", "have", "he", "her", "his", "i", "in", "into", "is", "it", "its",
+      "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them",
+      "then", "there", "these", "they", "this", "those", "to", "was", "we", "were",
+      "what", "when", "which", "while", "who", "whom", "will", "with", "would", "you",
+      "your", "do", "does", "did", "not", "no", "can", "could", "should", "may",
+      "might", "must", "shall", "if", "about", "after", "before", "also", "such",
+      "been", "being", "over", "under", "up", "down", "out", "off", "said", "says",
+      "very", "more", "most", "other", "some", "any", "all", "each", "both", "only",
+      "own", "same", "just", "how", "why", "where", "here", "my", "me", "him", "us"};
+  return kStop.count(w) > 0;
+}
+
+bool IsChineseStopWord(std::string_view w) {
+  static const std::unordered_set<std::string_view> kStop = {
+      "的", "了", "在", "是", "和", "与", "及", "或", "也", "都", "而", "并", "就",
+      "对", "把", "被", "将", "从", "向", "于", "以", "为", "等", "之", "其", "这",
+      "那", "个", "着", "过", "所", "让", "给", "由", "但", "又", "还", "已", "已经",
+      "我", "你", "他", "她", "它", "我们", "他们", "她们", "说", "表示", "一个",
+      "这个", "那个", "这些", "那些", "没有", "不", "有", "会", "要", "可以", "能",
+      "中", "上", "下", "里", "后", "前", "时", "年", "月", "日", "吗", "呢", "吧",
+      "啊", "得", "地", "因为", "所以", "如果", "虽然", "但是", "以及", "并且", "而且"};
+  return kStop.count(w) > 0;
+}
+
+std::string EnglishFilters::Stem(const std::string& word) {
+  thread_local Xapian::Stem stemmer("english");
+  return stemmer(word);
+}
+
+// ---- Analyzer --------------------------------------------------------------
+
+uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
+                           const std::function<void(const Token&)>& sink) const {
+  thread_local NormalizedText nt;
+  thread_local std::vector<Segment> segs;
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
+  thread_local std::vector<uint32_t> char_starts;
+  CharNormalizer::Normalize(text, &nt);
+  Segmenter::SplitScripts(nt.text, &segs);
+  uint32_t pos = opt.first_pos - 1;
+  Token tok;
+  for (const Segment& seg : segs) {
+    std::string_view run(nt.text.data() + seg.begin, seg.end - seg.begin);
+    if (seg.script == Script::kLatin) {
+      EnglishSegmenter::Words(run, &words);
+      for (auto [b, e] : words) {
+        std::string w(run.substr(b, e - b));
+        if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) continue;
+        if (opt.drop_stopwords && EnglishFilters::IsStopWord(w)) continue;
+        tok.script = Script::kLatin;
+        tok.kind = TokenKind::kWord;
+        tok.pos = ++pos;
+        tok.begin = nt.begin_of[seg.begin + b];
+        tok.end = nt.end_of[seg.begin + e - 1];
+        tok.text = opt.stem ? EnglishFilters::Stem(w) : w;
+        tok.raw = std::move(w);
+        sink(tok);
+      }
+      continue;
+    }
+    // Han run.
+    ChineseSegmenter::Words(run, lex_, &words);
+    char_starts.clear();
+    for (size_t i = 0; i < run.size();) {
+      char_starts.push_back(static_cast<uint32_t>(i));
+      NextCp(run, &i);
+    }
+    char_starts.push_back(static_cast<uint32_t>(run.size()));
+    size_t ci = 0;  // index into char_starts of the current char
+    tok.raw.clear();
+    for (auto [b, e] : words) {
+      tok.script = Script::kHan;
+      tok.kind = TokenKind::kWord;
+      tok.pos = ++pos;
+      tok.begin = nt.begin_of[seg.begin + b];
+      tok.end = nt.end_of[seg.begin + e - 1];
+      tok.text.assign(run.substr(b, e - b));
+      sink(tok);
+      if (!opt.bigrams) continue;
+      while (ci + 1 < char_starts.size() && char_starts[ci] < e) {
+        if (ci + 2 < char_starts.size()) {
+          const uint32_t bb = char_starts[ci], be = char_starts[ci + 2];
+          tok.kind = TokenKind::kBigram;
+          tok.begin = nt.begin_of[seg.begin + bb];
+          tok.end = nt.end_of[seg.begin + be - 1];
+          tok.text.assign(run.substr(bb, be - bb));
+          sink(tok);
+        }
+        ++ci;
+      }
+    }
+  }
+  return pos;
+}
+
+std::string Analyzer::Dump(std::string_view text, const AnalyzeOptions& opt) const {
+  std::string out;
+  Analyze(text, opt, [&](const Token& t) {
+    if (!out.empty()) out += ' ';
+    if (t.kind == TokenKind::kBigram) out += '#';
+    out += t.text;
+    out += '[';
+    out += std::to_string(t.pos);
+    out += ']';
+  });
+  return out;
+}
+
+}  // namespace tongwen

@@ -1,0 +1,113 @@
+// Article -> Xapian::Document. The term and value layout is in schema.h.
+#include <xapian.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "simhash.h"
+#include "tongwen/analysis.h"
+#include "tongwen/index.h"
+#include "tongwen/lexicon.h"
+#include "tongwen/schema.h"
+
+namespace tongwen {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Adds the analysed terms of one field. `title` adds the S-prefixed copy and
+// boosts the unprefixed terms (schema::kTitleWdf).
+// Pinyin syllables get their own position space (one position per Han
+// character, `char_pos`), so a romanised name is an adjacent-syllable phrase.
+uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos, bool title,
+                   Xapian::Document* doc, SimHasher* sim, uint32_t* char_pos) {
+  namespace s = schema;
+  const Xapian::termcount wdf = title ? s::kTitleWdf : 1;
+  const Lexicon* lex = an.lexicon();
+  AnalyzeOptions opt;
+  opt.first_pos = first_pos;
+  std::string term;
+  std::string py;
+  return an.Analyze(text, opt, [&](const Token& t) {
+    if (t.kind == TokenKind::kBigram) {
+      term.assign(s::kBigramPrefix).append(t.text);
+      doc->add_term(term, wdf);
+      if (sim) sim->Add(term);
+      return;
+    }
+    if (t.script == Script::kLatin) {
+      term.assign(s::kStemPrefix).append(t.text);
+      doc->add_posting(term, t.pos, wdf);
+      if (title) doc->add_posting(std::string(s::kStemPrefix).append(s::kTitlePrefix).append(t.text), t.pos);
+      if (sim) sim->Add(term);
+      return;
+    }
+    doc->add_posting(t.text, t.pos, wdf);
+    if (title) doc->add_posting(std::string(s::kTitlePrefix).append(t.text), t.pos);
+    // Romanisation: one pinyin syllable term per character, at the word's
+    // position, so a Latin-script name can match as a syllable phrase.
+    if (lex) {
+      for (char32_t cp : DecodeUtf8(t.text)) {
+        ++*char_pos;
+        std::string_view syl = lex->CharPinyin(cp);
+        if (syl.empty()) continue;
+        py.assign(s::kPinyinPrefix).append(syl);
+        doc->add_posting(py, *char_pos);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) {
+  namespace s = schema;
+  doc->set_data(a.json);
+  doc->add_boolean_term(std::string(s::kIdPrefix) + a.id);
+  const std::vector<std::string> langs = a.Languages();
+  std::string langs_joined;
+  for (const std::string& l : langs) {
+    doc->add_boolean_term(std::string(s::kLangPrefix) + l);
+    if (!langs_joined.empty()) langs_joined += ',';
+    langs_joined += l;
+  }
+  doc->add_value(s::kSlotLanguages, langs_joined);
+  if (!a.original_language.empty())
+    doc->add_boolean_term(std::string(s::kOriginalPrefix) + a.original_language);
+  if (!a.source.empty()) {
+    doc->add_boolean_term(std::string(s::kSourcePrefix) + Lower(a.source));
+    doc->add_value(s::kSlotSource, a.source);
+  }
+  if (!a.section.empty()) {
+    doc->add_boolean_term(std::string(s::kSectionPrefix) + Lower(a.section));
+    doc->add_value(s::kSlotSection, a.section);
+  }
+  if (!a.published.empty()) {
+    std::string ymd = a.published.substr(0, 4) + a.published.substr(5, 2) + a.published.substr(8, 2);
+    doc->add_value(s::kSlotDate, ymd);
+    doc->add_value(s::kSlotYear, a.published.substr(0, 4));
+    doc->add_boolean_term(std::string(s::kYearPrefix) + a.published.substr(0, 4));
+    doc->add_value(s::kSlotDayNumber,
+                   Xapian::sortable_serialise(static_cast<double>(DayNumber(a.published))));
+  }
+  SimHasher sim;
+  uint32_t pos = 0, char_pos = 0;
+  for (const Version& v : a.versions) {
+    if (!v.title.empty()) {
+      pos = IndexText(an, v.title, pos + 1, true, doc, &sim, &char_pos) + s::kFieldGap;
+      char_pos += s::kFieldGap;
+    }
+    if (!v.body.empty()) {
+      pos = IndexText(an, v.body, pos + 1, false, doc, &sim, &char_pos) + s::kFieldGap;
+      char_pos += s::kFieldGap;
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sim.Finish()));
+  doc->add_value(s::kSlotSimHash, hex);
+}
+
+}  // namespace tongwen

@@ -1,0 +1,510 @@
+#include "tongwen/engine.h"
+
+#include <sys/stat.h>
+#include <xapian.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "query_builder.h"
+#include "snippet.h"
+#include "tongwen/analysis.h"
+#include "tongwen/article.h"
+#include "tongwen/lexicon.h"
+#include "tongwen/query.h"
+#include "tongwen/schema.h"
+
+namespace tongwen {
+
+namespace s = schema;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::atomic<uint64_t> g_engine_ids{1};
+
+std::string StubSignature(const std::string& dir) {
+  struct stat st;
+  std::string p = dir + "/XAPIANDB";
+  if (::stat(p.c_str(), &st) != 0) return {};
+  return std::to_string(st.st_ino) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
+}
+
+std::string Lower(std::string v) {
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return v;
+}
+
+std::string DateValue(const std::string& ymd) {  // YYYY-MM-DD -> YYYYMMDD
+  return ymd.substr(0, 4) + ymd.substr(5, 2) + ymd.substr(8, 2);
+}
+
+// Adds a recency bonus: weight = scale * 0.5^(age / half_life), where age is
+// measured from the newest article in the index.
+class RecencySource : public Xapian::PostingSource {
+ public:
+  RecencySource(double newest_day, double half_life, double scale)
+      : newest_(newest_day), half_life_(half_life), scale_(scale) {
+    set_maxweight(scale);
+  }
+  void init(const Xapian::Database& db) override {
+    db_ = db;
+    it_ = db_.valuestream_begin(s::kSlotDayNumber);
+    end_ = db_.valuestream_end(s::kSlotDayNumber);
+    started_ = false;
+    set_maxweight(scale_);
+  }
+  Xapian::doccount get_termfreq_min() const override { return 0; }
+  Xapian::doccount get_termfreq_est() const override { return db_.get_value_freq(s::kSlotDayNumber); }
+  Xapian::doccount get_termfreq_max() const override { return db_.get_value_freq(s::kSlotDayNumber); }
+  void next(double) override {
+    if (!started_) started_ = true;
+    else ++it_;
+  }
+  void skip_to(Xapian::docid did, double) override {
+    started_ = true;
+    it_.skip_to(did);
+  }
+  bool check(Xapian::docid did, double) override {
+    started_ = true;
+    return it_.check(did);
+  }
+  bool at_end() const override { return started_ && it_ == end_; }
+  Xapian::docid get_docid() const override { return it_.get_docid(); }
+  double get_weight() const override {
+    double day = Xapian::sortable_unserialise(*it_);
+    double age = std::max(0.0, newest_ - day);
+    return scale_ * std::pow(0.5, age / half_life_);
+  }
+  std::string name() const override { return "tongwen::RecencySource"; }
+
+ private:
+  double newest_, half_life_, scale_;
+  Xapian::Database db_;
+  Xapian::ValueIterator it_, end_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineOptions opt;
+  uint64_t id;
+  Analyzer analyzer;
+
+  explicit Impl(const EngineOptions& o) : opt(o), id(g_engine_ids++), analyzer(o.lexicon) {}
+
+  struct Handle {
+    Xapian::Database db;
+    std::string sig;
+    Clock::time_point checked;
+    bool open = false;
+  };
+
+  // This thread's database handle, reopened when the data changed.
+  Result<Handle*> Get() const {
+    thread_local std::unordered_map<uint64_t, Handle> handles;
+    Handle& h = handles[id];
+    auto now = Clock::now();
+    if (h.open && now - h.checked < std::chrono::milliseconds(opt.reopen_interval_ms)) return &h;
+    h.checked = now;
+    try {
+      std::string sig = StubSignature(opt.db_dir);
+      if (sig.empty()) return Status::Unavailable(opt.db_dir + ": no database (run `indexer rebuild`)");
+      if (!h.open || sig != h.sig) {
+        Xapian::Database db(opt.db_dir);
+        std::string schema = db.get_metadata(std::string(s::kMetaSchema));
+        if (schema != s::kSchemaVersion)
+          return Status::InvalidArgument("database schema \"" + schema + "\" is not \"" +
+                                             std::string(s::kSchemaVersion) + "\"; run `indexer rebuild`",
+                                         opt.db_dir);
+        h.db = db;
+        h.sig = sig;
+        h.open = true;
+      } else {
+        h.db.reopen();
+      }
+    } catch (const Xapian::Error& e) {
+      if (h.open) return &h;  // keep serving the old data
+      return Status::IOError(opt.db_dir + ": " + e.get_description());
+    }
+    return &h;
+  }
+
+  template <typename F>
+  auto WithDb(F&& f) const -> decltype(f(std::declval<Xapian::Database&>())) {
+    Result<Handle*> h = Get();
+    if (!h.ok()) return h.status();
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return f((*h)->db);
+      } catch (const Xapian::DatabaseModifiedError&) {
+        if (attempt > 0) return Status::Unavailable("database changed during the request; retry");
+        try {
+          (*h)->db.reopen();
+        } catch (const Xapian::Error& e) {
+          return Status::IOError(e.get_description());
+        }
+      } catch (const Xapian::Error& e) {
+        return Status::Internal(e.get_type() + std::string(": ") + e.get_msg());
+      } catch (const std::exception& e) {
+        return Status::Internal(e.what());
+      }
+    }
+  }
+
+  Xapian::Query Filters(const SearchRequest& r) const {
+    std::vector<Xapian::Query> f;
+    if (!r.sources.empty()) {
+      std::vector<Xapian::Query> srcs;
+      for (const std::string& x : r.sources) srcs.emplace_back(std::string(s::kSourcePrefix) + Lower(x));
+      f.emplace_back(Xapian::Query::OP_OR, srcs.begin(), srcs.end());
+    }
+    if (!r.section.empty()) f.emplace_back(std::string(s::kSectionPrefix) + Lower(r.section));
+    if (!r.lang.empty()) f.emplace_back(std::string(s::kLangPrefix) + r.lang);
+    if (!r.original.empty()) f.emplace_back(std::string(s::kOriginalPrefix) + r.original);
+    if (!r.from.empty() && !r.to.empty())
+      f.emplace_back(Xapian::Query::OP_VALUE_RANGE, s::kSlotDate, DateValue(r.from), DateValue(r.to));
+    else if (!r.from.empty())
+      f.emplace_back(Xapian::Query::OP_VALUE_GE, s::kSlotDate, DateValue(r.from));
+    else if (!r.to.empty())
+      f.emplace_back(Xapian::Query::OP_VALUE_LE, s::kSlotDate, DateValue(r.to));
+    if (f.empty()) return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_AND, f.begin(), f.end());
+  }
+
+  // Fills a hit from a match; `terms` drive the highlighting.
+  Hit MakeHit(const Xapian::MSetIterator& m, const BuiltQuery* bq, const Xapian::Enquire* enq,
+              const std::unordered_set<std::string>& terms, size_t snippet_length) const {
+    Hit h;
+    Xapian::Document doc = m.get_document();
+    h.score = std::round(m.get_weight() * 1000) / 1000;
+    nlohmann::json j = nlohmann::json::parse(doc.get_data(), nullptr, false);
+    if (j.is_object()) {
+      auto str = [&](const char* k) {
+        auto it = j.find(k);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      h.id = str("id");
+      h.published = str("published");
+      h.source = str("source");
+      h.section = str("section");
+      h.url = str("url");
+      h.original_language = str("original_language");
+      auto title = j.find("title");
+      auto body = j.find("body");
+      std::vector<std::string> tags;
+      for (auto* field : {&title, &body})
+        if (*field != j.end() && (*field)->is_object())
+          for (auto& [tag, v] : (*field)->items())
+            if (v.is_string() && std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+      for (const std::string& tag : tags) {
+        std::string t, b;
+        if (title != j.end() && title->is_object() && title->contains(tag) && (*title)[tag].is_string())
+          t = (*title)[tag].get<std::string>();
+        if (body != j.end() && body->is_object() && body->contains(tag) && (*body)[tag].is_string())
+          b = (*body)[tag].get<std::string>();
+        if (!t.empty()) h.titles.emplace_back(tag, t);
+        h.snippets.emplace_back(tag, MakeSnippet(analyzer, b.empty() ? t : b, terms, snippet_length));
+      }
+    }
+    if (bq && enq) {
+      bool orig = false, trans = false;
+      for (Xapian::TermIterator t = enq->get_matching_terms_begin(m); t != enq->get_matching_terms_end(m); ++t) {
+        if (bq->original_terms.count(*t)) orig = true;
+        if (bq->translated_terms.count(*t)) trans = true;
+      }
+      // Translations of English words are Chinese headwords matched via
+      // bigrams; count those bigrams as translated when no original term hit.
+      h.matched_via = orig && trans ? "both" : trans ? "translation" : orig ? "original" : "translation";
+      if (!orig && !trans) h.matched_via = bq->translated_terms.empty() ? "original" : "translation";
+    }
+    return h;
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+const EngineOptions& Engine::options() const { return impl_->opt; }
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& opt) {
+  auto impl = std::make_unique<Impl>(opt);
+  Result<Impl::Handle*> h = impl->Get();
+  if (!h.ok()) return h.status();
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+uint64_t Engine::DocCount() const {
+  Result<uint64_t> n = impl_->WithDb([](Xapian::Database& db) -> Result<uint64_t> { return uint64_t{db.get_doccount()}; });
+  return n.ok() ? *n : 0;
+}
+
+Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
+  if (r.limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
+  if (r.offset + r.limit > opt.max_offset)
+    return Status::InvalidArgument("offset + limit must be at most " + std::to_string(opt.max_offset) +
+                                       " (deep paging is capped)",
+                                   "offset");
+  if (!r.from.empty() && !IsValidDate(r.from)) return Status::InvalidArgument("must be YYYY-MM-DD", "from");
+  if (!r.to.empty() && !IsValidDate(r.to)) return Status::InvalidArgument("must be YYYY-MM-DD", "to");
+  if (!r.from.empty() && !r.to.empty() && r.from > r.to)
+    return Status::InvalidArgument("must not be after 'to'", "from");
+  if (!r.lang.empty() && r.lang != "en" && r.lang != "zh")
+    return Status::InvalidArgument("must be en or zh", "lang");
+  if (!r.original.empty() && r.original != "en" && r.original != "zh")
+    return Status::InvalidArgument("must be en or zh", "original");
+  if (r.lang_hint != "auto" && r.lang_hint != "en" && r.lang_hint != "zh")
+    return Status::InvalidArgument("must be en, zh or auto", "lang");
+  if (r.recency < 0 || r.recency > 36500) return Status::InvalidArgument("must be between 0 and 36500 days", "recency");
+  for (const std::string& f : r.facets)
+    if (f != "source" && f != "section" && f != "year" && f != "language")
+      return Status::InvalidArgument("unknown facet '" + f + "' (source, section, year, language)", "facets");
+  if (r.snippet_length < 20 || r.snippet_length > 1000)
+    return Status::InvalidArgument("must be between 20 and 1000", "snippet_length");
+  return Status::Ok();
+}
+
+Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
+  const auto t0 = Clock::now();
+  Status v = ValidateRequest(req, impl_->opt);
+  if (!v.ok()) return v;
+  return impl_->WithDb([&](Xapian::Database& db) -> Result<SearchResponse> {
+    SearchResponse resp;
+    ParsedQuery pq = ParseQuery(req.q, impl_->opt.max_query_bytes);
+    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt);
+    BuiltQuery bq = qb.Build(pq, req);
+    const bool all_mode = req.mode == SearchRequest::Mode::kAll;
+    Xapian::Query primary = bq.empty ? Xapian::Query::MatchAll : (all_mode ? bq.all : bq.any);
+    Xapian::Query filter = impl_->Filters(req);
+    auto filtered = [&](Xapian::Query q) {
+      if (req.recency > 0 && req.sort == SearchRequest::Sort::kRelevance) {
+        std::string hi = db.get_value_upper_bound(s::kSlotDayNumber);
+        if (!hi.empty()) {
+          // The bonus is comparable to a good BM25 match (~ a few points).
+          auto* src = new RecencySource(Xapian::sortable_unserialise(hi), req.recency, 2.0);
+          q = Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, Xapian::Query(src->release()));
+        }
+      }
+      return filter.empty() ? q : Xapian::Query(Xapian::Query::OP_FILTER, q, filter);
+    };
+    Xapian::Enquire enq(db);
+    enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+    if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
+    if (req.sort == SearchRequest::Sort::kDate) enq.set_sort_by_value_then_relevance(s::kSlotDate, false);
+    if (req.sort == SearchRequest::Sort::kDateDesc || (bq.empty && req.sort == SearchRequest::Sort::kRelevance))
+      enq.set_sort_by_value_then_relevance(s::kSlotDate, true);
+    if (req.collapse_duplicates) enq.set_collapse_key(s::kSlotDupGroup);
+    std::vector<std::pair<std::string, std::unique_ptr<Xapian::ValueCountMatchSpy>>> spies;
+    for (const std::string& f : req.facets) {
+      Xapian::valueno slot = f == "source" ? s::kSlotSource
+                             : f == "section" ? s::kSlotSection
+                             : f == "year" ? s::kSlotYear
+                                           : s::kSlotLanguages;
+      spies.emplace_back(f, std::make_unique<Xapian::ValueCountMatchSpy>(slot));
+      enq.add_matchspy(spies.back().second.get());
+    }
+    enq.set_query(filtered(primary));
+    const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
+    // Facets count every match when they are asked for (exact counts).
+    const Xapian::doccount check_at_least = spies.empty() ? want : db.get_doccount();
+    Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
+                                     static_cast<Xapian::doccount>(req.limit), check_at_least);
+    resp.total = mset.get_matches_estimated();
+    resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
+      resp.hits.push_back(impl_->MakeHit(m, &bq, &enq, bq.highlight_terms, req.snippet_length));
+    // Relaxation: when all-words matches fewer than a page, append
+    // any-word matches after them (Meilisearch's "last" strategy).
+    if (all_mode && !bq.empty && mset.get_matches_upper_bound() < want &&
+        bq.any.get_description() != bq.all.get_description()) {
+      const Xapian::doccount n_all = mset.get_matches_upper_bound();
+      Xapian::Enquire enq2(db);
+      enq2.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+      if (impl_->opt.query_time_limit_ms) enq2.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
+      if (req.sort == SearchRequest::Sort::kDate) enq2.set_sort_by_value_then_relevance(s::kSlotDate, false);
+      if (req.sort == SearchRequest::Sort::kDateDesc) enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
+      if (req.collapse_duplicates) enq2.set_collapse_key(s::kSlotDupGroup);
+      // Exclude the all-words matches, which already lead the list.
+      enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.any), filtered(bq.all)));
+      const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
+      const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
+      Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take));
+      for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
+        resp.hits.push_back(impl_->MakeHit(m, &bq, &enq2, bq.highlight_terms, req.snippet_length));
+      resp.total = n_all + m2.get_matches_estimated();
+      resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
+      bq.info.relaxed = true;
+    }
+    if (req.collapse_duplicates) {
+      size_t i = 0;
+      for (Xapian::MSetIterator m = mset.begin(); m != mset.end() && i < resp.hits.size(); ++m, ++i)
+        resp.hits[i].duplicates = m.get_collapse_count();
+    }
+    for (auto& [name, spy] : spies) {
+      std::vector<FacetValue>& out = resp.facets[name];
+      for (Xapian::TermIterator t = spy->top_values_begin(50); t != spy->top_values_end(50); ++t) {
+        std::string v = *t;
+        if (v.empty()) continue;
+        if (name == "language") {  // "en,zh" counts for both
+          size_t p = 0;
+          while (p <= v.size()) {
+            size_t q = v.find(',', p);
+            if (q == std::string::npos) q = v.size();
+            std::string one = v.substr(p, q - p);
+            auto it = std::find_if(out.begin(), out.end(), [&](const FacetValue& f) { return f.value == one; });
+            if (it == out.end()) out.push_back(FacetValue{one, t.get_termfreq()});
+            else it->count += t.get_termfreq();
+            p = q + 1;
+          }
+          continue;
+        }
+        out.push_back(FacetValue{v, t.get_termfreq()});
+      }
+      std::stable_sort(out.begin(), out.end(), [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
+    }
+    resp.query = std::move(bq.info);
+    resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return resp;
+  });
+}
+
+Result<ArticleView> Engine::GetArticle(const std::string& id) const {
+  return impl_->WithDb([&](Xapian::Database& db) -> Result<ArticleView> {
+    const std::string term = std::string(s::kIdPrefix) + id;
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term)) return Status::NotFound("no article with id \"" + id + "\"");
+    Xapian::Document doc = db.get_document(*p);
+    ArticleView v;
+    v.json = doc.get_data();
+    std::string group = doc.get_value(s::kSlotDupGroup);
+    if (!group.empty()) {
+      Xapian::Enquire enq(db);
+      enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDupGroup, group, group));
+      enq.set_weighting_scheme(Xapian::BoolWeight());
+      Xapian::MSet m = enq.get_mset(0, 100);
+      for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+        if (*it == *p) continue;
+        Xapian::Document d = it.get_document();
+        for (Xapian::TermIterator t = d.termlist_begin(); t != d.termlist_end(); ++t) {
+          t.skip_to(std::string(s::kIdPrefix));
+          if (t != d.termlist_end() && (*t).rfind(s::kIdPrefix, 0) == 0)
+            v.duplicates.push_back((*t).substr(s::kIdPrefix.size()));
+          break;
+        }
+      }
+    }
+    return v;
+  });
+}
+
+namespace {
+// Keeps text terms (stems, Han words) for "more like this"; drops boolean
+// terms, bigrams, pinyin and very short or numeric stems.
+class TextTermDecider : public Xapian::ExpandDecider {
+ public:
+  bool operator()(const std::string& t) const override {
+    if (t.empty()) return false;
+    unsigned char c = static_cast<unsigned char>(t[0]);
+    if (c == 'Z') {
+      if (t.size() < 4 || (t.size() > 1 && t[1] == 'S')) return false;
+      if (std::all_of(t.begin() + 1, t.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) return false;
+      return true;
+    }
+    if (c >= 0x80) return DecodeUtf8(t).size() >= 2 && !IsChineseStopWord(t);
+    return false;
+  }
+};
+}  // namespace
+
+Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, const std::string& before,
+                                       size_t snippet_length) const {
+  const auto t0 = Clock::now();
+  if (limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
+  if (!before.empty() && !IsValidDate(before)) return Status::InvalidArgument("must be YYYY-MM-DD", "before");
+  return impl_->WithDb([&](Xapian::Database& db) -> Result<SearchResponse> {
+    const std::string idterm = std::string(s::kIdPrefix) + id;
+    Xapian::PostingIterator p = db.postlist_begin(idterm);
+    if (p == db.postlist_end(idterm)) return Status::NotFound("no article with id \"" + id + "\"");
+    const Xapian::docid self = *p;
+    Xapian::Enquire enq(db);
+    Xapian::RSet rset;
+    rset.add_document(self);
+    TextTermDecider decider;
+    Xapian::ESet eset = enq.get_eset(30, rset, &decider);
+    std::vector<Xapian::Query> parts;
+    std::unordered_set<std::string> hl;
+    QueryWord dummy;
+    SearchResponse resp;
+    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt);
+    for (Xapian::ESetIterator e = eset.begin(); e != eset.end(); ++e) {
+      const std::string t = *e;
+      const double w = e.get_weight();
+      parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), w);
+      hl.insert(t);
+      QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false};
+      // Expand into the other language through the dictionary, so coverage
+      // that exists only in the other language is found.
+      if (impl_->opt.lexicon && resp.query.words.size() < 15) {
+        std::vector<Xapian::Query> alts;
+        if (t[0] == 'Z') {
+          for (const Translation& tr : qb.EnglishToChinese({t.substr(1)})) {
+            alts.push_back(qb.HanTextQuery(tr.term, &hl));
+            qw.translations.push_back(tr);
+            if (alts.size() >= 3) break;
+          }
+        } else {
+          for (const auto& stems : qb.ChineseToEnglish(t)) {
+            std::vector<Xapian::Query> ts;
+            std::string shown;
+            for (const std::string& st : stems) {
+              ts.emplace_back(std::string(s::kStemPrefix) + st);
+              hl.insert(std::string(s::kStemPrefix) + st);
+              shown += (shown.empty() ? "" : " ") + st;
+            }
+            alts.push_back(ts.size() == 1 ? ts[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end()));
+            qw.translations.push_back(Translation{shown, impl_->opt.translation_weight});
+          }
+        }
+        if (!alts.empty())
+          parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                             Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()),
+                             w * impl_->opt.translation_weight);
+      }
+      resp.query.words.push_back(std::move(qw));
+    }
+    resp.query.mode = "related";
+    resp.query.cross = impl_->opt.lexicon != nullptr;
+    resp.query.translation_weight = impl_->opt.translation_weight;
+    Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
+    q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm));
+    if (!before.empty()) {  // strictly before the date
+      const std::string b = DateValue(before);
+      q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_VALUE_LE, s::kSlotDate, b));
+      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDate, b, b));
+    }
+    // Hide the article's own near-duplicates (same story, other outlet).
+    std::string group = db.get_document(self).get_value(s::kSlotDupGroup);
+    if (!group.empty())
+      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+                        Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDupGroup, group, group));
+    enq.set_query(q);
+    enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+    if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
+    Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(limit));
+    resp.total = m.get_matches_estimated();
+    resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
+      resp.hits.push_back(impl_->MakeHit(it, nullptr, nullptr, hl, snippet_length));
+    resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return resp;
+  });
+}
+
+Result<IndexStats> Engine::Stats() const { return tongwen::Stats(impl_->opt.db_dir); }
+
+}  // namespace tongwen

@@ -1,0 +1,524 @@
+#include "tongwen/index.h"
+
+#include <xapian.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "db_layout.h"
+#include "line_reader.h"
+#include "tongwen/analysis.h"
+#include "tongwen/lexicon.h"
+#include "tongwen/schema.h"
+
+namespace fs = std::filesystem;
+
+namespace tongwen {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Line {
+  uint32_t file;
+  uint64_t line_no;
+  std::string text;
+  bool too_long;
+};
+
+struct Item {
+  std::optional<Xapian::Document> doc;
+  std::string id;
+  std::string error;      // non-empty: rejected with this reason
+  std::string location;   // FILE:LINE
+  bool truncated = false;
+};
+
+struct Batch {
+  uint64_t seq = 0;
+  std::vector<Line> lines;
+  std::vector<Item> items;
+  uint64_t bytes = 0;
+};
+
+// The reason without details, for counting ("invalid JSON: parse error at
+// byte 3..." -> "invalid JSON").
+std::string ReasonKey(const std::string& msg) {
+  auto p = msg.find_first_of(":,\"");
+  std::string k = msg.substr(0, p);
+  while (!k.empty() && k.back() == ' ') k.pop_back();
+  return k;
+}
+
+// Reads `inputs`, parses and analyses lines on worker threads, and hands
+// batches to `write` on the calling thread, in input order.
+class Pipeline {
+ public:
+  Pipeline(const IngestOptions& opt, const std::vector<std::string>& inputs)
+      : opt_(opt), inputs_(inputs), analyzer_(opt.lexicon) {}
+
+  // `write` returns a non-ok status to stop the run.
+  Status Run(IngestReport* rep, const std::function<Status(Batch&)>& write) {
+    std::vector<std::unique_ptr<LineReader>> readers;
+    uint64_t total = 0;
+    for (const std::string& in : inputs_) {
+      auto r = std::make_unique<LineReader>();
+      Status s = r->Open(in);
+      if (!s.ok()) return s;
+      total += r->raw_size();
+      readers.push_back(std::move(r));
+    }
+    const auto t0 = Clock::now();
+    unsigned nworkers = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
+    nworkers = std::max(1u, nworkers);
+    const size_t max_queued = nworkers * 3;
+
+    std::thread reader([&] { ReadAll(readers, max_queued); });
+    std::vector<std::thread> workers;
+    for (unsigned i = 0; i < nworkers; ++i) workers.emplace_back([&] { Work(); });
+
+    Status result;
+    uint64_t next_seq = 0;
+    auto last_progress = Clock::now();
+    for (;;) {
+      std::unique_ptr<Batch> b;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        done_cv_.wait(lk, [&] { return done_.count(next_seq) || (read_finished_ && processed_ == produced_); });
+        auto it = done_.find(next_seq);
+        if (it == done_.end()) break;
+        b = std::move(it->second);
+        done_.erase(it);
+        --in_flight_;
+        space_cv_.notify_all();
+      }
+      ++next_seq;
+      if (!result.ok()) continue;  // drain
+      for (Item& it : b->items) {
+        ++rep->read;
+        if (!it.error.empty()) {
+          ++rep->rejected;
+          ++rep->reasons[ReasonKey(it.error)];
+          if (opt_.on_error) opt_.on_error(it.location + ": " + it.error);
+        }
+        if (it.truncated) ++rep->truncated;
+      }
+      rep->bytes += b->bytes;
+      if (rep->rejected > opt_.max_errors) {
+        result = Status::InvalidArgument("too many bad lines: " + std::to_string(rep->rejected) +
+                                         " (--max-errors " + std::to_string(opt_.max_errors) + ")");
+        Stop();
+        continue;
+      }
+      Status s = write(*b);
+      if (!s.ok()) {
+        result = s;
+        Stop();
+        continue;
+      }
+      auto now = Clock::now();
+      if (opt_.on_progress && now - last_progress > std::chrono::milliseconds(500)) {
+        last_progress = now;
+        Progress p{RawDone(readers), total, rep->read, rep->indexed, rep->rejected,
+                   std::chrono::duration<double>(now - t0).count(), false};
+        opt_.on_progress(p);
+      }
+    }
+    reader.join();
+    for (auto& w : workers) w.join();
+    for (auto& r : readers)
+      if (result.ok() && !r->status().ok()) result = r->status();
+    rep->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (opt_.on_progress) {
+      Progress p{RawDone(readers), total, rep->read, rep->indexed, rep->rejected, rep->seconds, true};
+      opt_.on_progress(p);
+    }
+    return result;
+  }
+
+ private:
+  uint64_t RawDone(const std::vector<std::unique_ptr<LineReader>>& readers) {
+    std::lock_guard<std::mutex> lk(offset_mu_);
+    uint64_t d = 0;
+    for (uint64_t o : offsets_) d += o;
+    (void)readers;
+    return d;
+  }
+
+  void Stop() {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+    space_cv_.notify_all();
+    work_cv_.notify_all();
+  }
+
+  void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
+    const size_t kBatchLines = 256;
+    offsets_.assign(readers.size(), 0);
+    auto batch = std::make_unique<Batch>();
+    auto push = [&] {
+      std::unique_lock<std::mutex> lk(mu_);
+      space_cv_.wait(lk, [&] { return stop_ || in_flight_ < max_queued; });
+      if (stop_) return false;
+      batch->seq = produced_++;
+      ++in_flight_;
+      work_.push_back(std::move(batch));
+      work_cv_.notify_one();
+      batch = std::make_unique<Batch>();
+      return true;
+    };
+    bool go = true;
+    for (uint32_t f = 0; f < readers.size() && go; ++f) {
+      Line l{f, 0, {}, false};
+      while (readers[f]->Next(&l.text, opt_.limits.max_line_bytes, &l.too_long)) {
+        l.line_no = readers[f]->line_number();
+        batch->bytes += l.text.size() + 1;
+        bool blank = l.text.find_first_not_of(" \t\r") == std::string::npos && !l.too_long;
+        if (!blank) batch->lines.push_back(std::move(l));
+        l = Line{f, 0, {}, false};
+        if (batch->lines.size() >= kBatchLines) {
+          {
+            std::lock_guard<std::mutex> lk(offset_mu_);
+            offsets_[f] = readers[f]->raw_offset();
+          }
+          if (!push()) {
+            go = false;
+            break;
+          }
+        }
+      }
+      std::lock_guard<std::mutex> lk(offset_mu_);
+      offsets_[f] = readers[f]->raw_offset();
+    }
+    if (go && !batch->lines.empty()) push();
+    std::lock_guard<std::mutex> lk(mu_);
+    read_finished_ = true;
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+  }
+
+  void Work() {
+    for (;;) {
+      std::unique_ptr<Batch> b;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        work_cv_.wait(lk, [&] { return stop_ || !work_.empty() || read_finished_; });
+        if (work_.empty()) {
+          if (stop_ || read_finished_) return;
+          continue;
+        }
+        b = std::move(work_.front());
+        work_.pop_front();
+      }
+      b->items.resize(b->lines.size());
+      for (size_t i = 0; i < b->lines.size(); ++i) {
+        const Line& l = b->lines[i];
+        Item& it = b->items[i];
+        it.location = inputs_[l.file] + ":" + std::to_string(l.line_no);
+        if (l.too_long) {
+          it.error = "line is longer than " + std::to_string(opt_.limits.max_line_bytes) + " bytes";
+          continue;
+        }
+        Result<Article> a = ParseArticle(l.text, opt_.limits, &it.truncated);
+        if (!a.ok()) {
+          it.error = a.status().message();
+          continue;
+        }
+        it.id = a->id;
+        it.doc.emplace();
+        BuildDocument(*a, analyzer_, &*it.doc);
+      }
+      b->lines.clear();
+      b->lines.shrink_to_fit();
+      std::lock_guard<std::mutex> lk(mu_);
+      ++processed_;
+      done_[b->seq] = std::move(b);
+      done_cv_.notify_all();
+    }
+  }
+
+  const IngestOptions& opt_;
+  const std::vector<std::string>& inputs_;
+  Analyzer analyzer_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_, space_cv_;
+  std::deque<std::unique_ptr<Batch>> work_;
+  std::unordered_map<uint64_t, std::unique_ptr<Batch>> done_;
+  uint64_t produced_ = 0, processed_ = 0;
+  size_t in_flight_ = 0;
+  bool read_finished_ = false, stop_ = false;
+  std::mutex offset_mu_;
+  std::vector<uint64_t> offsets_;
+};
+
+void WriteMetadata(Xapian::WritableDatabase& db) {
+  db.set_metadata(std::string(schema::kMetaSchema), std::string(schema::kSchemaVersion));
+  db.set_metadata(std::string(schema::kMetaAnalyzer), std::string(kAnalyzerName));
+}
+
+Status CheckSchema(const Xapian::Database& db, const std::string& where) {
+  std::string v = db.get_metadata(std::string(schema::kMetaSchema));
+  if (v != schema::kSchemaVersion)
+    return Status::InvalidArgument("database schema is \"" + v + "\", this build writes \"" +
+                                       std::string(schema::kSchemaVersion) + "\"; run `indexer rebuild`",
+                                   where);
+  return Status::Ok();
+}
+
+uint64_t CommitEvery(const IngestOptions& opt) {
+  // Xapian buffers postings in memory until commit; ~64 KB per buffered
+  // document (with its share of the inverted lists) is a safe estimate.
+  return std::max<uint64_t>(1000, opt.memory_mb * 1024 / 64);
+}
+
+// Opens (creating if needed) the live generation for writing.
+Result<std::string> EnsureLive(const std::string& dir) {
+  int live = layout::LiveNumber(dir);
+  if (live > 0) return layout::GenPath(dir, live);
+  std::string gen = layout::GenPath(dir, 1);
+  try {
+    Xapian::WritableDatabase db(gen, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    WriteMetadata(db);
+    db.commit();
+  } catch (const Xapian::Error& e) {
+    return Status::IOError(gen + ": " + e.get_description());
+  }
+  Status s = layout::PointStubAt(dir, 1);
+  if (!s.ok()) return s;
+  return gen;
+}
+
+}  // namespace
+
+std::string IngestReport::SummaryLine() const {
+  std::ostringstream o;
+  o << "read " << read << ", indexed " << indexed << " (replaced " << replaced << "), deleted "
+    << deleted;
+  if (not_found) o << " (not found " << not_found << ")";
+  o << ", rejected " << rejected;
+  if (truncated) o << ", truncated " << truncated;
+  if (!reasons.empty()) {
+    o << " [";
+    bool first = true;
+    for (const auto& [k, n] : reasons) {
+      o << (first ? "" : "; ") << k << ": " << n;
+      first = false;
+    }
+    o << "]";
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " in %.1fs", seconds);
+  o << buf;
+  return o.str();
+}
+
+Result<std::string> LiveGeneration(const std::string& dir) {
+  int live = layout::LiveNumber(dir);
+  if (live == 0) return Status::NotFound(dir + ": no database here (no " + layout::kStubName + ")");
+  return layout::GenPath(dir, live);
+}
+
+Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+  layout::WriterLock lock;
+  Status s = lock.Acquire(opt.db_dir);
+  if (!s.ok()) return s;
+  layout::CleanUp(opt.db_dir);
+  int next = layout::LiveNumber(opt.db_dir) + 1;
+  std::error_code ec;
+  while (fs::exists(layout::GenPath(opt.db_dir, next), ec)) ++next;
+  const std::string tmp = opt.db_dir + "/tmp-" + std::to_string(next);
+  const std::string raw = tmp + "/raw";
+  const std::string compacted = tmp + "/compact";
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return Status::IOError(tmp + ": " + ec.message());
+
+  IngestReport& rep = *report;
+  rep = IngestReport();
+  try {
+    Xapian::WritableDatabase db(raw, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+    WriteMetadata(db);
+    std::unordered_map<std::string, Xapian::docid> seen;
+    const uint64_t commit_every = CommitEvery(opt);
+    uint64_t since_commit = 0;
+    Pipeline p(opt, inputs);
+    Status run = p.Run(&rep, [&](Batch& b) -> Status {
+      for (Item& it : b.items) {
+        if (!it.doc) continue;
+        auto [pos, fresh] = seen.emplace(it.id, 0);
+        if (fresh) {
+          pos->second = db.add_document(*it.doc);
+        } else {
+          db.replace_document(pos->second, *it.doc);
+          ++rep.replaced;
+        }
+        ++rep.indexed;
+        if (++since_commit >= commit_every) {
+          db.commit();
+          since_commit = 0;
+        }
+      }
+      return Status::Ok();
+    });
+    if (!run.ok()) {
+      db.close();
+      fs::remove_all(tmp, ec);
+      return run;
+    }
+    db.commit();
+    db.compact(compacted, Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULLER);
+    db.close();
+  } catch (const Xapian::Error& e) {
+    fs::remove_all(tmp, ec);
+    return Status::IOError(opt.db_dir + ": " + e.get_description());
+  }
+  const std::string gen = layout::GenPath(opt.db_dir, next);
+  fs::rename(compacted, gen, ec);
+  if (ec) {
+    fs::remove_all(tmp, ec);
+    return Status::IOError(gen + ": " + ec.message());
+  }
+  fs::remove_all(tmp, ec);
+  s = layout::PointStubAt(opt.db_dir, next);
+  if (!s.ok()) return s;
+  layout::CleanUp(opt.db_dir);
+  return Status::Ok();
+}
+
+Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+  layout::WriterLock lock;
+  Status s = lock.Acquire(opt.db_dir);
+  if (!s.ok()) return s;
+  layout::CleanUp(opt.db_dir);
+  Result<std::string> gen = EnsureLive(opt.db_dir);
+  if (!gen.ok()) return gen.status();
+  IngestReport& rep = *report;
+  rep = IngestReport();
+  try {
+    Xapian::WritableDatabase db(*gen, Xapian::DB_OPEN);
+    s = CheckSchema(db, opt.db_dir);
+    if (!s.ok()) return s;
+    db.begin_transaction(/*flushed=*/true);
+    Pipeline p(opt, inputs);
+    Status run = p.Run(&rep, [&](Batch& b) -> Status {
+      for (Item& it : b.items) {
+        if (!it.doc) continue;
+        const std::string idterm = std::string(schema::kIdPrefix) + it.id;
+        if (db.term_exists(idterm)) ++rep.replaced;
+        db.replace_document(idterm, *it.doc);
+        ++rep.indexed;
+      }
+      return Status::Ok();
+    });
+    if (!run.ok()) {
+      db.cancel_transaction();
+      return run;
+    }
+    db.commit_transaction();
+  } catch (const Xapian::Error& e) {
+    return Status::IOError(*gen + ": " + e.get_description());
+  }
+  return Status::Ok();
+}
+
+Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report) {
+  layout::WriterLock lock;
+  Status s = lock.Acquire(opt.db_dir);
+  if (!s.ok()) return s;
+  Result<std::string> gen = LiveGeneration(opt.db_dir);
+  if (!gen.ok()) return gen.status();
+  IngestReport& rep = *report;
+  rep = IngestReport();
+  const auto t0 = Clock::now();
+  try {
+    Xapian::WritableDatabase db(*gen, Xapian::DB_OPEN);
+    db.begin_transaction(true);
+    for (const std::string& id : ids) {
+      const std::string idterm = std::string(schema::kIdPrefix) + id;
+      ++rep.read;
+      if (!db.term_exists(idterm)) {
+        ++rep.not_found;
+        continue;
+      }
+      db.delete_document(idterm);
+      ++rep.deleted;
+    }
+    db.commit_transaction();
+  } catch (const Xapian::Error& e) {
+    return Status::IOError(*gen + ": " + e.get_description());
+  }
+  rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return Status::Ok();
+}
+
+Result<IndexStats> Stats(const std::string& dir) {
+  Result<std::string> gen = LiveGeneration(dir);
+  if (!gen.ok()) return gen.status();
+  IndexStats st;
+  try {
+    Xapian::Database db(dir);
+    st.documents = db.get_doccount();
+    for (Xapian::TermIterator t = db.allterms_begin(std::string(schema::kLangPrefix));
+         t != db.allterms_end(std::string(schema::kLangPrefix)); ++t)
+      st.languages[(*t).substr(schema::kLangPrefix.size())] = t.get_termfreq();
+    std::string lo = db.get_value_lower_bound(schema::kSlotDate);
+    std::string hi = db.get_value_upper_bound(schema::kSlotDate);
+    auto fmt = [](const std::string& v) {
+      return v.size() == 8 ? v.substr(0, 4) + "-" + v.substr(4, 2) + "-" + v.substr(6, 2) : std::string();
+    };
+    st.first_date = fmt(lo);
+    st.last_date = fmt(hi);
+    st.schema = db.get_metadata(std::string(schema::kMetaSchema));
+  } catch (const Xapian::Error& e) {
+    return Status::IOError(dir + ": " + e.get_description());
+  }
+  st.size_bytes = layout::DirectorySize(*gen);
+  st.generation = fs::path(*gen).filename().string();
+  return st;
+}
+
+Status Verify(const std::string& dir, std::string* report) {
+  Result<std::string> gen = LiveGeneration(dir);
+  if (!gen.ok()) return gen.status();
+  std::ostringstream out;
+  try {
+    size_t errors = Xapian::Database::check(*gen, Xapian::DBCHECK_SHOW_STATS, &out);
+    if (errors) {
+      *report = out.str();
+      return Status::Corruption(*gen + ": Xapian check found " + std::to_string(errors) + " errors");
+    }
+    Xapian::Database db(dir);
+    uint64_t n = 0, bad = 0;
+    for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {
+      Xapian::Document d = db.get_document(*p);
+      Result<Article> a = ParseArticle(d.get_data());
+      ++n;
+      if (!a.ok()) {
+        ++bad;
+        out << "docid " << *p << ": stored article does not parse: " << a.status().message() << "\n";
+        continue;
+      }
+      if (!db.term_exists(std::string(schema::kIdPrefix) + a->id) ||
+          d.termlist_begin() == d.termlist_end()) {
+        ++bad;
+        out << "docid " << *p << ": id term missing for " << a->id << "\n";
+      }
+    }
+    out << "articles checked: " << n << ", bad: " << bad << "\n";
+    *report = out.str();
+    if (bad) return Status::Corruption(dir + ": " + std::to_string(bad) + " stored articles are bad");
+  } catch (const Xapian::Error& e) {
+    *report = out.str();
+    return Status::Corruption(dir + ": " + e.get_description());
+  }
+  return Status::Ok();
+}
+
+}  // namespace tongwen

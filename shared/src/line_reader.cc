@@ -1,0 +1,103 @@
+#include "line_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tongwen {
+
+LineReader::~LineReader() {
+  if (gz_) gzclose(gz_);
+}
+
+Status LineReader::Open(const std::string& path) {
+  path_ = path;
+  int fd = path == "-" ? dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(path + ": " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return Status::IOError(path + ": is a directory");
+    }
+    if (S_ISREG(st.st_mode)) size_ = static_cast<uint64_t>(st.st_size);
+  }
+  gz_ = gzdopen(fd, "rb");  // reads plain files transparently
+  if (!gz_) {
+    ::close(fd);
+    return Status::IOError(path + ": cannot open");
+  }
+  gzbuffer(gz_, 1 << 18);
+  return Status::Ok();
+}
+
+uint64_t LineReader::raw_offset() const {
+  if (!gz_) return 0;
+  z_off_t off = gzoffset(gz_);
+  return off < 0 ? 0 : static_cast<uint64_t>(off);
+}
+
+bool LineReader::Fill() {
+  if (eof_) return false;
+  if (pos_ > 0) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+  }
+  const size_t old = buf_.size();
+  buf_.resize(old + (1 << 16));
+  int n = gzread(gz_, buf_.data() + old, 1 << 16);
+  if (n <= 0) {
+    buf_.resize(old);
+    eof_ = true;
+    if (n < 0) {
+      int err = 0;
+      const char* msg = gzerror(gz_, &err);
+      status_ = Status::IOError(path_ + ": read error: " + (msg ? msg : "unknown"));
+    }
+    return false;
+  }
+  buf_.resize(old + static_cast<size_t>(n));
+  return true;
+}
+
+bool LineReader::Next(std::string* line, size_t max_bytes, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  if (!gz_) return false;
+  bool any = false;
+  for (;;) {
+    size_t nl = buf_.find('\n', pos_);
+    size_t end = nl == std::string::npos ? buf_.size() : nl;
+    size_t take = end - pos_;
+    if (!*too_long) {
+      if (line->size() + take > max_bytes) {
+        line->append(buf_, pos_, max_bytes - line->size());
+        *too_long = true;
+      } else {
+        line->append(buf_, pos_, take);
+      }
+    }
+    if (take > 0) any = true;
+    pos_ = end;
+    if (nl != std::string::npos) {
+      ++pos_;
+      ++line_no_;
+      if (!*too_long && !line->empty() && line->back() == '\r') line->pop_back();
+      return true;
+    }
+    // Drop consumed bytes so a huge line never accumulates in buf_.
+    buf_.clear();
+    pos_ = 0;
+    if (!Fill()) {
+      if (!any) return false;
+      ++line_no_;
+      if (!*too_long && !line->empty() && line->back() == '\r') line->pop_back();
+      return true;
+    }
+  }
+}
+
+}  // namespace tongwen

@@ -1,0 +1,428 @@
+#include "query_builder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tongwen/lexicon.h"
+#include "tongwen/schema.h"
+
+namespace tongwen {
+
+namespace s = schema;
+
+std::string TextTerm(const Token& t) {
+  if (t.kind == TokenKind::kBigram) return std::string(s::kBigramPrefix) + t.text;
+  if (t.script == Script::kLatin) return std::string(s::kStemPrefix) + t.text;
+  return t.text;
+}
+
+namespace {
+
+// A Han unit of a query: one multi-character word, or a stretch of single
+// characters (which ICU leaves for names it does not know).
+struct HanUnit {
+  std::vector<std::string> words;    // folded word texts
+  std::vector<std::string> bigrams;  // bigram texts inside the unit
+  std::string text;                  // concatenated folded text
+  uint32_t begin = 0, end = 0;       // original byte offsets
+};
+
+// One element of a text group, in query order.
+struct Item {
+  bool han = false;
+  std::string stem, raw;  // Latin
+  HanUnit unit;           // Han
+  bool adjacent_to_prev = false;  // Latin: previous item is Latin too
+};
+
+// Splits the Han tokens of one run into units (see HanUnit).
+void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams,
+              std::vector<HanUnit>* out) {
+  auto nchars = [](const std::string& w) { return DecodeUtf8(w).size(); };
+  size_t k = 0;
+  while (k < words.size()) {
+    HanUnit u;
+    size_t m = k + 1;
+    if (nchars(words[k].text) == 1)
+      while (m < words.size() && nchars(words[m].text) == 1) ++m;
+    for (size_t i = k; i < m; ++i) {
+      u.words.push_back(words[i].text);
+      u.text += words[i].text;
+    }
+    u.begin = words[k].begin;
+    u.end = words[m - 1].end;
+    for (const Token& b : bigrams)
+      if (b.begin >= u.begin && b.end <= u.end) u.bigrams.push_back(b.text);
+    out->push_back(std::move(u));
+    k = m;
+  }
+}
+
+}  // namespace
+
+struct QueryBuilder::Ctx {
+  const SearchRequest* req;
+  BuiltQuery* out;
+  bool cross;
+  size_t units = 0;
+  Xapian::Query Term(const std::string& t, bool translated) {
+    (translated ? out->translated_terms : out->original_terms).insert(t);
+    out->highlight_terms.insert(t);
+    return Xapian::Query(t);
+  }
+};
+
+Xapian::Query QueryBuilder::HanTextQuery(const std::string& han,
+                                         std::unordered_set<std::string>* hl) const {
+  std::vector<Token> words, bigrams;
+  AnalyzeOptions ao;
+  an_.Analyze(han, ao, [&](const Token& t) {
+    if (t.script != Script::kHan) return;
+    (t.kind == TokenKind::kBigram ? bigrams : words).push_back(t);
+  });
+  std::vector<HanUnit> units;
+  HanUnits(words, bigrams, &units);
+  std::vector<Xapian::Query> parts;
+  for (const HanUnit& u : units) {
+    std::vector<Xapian::Query> w, b;
+    for (const std::string& x : u.words) {
+      w.emplace_back(x);
+      if (hl) hl->insert(x);
+    }
+    for (const std::string& x : u.bigrams) {
+      std::string t = std::string(s::kBigramPrefix) + x;
+      b.emplace_back(t);
+      if (hl) hl->insert(t);
+    }
+    Xapian::Query wq(Xapian::Query::OP_OR, w.begin(), w.end());
+    if (b.empty()) parts.push_back(wq);
+    else
+      parts.emplace_back(Xapian::Query::OP_AND_MAYBE,
+                         Xapian::Query(Xapian::Query::OP_AND, b.begin(), b.end()), wq);
+  }
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
+  std::vector<Translation> out;
+  if (!lex_) return out;
+  std::vector<LexCandidate> cands = lex_->EnglishToChinese(stems, opt_.max_translations * 4);
+  for (const LexCandidate& c : cands) {
+    std::string hw(c.headword);
+    Xapian::doccount df = db_.get_termfreq(hw);
+    if (df == 0) {
+      // The index may have segmented the word differently: estimate from
+      // its bigrams (all must occur).
+      std::vector<Token> bg;
+      AnalyzeOptions ao;
+      an_.Analyze(hw, ao, [&](const Token& t) {
+        if (t.kind == TokenKind::kBigram) bg.push_back(t);
+      });
+      if (!bg.empty()) {
+        df = UINT32_MAX;
+        for (const Token& t : bg) df = std::min(df, db_.get_termfreq(std::string(s::kBigramPrefix) + t.text));
+      }
+    }
+    if (df == 0) continue;
+    double score = c.score * std::log(2.0 + df);
+    if (std::any_of(out.begin(), out.end(), [&](const Translation& t) { return t.term == hw; })) continue;
+    out.push_back(Translation{hw, score});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
+  if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
+  double top = out.empty() ? 1 : out[0].weight;
+  for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
+  return out;
+}
+
+std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::string& word) const {
+  std::vector<std::vector<std::string>> out;
+  LexEntry e;
+  if (!lex_ || IsChineseStopWord(word) || !lex_->Lookup(word, &e)) return out;
+  Analyzer plain(nullptr);
+  AnalyzeOptions ao;
+  ao.drop_stopwords = true;
+  for (std::string_view g : e.glosses) {
+    std::vector<std::string> stems;
+    plain.Analyze(g, ao, [&](const Token& t) {
+      if (t.script == Script::kLatin) stems.push_back(t.text);
+    });
+    if (stems.empty() || stems.size() > 4) continue;
+    if (std::find(out.begin(), out.end(), stems) != out.end()) continue;
+    out.push_back(std::move(stems));
+    if (out.size() >= opt_.max_glosses) break;
+  }
+  return out;
+}
+
+Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
+  const std::string fp = n.field == "title" ? std::string(s::kTitlePrefix) : std::string();
+  std::vector<Xapian::Query> terms;
+  AnalyzeOptions ao;
+  ao.bigrams = false;
+  an_.Analyze(n.text, ao, [&](const Token& t) {
+    std::string term = t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text;
+    terms.push_back(c.Term(term, false));
+    if (!fp.empty()) c.out->highlight_terms.insert(TextTerm(t));
+  });
+  if (terms.empty()) return Xapian::Query();
+  ++c.units;
+  if (terms.size() == 1) return terms[0];
+  return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
+}
+
+// Builds one query per source group_q for a run of plain words.
+Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& texts,
+                                          const std::string& field, bool require_all, Ctx& c) const {
+  const bool title = field == "title";
+  const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
+  std::vector<Item> items;
+  for (const QueryNode* n : texts) {
+    std::vector<Token> hw, hb;
+    auto flush_han = [&] {
+      if (hw.empty()) return;
+      std::vector<HanUnit> units;
+      HanUnits(hw, hb, &units);
+      for (HanUnit& u : units) {
+        Item it;
+        it.han = true;
+        it.unit = std::move(u);
+        items.push_back(std::move(it));
+      }
+      hw.clear();
+      hb.clear();
+    };
+    AnalyzeOptions ao;
+    ao.drop_stopwords = true;
+    an_.Analyze(n->text, ao, [&](const Token& t) {
+      if (t.script == Script::kLatin) {
+        flush_han();
+        Item it;
+        it.stem = t.text;
+        it.raw = t.raw;
+        it.adjacent_to_prev = !items.empty() && !items.back().han;
+        items.push_back(std::move(it));
+      } else if (t.kind == TokenKind::kWord) {
+        if (!hw.empty() && hw.back().end != t.begin) flush_han();  // punctuation split the run
+        hw.push_back(t);
+      } else {
+        hb.push_back(t);
+      }
+    });
+    flush_han();
+  }
+  size_t latin = 0, han = 0;
+  for (const Item& it : items) (it.han ? han : latin)++;
+  if (c.out->info.detected_language.empty() || c.out->info.detected_language == "none")
+    c.out->info.detected_language = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
+  else if ((latin && c.out->info.detected_language == "zh") || (han && c.out->info.detected_language == "en"))
+    c.out->info.detected_language = "mixed";
+
+  const std::string& hint = c.req->lang_hint;
+  const bool en_to_zh = c.cross && !title && hint != "zh";
+  const bool zh_to_en = c.cross && !title && hint != "en";
+  const double w = opt_.translation_weight;
+
+  std::vector<Xapian::Query> concepts;
+  std::vector<Xapian::Query> optional;  // stop words: rank, never required
+  size_t i = 0;
+  while (i < items.size()) {
+    if (c.units >= opt_.max_query_units) {
+      c.out->info.truncated = true;
+      break;
+    }
+    const Item& it = items[i];
+    if (it.han) {
+      const HanUnit& u = it.unit;
+      ++c.units;
+      QueryWord qw{u.text, "zh", {}, false};
+      Xapian::Query orig;
+      if (title) {
+        std::vector<Xapian::Query> ws;
+        for (const std::string& x : u.words) ws.push_back(c.Term(fp + x, false));
+        for (const std::string& x : u.words) c.out->highlight_terms.insert(x);
+        orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ws.begin(), ws.end(), ws.size());
+      } else {
+        std::vector<Xapian::Query> ws, bs;
+        for (const std::string& x : u.words) ws.push_back(c.Term(x, false));
+        for (const std::string& x : u.bigrams) bs.push_back(c.Term(std::string(s::kBigramPrefix) + x, false));
+        Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
+        orig = bs.empty() ? wq
+                          : Xapian::Query(Xapian::Query::OP_AND_MAYBE,
+                                          Xapian::Query(Xapian::Query::OP_AND, bs.begin(), bs.end()), wq);
+      }
+      const bool stop = IsChineseStopWord(u.text) || (u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
+                                                      IsChineseStopWord(u.words[0]));
+      Xapian::Query group_q = orig;
+      if (zh_to_en && !stop) {
+        std::vector<Xapian::Query> alts;
+        for (const auto& stems : ChineseToEnglish(u.text)) {
+          std::vector<Xapian::Query> ts;
+          std::string shown;
+          for (const std::string& st : stems) {
+            ts.push_back(c.Term(std::string(s::kStemPrefix) + st, true));
+            shown += (shown.empty() ? "" : " ") + st;
+          }
+          alts.push_back(ts.size() == 1 ? ts[0]
+                                        : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
+          qw.translations.push_back(Translation{shown, w});
+        }
+        if (!alts.empty())
+          group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
+                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                                Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+      }
+      c.out->info.words.push_back(std::move(qw));
+      (stop ? optional : concepts).push_back(group_q);
+      ++i;
+      continue;
+    }
+    // Latin: find the longest run of consecutive Latin items (<= 4) that has
+    // a dictionary translation as a phrase ("prime minister").
+    size_t best_len = 0;
+    std::vector<Translation> best;
+    if (en_to_zh) {
+      size_t max_len = 0;
+      while (i + max_len < items.size() && !items[i + max_len].han && max_len < 4) ++max_len;
+      for (size_t len = max_len; len >= 1; --len) {
+        std::vector<std::string> stems;
+        bool digits = false;
+        for (size_t k = i; k < i + len; ++k) {
+          stems.push_back(items[k].stem);
+          if (std::all_of(items[k].stem.begin(), items[k].stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+            digits = true;
+        }
+        if (digits) continue;
+        best = EnglishToChinese(stems);
+        if (!best.empty()) {
+          best_len = len;
+          break;
+        }
+      }
+    }
+    const size_t len = std::max<size_t>(best_len, 1);
+    std::vector<Xapian::Query> ws;
+    std::string shown;
+    for (size_t k = i; k < i + len; ++k) {
+      ws.push_back(c.Term(std::string(s::kStemPrefix) + fp + items[k].stem, false));
+      if (title) c.out->highlight_terms.insert(std::string(s::kStemPrefix) + items[k].stem);
+      shown += (shown.empty() ? "" : " ") + items[k].raw;
+    }
+    c.units += len;
+    Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
+    QueryWord qw{shown, "en", {}, false};
+    Xapian::Query group_q = orig;
+    if (!best.empty()) {
+      std::vector<Xapian::Query> alts;
+      for (const Translation& t : best) alts.push_back(HanTextQuery(t.term, &c.out->highlight_terms));
+      for (const Translation& t : best) c.out->translated_terms.insert(t.term);
+      qw.translations = best;
+      group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
+                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                            Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+    }
+    c.out->info.words.push_back(std::move(qw));
+    concepts.push_back(group_q);
+    i += len;
+  }
+  if (concepts.empty() && optional.empty()) return Xapian::Query();
+  Xapian::Query req = Xapian::Query(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR,
+                                    concepts.begin(), concepts.end());
+  if (optional.empty()) return req;
+  Xapian::Query opt(Xapian::Query::OP_OR, optional.begin(), optional.end());
+  if (concepts.empty()) return opt;
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, req, opt);
+}
+
+Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
+  switch (n.kind) {
+    case QueryNode::kText: {
+      if (n.field == "source" || n.field == "section") {
+        std::string v = n.text;
+        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return Xapian::Query(std::string(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix) + v);
+      }
+      std::vector<const QueryNode*> one{&n};
+      return BuildAndGroup(one, n.field, true, c);
+    }
+    case QueryNode::kPhrase:
+      if (n.field == "source" || n.field == "section") {
+        QueryNode t = n;
+        t.kind = QueryNode::kText;
+        return BuildNode(t, false, c);
+      }
+      return BuildPhrase(n, c);
+    case QueryNode::kNot:
+      return n.children.empty() ? Xapian::Query() : BuildNode(n.children[0], false, c);
+    case QueryNode::kOr: {
+      std::vector<Xapian::Query> qs;
+      for (const QueryNode& ch : n.children) {
+        Xapian::Query q = BuildNode(ch, false, c);
+        if (!q.empty()) qs.push_back(q);
+      }
+      return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
+    }
+    case QueryNode::kAnd: {
+      const bool all = !top || c.req->mode == SearchRequest::Mode::kAll;
+      std::vector<Xapian::Query> pos, neg;
+      // Consecutive plain words form one group, so that multi-word
+      // dictionary phrases and Han runs split by spaces translate as one.
+      std::vector<const QueryNode*> group;
+      std::string group_field;
+      auto flush = [&] {
+        if (group.empty()) return;
+        Xapian::Query q = BuildAndGroup(group, group_field, all, c);
+        if (!q.empty()) pos.push_back(q);
+        group.clear();
+      };
+      for (const QueryNode& ch : n.children) {
+        if (ch.kind == QueryNode::kText && (ch.field.empty() || ch.field == "title")) {
+          if (!group.empty() && ch.field != group_field) flush();
+          group_field = ch.field;
+          group.push_back(&ch);
+          continue;
+        }
+        flush();
+        Xapian::Query q = BuildNode(ch, false, c);
+        if (q.empty()) continue;
+        (ch.kind == QueryNode::kNot ? neg : pos).push_back(q);
+      }
+      flush();
+      Xapian::Query p;
+      if (!pos.empty()) p = Xapian::Query(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos.begin(), pos.end());
+      if (neg.empty()) return p;
+      Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
+      if (p.empty()) p = Xapian::Query::MatchAll;
+      return Xapian::Query(Xapian::Query::OP_AND_NOT, p, nq);
+    }
+  }
+  return Xapian::Query();
+}
+
+BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) const {
+  BuiltQuery out;
+  Ctx c{&req, &out, req.cross == SearchRequest::Cross::kAuto && lex_ != nullptr};
+  out.info.detected_language = "none";
+  out.info.cross = c.cross;
+  out.info.translation_weight = c.cross ? opt_.translation_weight : 0;
+  out.info.repairs = pq.repairs;
+  out.info.truncated = pq.truncated;
+  out.info.max_query_bytes = opt_.max_query_bytes;
+  out.info.max_query_units = opt_.max_query_units;
+  SearchRequest all_req = req;
+  all_req.mode = SearchRequest::Mode::kAll;
+  c.req = &all_req;
+  out.all = BuildNode(pq.root, true, c);
+  // The relaxed query: same structure, top-level groups ORed. Built with a
+  // scratch context so the explanation is not duplicated.
+  BuiltQuery scratch;
+  SearchRequest any_req = req;
+  any_req.mode = SearchRequest::Mode::kAny;
+  Ctx c2{&any_req, &scratch, c.cross};
+  out.any = BuildNode(pq.root, true, c2);
+  out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
+  out.empty = out.all.empty();
+  return out;
+}
+
+}  // namespace tongwen

@@ -1,0 +1,60 @@
+// Internal: ParsedQuery -> Xapian::Query, with cross-language expansion.
+#pragma once
+
+#include <xapian.h>
+
+#include <string>
+#include <unordered_set>
+
+#include "tongwen/analysis.h"
+#include "tongwen/engine.h"
+#include "tongwen/query.h"
+
+namespace tongwen {
+
+// The index term for an analysed token (no field prefix), per schema.h.
+std::string TextTerm(const Token& t);
+
+struct BuiltQuery {
+  Xapian::Query all;  // the query in mode=all (source-word groups ANDed)
+  Xapian::Query any;  // the same groups ORed (the relaxed query)
+  bool empty = true;  // no positive terms at all
+  std::unordered_set<std::string> original_terms;
+  std::unordered_set<std::string> translated_terms;
+  // Every positive term, for highlighting (no field prefixes).
+  std::unordered_set<std::string> highlight_terms;
+  QueryInfo info;
+};
+
+class QueryBuilder {
+ public:
+  // REQUIRES: db, analyzer and lexicon outlive the builder. lex may be null.
+  QueryBuilder(const Xapian::Database& db, const Analyzer& an, const Lexicon* lex,
+               const EngineOptions& opt)
+      : db_(db), an_(an), lex_(lex), opt_(opt) {}
+
+  BuiltQuery Build(const ParsedQuery& pq, const SearchRequest& req) const;
+
+  // Han headword -> the query matching it as indexed (bigrams required,
+  // word term boosting). Exposed for related-article expansion.
+  Xapian::Query HanTextQuery(const std::string& folded_han, std::unordered_set<std::string>* hl) const;
+  // English -> Chinese candidates for a stem sequence, reranked by how often
+  // the headword occurs in the index. Empty if none.
+  std::vector<Translation> EnglishToChinese(const std::vector<std::string>& stems) const;
+  // Chinese word -> English gloss stem sequences.
+  std::vector<std::vector<std::string>> ChineseToEnglish(const std::string& word) const;
+
+ private:
+  struct Ctx;
+  Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
+  Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
+                              bool require_all, Ctx& c) const;
+  Xapian::Query BuildPhrase(const QueryNode& n, Ctx& c) const;
+
+  const Xapian::Database& db_;
+  const Analyzer& an_;
+  const Lexicon* lex_;
+  const EngineOptions& opt_;
+};
+
+}  // namespace tongwen

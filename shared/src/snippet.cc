@@ -1,0 +1,125 @@
+#include "snippet.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "query_builder.h"
+
+namespace tongwen {
+
+void AppendHtmlEscaped(std::string_view s, std::string* out) {
+  for (char c : s) {
+    switch (c) {
+      case '&': *out += "&amp;"; break;
+      case '<': *out += "&lt;"; break;
+      case '>': *out += "&gt;"; break;
+      case '"': *out += "&quot;"; break;
+      case '\'': *out += "&#39;"; break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+namespace {
+
+struct Span {
+  uint32_t begin, end;
+  std::string term;
+};
+
+// Byte offset `n` characters after `from` (or the end).
+size_t AdvanceChars(std::string_view s, size_t from, size_t n) {
+  size_t i = from;
+  while (i < s.size() && n > 0) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    --n;
+  }
+  return i;
+}
+
+size_t BackChars(std::string_view s, size_t from, size_t n) {
+  size_t i = from;
+  while (i > 0 && n > 0) {
+    --i;
+    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+    --n;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string MakeSnippet(const Analyzer& an, std::string_view text,
+                        const std::unordered_set<std::string>& terms, size_t max_chars, bool* matched) {
+  // Analyse at most a bounded prefix: snippets must stay cheap for long
+  // articles; the best window is almost always early in news text.
+  constexpr size_t kMaxScan = 32 * 1024;
+  std::string_view scan = text.substr(0, std::min(text.size(), kMaxScan));
+  while (scan.size() < text.size() && !scan.empty() &&
+         (static_cast<unsigned char>(text[scan.size()]) & 0xC0) == 0x80)
+    scan.remove_suffix(1);
+  std::vector<Span> spans;
+  AnalyzeOptions ao;
+  an.Analyze(scan, ao, [&](const Token& t) {
+    std::string term = TextTerm(t);
+    if (terms.count(term)) spans.push_back(Span{t.begin, t.end, std::move(term)});
+  });
+  if (matched) *matched = !spans.empty();
+  // Merge overlapping spans (a word and its bigrams).
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+
+  size_t win_begin = 0;
+  if (!spans.empty()) {
+    // Choose the window start (a span start) covering the most distinct terms.
+    size_t best = 0, best_score = 0;
+    for (size_t i = 0; i < spans.size() && i < 256; ++i) {
+      size_t limit = AdvanceChars(text, spans[i].begin, max_chars * 3 / 4);
+      std::unordered_set<std::string_view> seen;
+      for (size_t j = i; j < spans.size() && spans[j].end <= limit; ++j) seen.insert(spans[j].term);
+      if (seen.size() > best_score) {
+        best_score = seen.size();
+        best = i;
+      }
+    }
+    // Start a little before the first match, at a word boundary if near.
+    win_begin = BackChars(text, spans[best].begin, max_chars / 4);
+    for (size_t k = win_begin; k < spans[best].begin && k < win_begin + 24; ++k)
+      if (text[k] == ' ' || text[k] == '\n') {
+        win_begin = k + 1;
+        break;
+      }
+    if (win_begin <= 8) win_begin = 0;
+  }
+  size_t win_end = AdvanceChars(text, win_begin, max_chars);
+  // Prefer to end at a space when one is near.
+  if (win_end < text.size()) {
+    for (size_t k = win_end; k > win_begin && win_end - k < 16; --k)
+      if (text[k] == ' ') {
+        win_end = k;
+        break;
+      }
+  }
+  std::string out;
+  if (win_begin > 0) out += "\xE2\x80\xA6";  // …
+  size_t at = win_begin;
+  for (const Span& sp : spans) {
+    if (sp.end <= at || sp.begin >= win_end) continue;
+    size_t b = std::max<size_t>(sp.begin, at);
+    size_t e = std::min<size_t>(sp.end, win_end);
+    AppendHtmlEscaped(text.substr(at, b - at), &out);
+    out += "<mark>";
+    AppendHtmlEscaped(text.substr(b, e - b), &out);
+    out += "</mark>";
+    at = e;
+  }
+  AppendHtmlEscaped(text.substr(at, win_end - at), &out);
+  if (win_end < text.size()) out += "\xE2\x80\xA6";
+  // Paragraph breaks read as spaces in a one-line snippet.
+  std::replace(out.begin(), out.end(), '\n', ' ');
+  // Adjacent marks (a word and the next bigram) are one highlight.
+  for (size_t p; (p = out.find("</mark><mark>")) != std::string::npos;) out.erase(p, 13);
+  return out;
+}
+
+}  // namespace tongwen

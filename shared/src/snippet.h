@@ -1,0 +1,23 @@
+// Internal: snippets with highlighted matches, cut from the original text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "tongwen/analysis.h"
+
+namespace tongwen {
+
+// Returns an HTML-escaped excerpt of `text` of about `max_chars` characters,
+// centred on the window with the most distinct matched terms, with
+// <mark>...</mark> around every token whose index term is in `terms`.
+// `*matched` (optional) is set if anything was highlighted.
+std::string MakeSnippet(const Analyzer& an, std::string_view text,
+                        const std::unordered_set<std::string>& terms, size_t max_chars,
+                        bool* matched = nullptr);
+
+// HTML-escapes & < > " '.
+void AppendHtmlEscaped(std::string_view s, std::string* out);
+
+}  // namespace tongwen

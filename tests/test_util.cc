@@ -1,0 +1,140 @@
+#include "test_util.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <httplib.h>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace testutil {
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "tongwen-test-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string DataPath(const std::string& name) { return std::string(TONGWEN_TEST_DATA) + "/" + name; }
+std::string BinPath(const std::string& name) { return std::string(TONGWEN_BIN_DIR) + "/" + name; }
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const tongwen::Lexicon& MiniLexicon() {
+  static std::unique_ptr<tongwen::Lexicon> lex = [] {
+    auto r = tongwen::Lexicon::Load(DataPath("mini_cedict.u8"));
+    if (!r.ok()) throw std::runtime_error(r.status().ToString());
+    return std::move(r).value();
+  }();
+  return *lex;
+}
+
+const tongwen::Lexicon* FullLexicon() {
+  static std::unique_ptr<tongwen::Lexicon> lex = []() -> std::unique_ptr<tongwen::Lexicon> {
+    std::string p = std::string(TONGWEN_BIN_DIR) + "/../share/tongwen/cedict.lex";
+    auto r = tongwen::Lexicon::Open(p);
+    if (!r.ok()) return nullptr;
+    return std::move(r).value();
+  }();
+  return lex.get();
+}
+
+int Run(const std::string& cmd, std::string* output) {
+  std::string full = cmd + " 2>&1";
+  FILE* p = popen(full.c_str(), "r");
+  if (!p) return -1;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (output) *output = out;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra) {
+  log_path_ = db + ".searchd.log";
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    FILE* log = std::fopen(log_path_.c_str(), "w");
+    if (log) dup2(fileno(log), STDERR_FILENO);
+    close(out_pipe[0]);
+    std::vector<std::string> args = {BinPath("searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "4"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  // The first stdout line names the port: "searchd: listening on http://127.0.0.1:PORT ...".
+  std::string line;
+  char c;
+  while (read(out_pipe[0], &c, 1) == 1 && c != '\n') line += c;
+  close(out_pipe[0]);
+  auto p = line.find("127.0.0.1:");
+  if (p != std::string::npos) port_ = std::atoi(line.c_str() + p + 10);
+}
+
+Searchd::~Searchd() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int st;
+    waitpid(pid_, &st, 0);
+  }
+}
+
+int Searchd::Get(const std::string& path, std::string* body) const {
+  httplib::Client cli("127.0.0.1", port_);
+  cli.set_read_timeout(30, 0);
+  auto res = cli.Get(path.c_str());
+  if (!res) return -1;
+  if (body) *body = res->body;
+  return res->status;
+}
+
+std::string UrlEncode(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else {
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace testutil

@@ -1,0 +1,58 @@
+// Shared helpers for the test suite.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tongwen/lexicon.h"
+
+namespace testutil {
+
+// A fresh temporary directory, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string DataPath(const std::string& name);   // tests/data/<name>
+std::string BinPath(const std::string& name);    // build/bin/<name>
+void WriteFile(const std::string& path, const std::string& content);
+std::string ReadFile(const std::string& path);
+
+// The small CC-CEDICT fixture (tests/data/mini_cedict.u8), compiled once.
+const tongwen::Lexicon& MiniLexicon();
+// The full dictionary fetched by scripts/fetch-cedict into build/share, or
+// null if it is not there.
+const tongwen::Lexicon* FullLexicon();
+
+// Runs a command, returns its exit status; stdout+stderr into *output.
+int Run(const std::string& cmd, std::string* output);
+
+// A searchd child process on a free port; killed on destruction.
+class Searchd {
+ public:
+  explicit Searchd(const std::string& db, const std::vector<std::string>& extra_args = {});
+  ~Searchd();
+  int port() const { return port_; }
+  bool ok() const { return port_ > 0; }
+  // GET path (with query); returns status, body in *body.
+  int Get(const std::string& path_and_query, std::string* body) const;
+  const std::string& log() const { return log_path_; }
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+std::string UrlEncode(const std::string& s);
+
+}  // namespace testutil
