@@ -29,8 +29,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
   const Lexicon* lex = an.lexicon();
   AnalyzeOptions opt;
   opt.first_pos = first_pos;
-  std::string term;
-  std::string py;
+  std::string term, title_term, py;
   return an.Analyze(text, opt, [&](const Token& t) {
     if (t.kind == TokenKind::kBigram) {
       term.assign(s::kBigramPrefix).append(t.text);
@@ -41,12 +40,21 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     if (t.script == Script::kLatin) {
       term.assign(s::kStemPrefix).append(t.text);
       doc->add_posting(term, t.pos, wdf);
-      if (title) doc->add_posting(std::string(s::kStemPrefix).append(s::kTitlePrefix).append(t.text), t.pos);
+      if (title) {
+        title_term.assign(s::kStemPrefix);
+        title_term += s::kTitlePrefix;
+        title_term += t.text;
+        doc->add_posting(title_term, t.pos);
+      }
       if (sim) sim->Add(term);
       return;
     }
     doc->add_posting(t.text, t.pos, wdf);
-    if (title) doc->add_posting(std::string(s::kTitlePrefix).append(t.text), t.pos);
+    if (title) {
+      title_term.assign(s::kTitlePrefix);
+      title_term += t.text;
+      doc->add_posting(title_term, t.pos);
+    }
     // Romanisation: one pinyin syllable term per character, at the word's
     // position, so a Latin-script name can match as a syllable phrase.
     if (lex) {

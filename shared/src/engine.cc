@@ -318,10 +318,11 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
       resp.hits.push_back(impl_->MakeHit(m, &bq, &enq, bq.highlight_terms, req.snippet_length));
-    // Relaxation: when all-words matches fewer than a page, append
-    // any-word matches after them (Meilisearch's "last" strategy).
-    if (all_mode && !bq.empty && mset.get_matches_upper_bound() < want &&
-        bq.any.get_description() != bq.all.get_description()) {
+    // Relaxation: when the query matches fewer than a page, append matches
+    // of the relaxed query (any word, phrases as words) after them, as
+    // Meilisearch's "last" matching strategy does.
+    if (!bq.empty && mset.get_matches_upper_bound() < want &&
+        bq.relaxed.get_description() != primary.get_description()) {
       const Xapian::doccount n_all = mset.get_matches_upper_bound();
       Xapian::Enquire enq2(db);
       enq2.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
@@ -330,7 +331,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       if (req.sort == SearchRequest::Sort::kDateDesc) enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
       if (req.collapse_duplicates) enq2.set_collapse_key(s::kSlotDupGroup);
       // Exclude the all-words matches, which already lead the list.
-      enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.any), filtered(bq.all)));
+      enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.relaxed), filtered(primary)));
       const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
       const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
       Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take));

@@ -64,6 +64,7 @@ struct QueryBuilder::Ctx {
   const SearchRequest* req;
   BuiltQuery* out;
   bool cross;
+  bool loose = false;  // the relaxed query: phrases are searched as words
   size_t units = 0;
   Xapian::Query Term(const std::string& t, bool translated) {
     (translated ? out->translated_terms : out->original_terms).insert(t);
@@ -351,9 +352,21 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
         t.kind = QueryNode::kText;
         return BuildNode(t, false, c);
       }
+      if (c.loose) {
+        QueryNode t = n;
+        t.kind = QueryNode::kText;
+        std::vector<const QueryNode*> one{&t};
+        return BuildAndGroup(one, n.field, false, c);
+      }
       return BuildPhrase(n, c);
-    case QueryNode::kNot:
-      return n.children.empty() ? Xapian::Query() : BuildNode(n.children[0], false, c);
+    case QueryNode::kNot: {
+      if (n.children.empty()) return Xapian::Query();
+      const bool loose = c.loose;  // exclusions stay exact
+      c.loose = false;
+      Xapian::Query q = BuildNode(n.children[0], false, c);
+      c.loose = loose;
+      return q;
+    }
     case QueryNode::kOr: {
       std::vector<Xapian::Query> qs;
       for (const QueryNode& ch : n.children) {
@@ -413,13 +426,16 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   all_req.mode = SearchRequest::Mode::kAll;
   c.req = &all_req;
   out.all = BuildNode(pq.root, true, c);
-  // The relaxed query: same structure, top-level groups ORed. Built with a
-  // scratch context so the explanation is not duplicated.
-  BuiltQuery scratch;
+  // The same structure with top-level groups ORed (mode=any), and the
+  // relaxed query, which also searches phrases as plain words. Built with
+  // scratch contexts so the explanation is not duplicated.
   SearchRequest any_req = req;
   any_req.mode = SearchRequest::Mode::kAny;
+  BuiltQuery scratch;
   Ctx c2{&any_req, &scratch, c.cross};
   out.any = BuildNode(pq.root, true, c2);
+  Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
+  out.relaxed = BuildNode(pq.root, true, c3);
   out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
   out.empty = out.all.empty();
   return out;

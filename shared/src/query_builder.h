@@ -17,7 +17,8 @@ std::string TextTerm(const Token& t);
 
 struct BuiltQuery {
   Xapian::Query all;  // the query in mode=all (source-word groups ANDed)
-  Xapian::Query any;  // the same groups ORed (the relaxed query)
+  Xapian::Query any;  // the same groups ORed (mode=any)
+  Xapian::Query relaxed;  // ORed, phrases as plain words: the fallback
   bool empty = true;  // no positive terms at all
   std::unordered_set<std::string> original_terms;
   std::unordered_set<std::string> translated_terms;
