@@ -26,7 +26,9 @@ const char* kUsage =
     "  --dictionary FILE    CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --require-dictionary refuse to start without a working dictionary\n"
     "  --no-dictionary      cross-language search off\n"
-    "  --quiet              no access log\n";
+    "  --quiet              no access log\n"
+    "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
+    "  --max-translations N    translations kept per English word (default 6)\n";
 
 httplib::Server* g_server = nullptr;
 void OnSignal(int) {
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
   std::string db, listen = "127.0.0.1:8080", dict;
   unsigned threads = std::max(4u, 2 * std::thread::hardware_concurrency());
   bool require_dict = false, no_dict = false, quiet = false;
+  tongwen::EngineOptions eo;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&](const char* name) -> const char* {
@@ -56,6 +59,25 @@ int main(int argc, char** argv) {
     else if (a == "--require-dictionary") require_dict = true;
     else if (a == "--no-dictionary") no_dict = true;
     else if (a == "--quiet") quiet = true;
+    else if (a == "--translation-weight") {
+      const char* v = next("--translation-weight");
+      char* end = nullptr;
+      double w = std::strtod(v, &end);
+      if (*end || !(w >= 0 && w <= 10)) {
+        std::fprintf(stderr, "searchd: --translation-weight must be a number 0..10\n");
+        return 2;
+      }
+      eo.translation_weight = w;
+    } else if (a == "--max-translations") {
+      const char* v = next("--max-translations");
+      char* end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (*end || n < 1 || n > 50) {
+        std::fprintf(stderr, "searchd: --max-translations must be 1..50\n");
+        return 2;
+      }
+      eo.max_translations = static_cast<unsigned>(n);
+    }
     else if (a == "--threads") {
       const char* v = next("--threads");
       char* end = nullptr;
@@ -111,7 +133,6 @@ int main(int argc, char** argv) {
     }
   }
 
-  tongwen::EngineOptions eo;
   eo.db_dir = db;
   eo.lexicon = lex.get();
   auto engine = tongwen::Engine::Open(eo);

@@ -99,6 +99,7 @@ json QueryJson(const tongwen::QueryInfo& q) {
     for (const auto& t : w.translations) tr.push_back({{"term", t.term}, {"weight", t.weight}});
     json jw = {{"text", w.text}, {"lang", w.lang}, {"translations", tr}};
     if (w.romanised) jw["romanised"] = true;
+    if (!w.variants.empty()) jw["variants"] = w.variants;
     words.push_back(jw);
   }
   json j = {{"detected_language", q.detected_language},

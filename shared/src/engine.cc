@@ -447,7 +447,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
       const double w = e.get_weight();
       parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), w);
       hl.insert(t);
-      QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false};
+      QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false, {}};
       // Expand into the other language through the dictionary, so coverage
       // that exists only in the other language is found.
       if (impl_->opt.lexicon && resp.query.words.size() < 15) {

@@ -255,6 +255,19 @@ class Builder {
             dup = true;
           }
         if (!dup) v.push_back(PostRec{idx, static_cast<uint32_t>(score * 1000)});
+        // Names: each word of a short proper-noun gloss ("Donald Trump") is
+        // a secondary key ("~trump"), used only when a word has no direct
+        // translation in the index.
+        const bool proper = !m.pinyin.empty() && m.pinyin[0] >= 'A' && m.pinyin[0] <= 'Z';
+        if (proper && stems.size() >= 2 && stems.size() <= 3) {
+          for (const std::string& st : stems) {
+            if (st.size() < 3) continue;
+            auto& pv = keys["~" + st];
+            const uint32_t ps = static_cast<uint32_t>(score * 1000 / stems.size());
+            if (std::none_of(pv.begin(), pv.end(), [&](const PostRec& p) { return p.entry == idx; }))
+              pv.push_back(PostRec{idx, ps});
+          }
+        }
       }
     }
     std::vector<CharRec> chars;
@@ -485,12 +498,18 @@ std::string_view Lexicon::CharPinyin(char32_t cp) const {
   return it != end && it->cp == cp ? impl_->S(it->py) : std::string_view();
 }
 
-std::vector<LexCandidate> Lexicon::EnglishToChinese(const std::vector<std::string>& stems,
-                                                    size_t max) const {
+std::vector<LexCandidate> Lexicon::EnglishToChinese(const std::vector<std::string>& stems, size_t max,
+                                                    Match match) const {
   std::vector<LexCandidate> out;
-  std::string key;
-  for (const std::string& s : stems) key += (key.empty() ? "" : " ") + s;
+  std::string key = match == Match::kNamePart ? "~" : "";
+  for (size_t i = 0; i < stems.size(); ++i) key += (i ? " " : "") + stems[i];
   const KeyRec* k = impl_->FindKey(key);
+  // Derived forms: "macedonian" -> "macedonia", "japanes" -> "japan": the
+  // longest key that is a prefix of a single word, at most 3 bytes shorter.
+  if (!k && match == Match::kPrefix && stems.size() == 1 && key.size() >= 6) {
+    for (size_t len = key.size() - 1; len + 3 >= key.size() && len >= 5 && !k; --len)
+      k = impl_->FindKey(std::string_view(key).substr(0, len));
+  }
   if (!k) return out;
   for (uint32_t i = 0; i < k->post_count && out.size() < max; ++i) {
     const PostRec& p = impl_->posts[k->post_begin + i];

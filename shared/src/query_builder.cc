@@ -107,7 +107,39 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han,
 std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
   std::vector<Translation> out;
   if (!lex_) return out;
-  std::vector<LexCandidate> cands = lex_->EnglishToChinese(stems, opt_.max_translations * 4);
+  std::vector<LexCandidate> cands = lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kPrefix);
+  Collect(cands, &out);
+  if (out.empty() && stems.size() == 1)
+    Collect(lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kNamePart), &out);
+  std::stable_sort(out.begin(), out.end(), [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
+  if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
+  double top = out.empty() ? 1 : out[0].weight;
+  for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
+  return out;
+}
+
+std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
+  std::vector<std::string> out;
+  if (!lex_ || DecodeUtf8(word).size() < 2) return out;
+  std::vector<std::vector<std::string>> glosses = ChineseToEnglish(word);
+  if (glosses.size() > 2) glosses.resize(2);
+  for (const auto& g : glosses) {
+    for (const LexCandidate& c : lex_->EnglishToChinese(g, 8)) {
+      std::string hw(c.headword);
+      if (c.score < 0.75f || hw == word || DecodeUtf8(hw).size() < 2) continue;
+      if (std::find(out.begin(), out.end(), hw) != out.end()) continue;
+      if (db_.get_termfreq(hw) == 0) continue;
+      out.push_back(std::move(hw));
+      if (out.size() >= 3) return out;
+    }
+  }
+  return out;
+}
+
+// Keeps the candidates that occur in the index, scored by dictionary rank
+// and index frequency; single characters are usually a poor translation of a
+// whole English word and are halved.
+void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const {
   for (const LexCandidate& c : cands) {
     std::string hw(c.headword);
     Xapian::doccount df = db_.get_termfreq(hw);
@@ -126,14 +158,10 @@ std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::s
     }
     if (df == 0) continue;
     double score = c.score * std::log(2.0 + df);
-    if (std::any_of(out.begin(), out.end(), [&](const Translation& t) { return t.term == hw; })) continue;
-    out.push_back(Translation{hw, score});
+    if (DecodeUtf8(hw).size() == 1) score *= 0.5;
+    if (std::any_of(out->begin(), out->end(), [&](const Translation& t) { return t.term == hw; })) continue;
+    out->push_back(Translation{hw, score});
   }
-  std::stable_sort(out.begin(), out.end(), [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
-  if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
-  double top = out.empty() ? 1 : out[0].weight;
-  for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
-  return out;
 }
 
 std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::string& word) const {
@@ -236,7 +264,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     if (it.han) {
       const HanUnit& u = it.unit;
       ++c.units;
-      QueryWord qw{u.text, "zh", {}, false};
+      QueryWord qw{u.text, "zh", {}, false, {}};
       Xapian::Query orig;
       if (title) {
         std::vector<Xapian::Query> ws;
@@ -255,8 +283,17 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       const bool stop = IsChineseStopWord(u.text) || (u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
                                                       IsChineseStopWord(u.words[0]));
       Xapian::Query group_q = orig;
+      std::vector<Xapian::Query> alts;
+      // Regional variants (特朗普/川普, 软件/軟體): other headwords whose main
+      // sense has the same gloss; they join the translated part.
+      if (c.cross && !title && !stop) {
+        for (const std::string& v : ChineseVariants(u.text)) {
+          alts.push_back(HanTextQuery(v, &c.out->highlight_terms));
+          c.out->translated_terms.insert(v);
+          qw.variants.push_back(v);
+        }
+      }
       if (zh_to_en && !stop) {
-        std::vector<Xapian::Query> alts;
         for (const auto& stems : ChineseToEnglish(u.text)) {
           std::vector<Xapian::Query> ts;
           std::string shown;
@@ -268,11 +305,11 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
                                         : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
           qw.translations.push_back(Translation{shown, w});
         }
-        if (!alts.empty())
-          group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
-                                  Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                                Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
       }
+      if (!alts.empty())
+        group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
+                                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                              Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
       c.out->info.words.push_back(std::move(qw));
       (stop ? optional : concepts).push_back(group_q);
       ++i;
@@ -311,7 +348,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     }
     c.units += len;
     Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
-    QueryWord qw{shown, "en", {}, false};
+    QueryWord qw{shown, "en", {}, false, {}};
     Xapian::Query group_q = orig;
     if (!best.empty()) {
       std::vector<Xapian::Query> alts;

@@ -8,6 +8,7 @@
 
 #include "tongwen/analysis.h"
 #include "tongwen/engine.h"
+#include "tongwen/lexicon.h"
 #include "tongwen/query.h"
 
 namespace tongwen {
@@ -42,11 +43,15 @@ class QueryBuilder {
   // English -> Chinese candidates for a stem sequence, reranked by how often
   // the headword occurs in the index. Empty if none.
   std::vector<Translation> EnglishToChinese(const std::vector<std::string>& stems) const;
+  // Chinese word -> other Chinese headwords sharing its main gloss (regional
+  // variants), that occur in the index. At most 3.
+  std::vector<std::string> ChineseVariants(const std::string& word) const;
   // Chinese word -> English gloss stem sequences.
   std::vector<std::vector<std::string>> ChineseToEnglish(const std::string& word) const;
 
  private:
   struct Ctx;
+  void Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const;
   Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
   Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
                               bool require_all, Ctx& c) const;

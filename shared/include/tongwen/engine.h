@@ -24,7 +24,7 @@ struct EngineOptions {
   std::string db_dir;
   const Lexicon* lexicon = nullptr;  // null: cross-language search is off
   unsigned reopen_interval_ms = 200; // new data is served within this (+ request time)
-  double translation_weight = 0.7;   // weight of the translated part of a query
+  double translation_weight = 1.5;   // weight of the translated part (bench/relevance picks it)
   unsigned max_translations = 6;     // per source word (English -> Chinese)
   unsigned max_glosses = 3;          // per source word (Chinese -> English)
   unsigned query_time_limit_ms = 2000;  // Enquire::set_time_limit
@@ -61,6 +61,7 @@ struct QueryWord {
   std::string lang;                        // "en" | "zh"
   std::vector<Translation> translations;   // empty: searched as-is only
   bool romanised = false;                  // Latin name matched as pinyin syllables
+  std::vector<std::string> variants;       // same-language synonyms (regional forms)
 };
 struct QueryInfo {
   std::string detected_language;           // en | zh | mixed | none

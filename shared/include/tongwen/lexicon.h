@@ -58,10 +58,16 @@ class Lexicon {
   // Pinyin syllable (toneless, lower case) for one Simplified-folded Han
   // character: the most common reading; empty if unknown.
   std::string_view CharPinyin(char32_t cp) const;
-  // English -> Chinese: headwords whose cleaned glosses contain the phrase
+  // English -> Chinese: headwords with a cleaned gloss equal to the phrase
   // given as a sequence of stemmed English words. Best first, at most `max`.
-  std::vector<LexCandidate> EnglishToChinese(const std::vector<std::string>& stems,
-                                             size_t max) const;
+  //   kExact     the whole gloss matches
+  //   kPrefix    as kExact, else a single word may match a gloss that is a
+  //              prefix of it, up to 3 bytes shorter (macedonian -> Macedonia)
+  //   kNamePart  one word of a 2-3 word proper-noun gloss (trump -> 特朗普
+  //              "Donald Trump"); a fallback when nothing else matched
+  enum class Match { kExact, kPrefix, kNamePart };
+  std::vector<LexCandidate> EnglishToChinese(const std::vector<std::string>& stems, size_t max,
+                                             Match match = Match::kExact) const;
 
   struct Impl;
 
