@@ -28,7 +28,8 @@ const char* kUsage =
     "  --no-dictionary      cross-language search off\n"
     "  --quiet              no access log\n"
     "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
-    "  --max-translations N    translations kept per English word (default 6)\n";
+    "  --max-translations N    translations kept per English word (default 6)\n"
+    "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n";
 
 httplib::Server* g_server = nullptr;
 void OnSignal(int) {
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     else if (a == "--require-dictionary") require_dict = true;
     else if (a == "--no-dictionary") no_dict = true;
     else if (a == "--quiet") quiet = true;
+    else if (a == "--no-romanised-names") eo.romanised_names = false;
     else if (a == "--translation-weight") {
       const char* v = next("--translation-weight");
       char* end = nullptr;

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "line_reader.h"
 #include "tongwen/analysis.h"
@@ -352,6 +353,7 @@ Result<std::string> CompileToBytes(const std::string& path) {
 }  // namespace
 
 struct Lexicon::Impl {
+  std::unordered_set<std::string_view> syllables;  // all readings in `chars`
   std::string owned;            // when loaded into memory
   void* map = nullptr;          // when memory-mapped
   size_t map_len = 0;
@@ -403,6 +405,7 @@ struct Lexicon::Impl {
         return Status::Corruption(where + ": bad key");
     for (uint32_t i = 0; i < h.posts_n; ++i)
       if (posts[i].entry >= h.entries_n) return Status::Corruption(where + ": bad posting");
+    for (uint32_t i = 0; i < h.chars_n; ++i) syllables.insert(S(chars[i].py));
     return Status::Ok();
   }
 
@@ -496,6 +499,50 @@ std::string_view Lexicon::CharPinyin(char32_t cp) const {
   const CharRec* it = std::lower_bound(impl_->chars, end, static_cast<uint32_t>(cp),
                                        [](const CharRec& r, uint32_t c) { return r.cp < c; });
   return it != end && it->cp == cp ? impl_->S(it->py) : std::string_view();
+}
+
+bool Lexicon::IsSyllable(std::string_view s) const { return impl_->syllables.count(s) > 0; }
+
+std::vector<std::string> Lexicon::RomanisedSyllables(std::string_view word) const {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& s) {
+    if (out.size() < 4 && IsSyllable(s) && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
+  std::string w(word);
+  if (w.empty() || w.size() > 7) return out;
+  for (char c : w)
+    if (c < 'a' || c > 'z') return out;
+  add(w);
+  // Wade-Giles initials (aspiration marks are usually dropped in names, so
+  // ch/ts/k/p/t are ambiguous) and the pinyin initials they stand for.
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kInitials = {
+      {"hs", {"x"}},  {"tz", {"z", "c"}}, {"ts", {"c", "z"}},       {"ch", {"zh", "j", "q", "ch"}},
+      {"ss", {"s"}},  {"sz", {"s"}},      {"sh", {"sh"}},           {"k", {"g", "k"}},
+      {"p", {"b", "p"}}, {"t", {"d", "t"}}, {"j", {"r"}},           {"", {""}}};
+  // Finals: Wade-Giles spelling -> pinyin spellings.
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kFinals = {
+      {"ih", {"i"}},     {"ieh", {"ie"}},  {"ien", {"ian"}}, {"iung", {"iong"}}, {"ung", {"ong"}},
+      {"uei", {"ui"}},   {"ueh", {"ue"}},  {"o", {"e", "o", "uo"}}, {"u", {"u", "i"}}, {"ei", {"ei"}},
+      {"ee", {"i"}}};
+  // Zero-initial Taiwanese spellings: ing -> ying, ih -> yi, yu -> you.
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kWhole = {
+      {"ing", {"ying"}}, {"in", {"yin"}}, {"i", {"yi"}}, {"ih", {"yi"}}, {"yu", {"yu", "you"}},
+      {"yung", {"yong"}}, {"wei", {"wei"}}, {"lee", {"li"}}, {"hsu", {"xu"}}, {"chu", {"zhu", "ju", "qu", "chu"}}};
+  for (const auto& [from, tos] : kWhole)
+    if (w == from)
+      for (const std::string& t : tos) add(t);
+  for (const auto& [ini, pys] : kInitials) {
+    if (w.compare(0, ini.size(), ini) != 0) continue;
+    const std::string rest = w.substr(ini.size());
+    std::vector<std::string> finals{rest};
+    for (const auto& [f, tos] : kFinals)
+      if (rest.size() >= f.size() && rest.compare(rest.size() - f.size(), f.size(), f) == 0)
+        for (const std::string& t : tos) finals.push_back(rest.substr(0, rest.size() - f.size()) + t);
+    for (const std::string& p : pys)
+      for (const std::string& f : finals) add(p + f);
+    if (!ini.empty()) break;  // the longest matching initial only
+  }
+  return out;
 }
 
 std::vector<LexCandidate> Lexicon::EnglishToChinese(const std::vector<std::string>& stems, size_t max,

@@ -31,6 +31,7 @@ struct HanUnit {
 struct Item {
   bool han = false;
   std::string stem, raw;  // Latin
+  bool name_like = false; // Latin: capitalised, or joined by a hyphen (Ing-wen)
   HanUnit unit;           // Han
   bool adjacent_to_prev = false;  // Latin: previous item is Latin too
 };
@@ -115,6 +116,21 @@ std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::s
   if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
   double top = out.empty() ? 1 : out[0].weight;
   for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
+  return out;
+}
+
+std::vector<std::string> QueryBuilder::SplitSyllables(const std::string& w) const {
+  // Longest-first split into 2 or 3 pinyin syllables; empty if none.
+  std::vector<std::string> out;
+  if (!lex_ || w.size() < 4 || w.size() > 18) return out;
+  for (size_t a = std::min<size_t>(6, w.size() - 1); a >= 1; --a) {
+    if (!lex_->IsSyllable(w.substr(0, a))) continue;
+    const std::string rest = w.substr(a);
+    if (lex_->IsSyllable(rest)) return {w.substr(0, a), rest};
+    for (size_t b = std::min<size_t>(6, rest.size() - 1); b >= 1; --b)
+      if (lex_->IsSyllable(rest.substr(0, b)) && lex_->IsSyllable(rest.substr(b)))
+        return {w.substr(0, a), rest.substr(0, b), rest.substr(b)};
+  }
   return out;
 }
 
@@ -229,6 +245,9 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         Item it;
         it.stem = t.text;
         it.raw = t.raw;
+        const std::string& src = n->text;
+        it.name_like = (t.begin < src.size() && src[t.begin] >= 'A' && src[t.begin] <= 'Z') ||
+                       (t.begin > 0 && src[t.begin - 1] == '-');
         it.adjacent_to_prev = !items.empty() && !items.back().han;
         items.push_back(std::move(it));
       } else if (t.kind == TokenKind::kWord) {
@@ -319,7 +338,34 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     // a dictionary translation as a phrase ("prime minister").
     size_t best_len = 0;
     std::vector<Translation> best;
-    if (en_to_zh) {
+    // A romanised Chinese name (Tsai Ing-wen, Ko Wen-je): 2-4 capitalised
+    // words that all read as pinyin or Wade-Giles syllables match the Han
+    // characters as an adjacent-syllable phrase in the pinyin field.
+    std::vector<std::vector<std::string>> sylls;
+    if (en_to_zh && opt_.romanised_names && lex_) {
+      size_t words = 0;
+      while (i + words < items.size() && words < 4) {
+        const Item& x = items[i + words];
+        if (x.han || !x.name_like) break;
+        std::vector<std::string> cand = lex_->RomanisedSyllables(x.raw);
+        if (!cand.empty()) {
+          sylls.push_back(std::move(cand));
+        } else {
+          // Joined pinyin given names: "Jinping" -> jin ping.
+          std::vector<std::string> parts = SplitSyllables(x.raw);
+          if (parts.empty()) break;
+          for (std::string& p : parts) sylls.push_back({std::move(p)});
+        }
+        ++words;
+      }
+      if (sylls.size() < 2) sylls.clear();
+      else best_len = words;
+    }
+    if (!sylls.empty()) {
+      std::vector<std::string> stems;
+      for (size_t k = i; k < i + best_len; ++k) stems.push_back(items[k].stem);
+      best = EnglishToChinese(stems);
+    } else if (en_to_zh) {
       size_t max_len = 0;
       while (i + max_len < items.size() && !items[i + max_len].han && max_len < 4) ++max_len;
       for (size_t len = max_len; len >= 1; --len) {
@@ -350,11 +396,27 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
     QueryWord qw{shown, "en", {}, false, {}};
     Xapian::Query group_q = orig;
-    if (!best.empty()) {
-      std::vector<Xapian::Query> alts;
-      for (const Translation& t : best) alts.push_back(HanTextQuery(t.term, &c.out->highlight_terms));
-      for (const Translation& t : best) c.out->translated_terms.insert(t.term);
-      qw.translations = best;
+    std::vector<Xapian::Query> alts;
+    for (const Translation& t : best) alts.push_back(HanTextQuery(t.term, &c.out->highlight_terms));
+    for (const Translation& t : best) c.out->translated_terms.insert(t.term);
+    qw.translations = best;
+    if (!sylls.empty()) {
+      std::vector<Xapian::Query> pos;
+      std::string shown_py;
+      for (const auto& cands : sylls) {
+        std::vector<Xapian::Query> one;
+        for (const std::string& py : cands) {
+          one.push_back(c.Term(std::string(s::kPinyinPrefix) + py, true));
+        }
+        shown_py += (shown_py.empty() ? "" : " ") + cands[0];
+        for (size_t k = 1; k < cands.size(); ++k) shown_py += "|" + cands[k];
+        pos.push_back(one.size() == 1 ? one[0] : Xapian::Query(Xapian::Query::OP_OR, one.begin(), one.end()));
+      }
+      alts.emplace_back(Xapian::Query::OP_PHRASE, pos.begin(), pos.end(), pos.size());
+      qw.romanised = true;
+      qw.translations.push_back(Translation{"pinyin:" + shown_py, w});
+    }
+    if (!alts.empty()) {
       group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
                               Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                                             Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));

@@ -46,6 +46,9 @@ class QueryBuilder {
   // Chinese word -> other Chinese headwords sharing its main gloss (regional
   // variants), that occur in the index. At most 3.
   std::vector<std::string> ChineseVariants(const std::string& word) const;
+  // A joined pinyin word ("yingwen") split into 2-3 syllables; empty if it
+  // does not split.
+  std::vector<std::string> SplitSyllables(const std::string& word) const;
   // Chinese word -> English gloss stem sequences.
   std::vector<std::vector<std::string>> ChineseToEnglish(const std::string& word) const;
 

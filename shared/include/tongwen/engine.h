@@ -27,6 +27,7 @@ struct EngineOptions {
   double translation_weight = 1.5;   // weight of the translated part (bench/relevance picks it)
   unsigned max_translations = 6;     // per source word (English -> Chinese)
   unsigned max_glosses = 3;          // per source word (Chinese -> English)
+  bool romanised_names = true;       // match romanised names via the pinyin field
   unsigned query_time_limit_ms = 2000;  // Enquire::set_time_limit
   size_t max_query_bytes = 1000;     // longer queries are cut (reported)
   size_t max_query_units = 48;       // more words than this are dropped (reported)

@@ -58,6 +58,13 @@ class Lexicon {
   // Pinyin syllable (toneless, lower case) for one Simplified-folded Han
   // character: the most common reading; empty if unknown.
   std::string_view CharPinyin(char32_t cp) const;
+  // Is `s` a pinyin syllable (toneless, lower case, "v" for ü) of some
+  // character in the dictionary?
+  bool IsSyllable(std::string_view s) const;
+  // Pinyin syllables a romanised Latin word may stand for: the word itself
+  // if it is pinyin, and its Wade-Giles / Taiwanese readings ("tsai" -> cai,
+  // "hsiung" -> xiong, "ching" -> jing, qing). Best first, at most 4.
+  std::vector<std::string> RomanisedSyllables(std::string_view word) const;
   // English -> Chinese: headwords with a cleaned gloss equal to the phrase
   // given as a sequence of stemmed English words. Best first, at most `max`.
   //   kExact     the whole gloss matches
