@@ -36,7 +36,10 @@ void OnSignal(int) {
   if (g_server) g_server->stop();
 }
 
+// Set by the pre-routing handler; requests httplib rejects before routing
+// (414, malformed request lines) never set it and are logged with 0 s.
 thread_local std::chrono::steady_clock::time_point t_start;
+thread_local bool t_started = false;
 
 }  // namespace
 
@@ -152,10 +155,13 @@ int main(int argc, char** argv) {
   server.set_read_timeout(5, 0);
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_start = std::chrono::steady_clock::now();
+    t_started = true;
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([&metrics, quiet](const httplib::Request& req, const httplib::Response& res) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    double secs =
+        t_started ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0.0;
+    t_started = false;
     std::string route = req.path;
     if (route.rfind("/articles/", 0) == 0)
       route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0 ? "/articles/{id}/related"

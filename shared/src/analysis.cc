@@ -448,8 +448,11 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
       EnglishSegmenter::Words(run, &words);
       for (auto [b, e] : words) {
         std::string w(run.substr(b, e - b));
+        // An acronym (u.s., i.t.) is never a stop word, even when its
+        // folded form ("us", "it") is one.
+        const bool acronym = w.find('.') != std::string::npos;
         if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) continue;
-        if (opt.drop_stopwords && EnglishFilters::IsStopWord(w)) continue;
+        if (opt.drop_stopwords && !acronym && EnglishFilters::IsStopWord(w)) continue;
         tok.script = Script::kLatin;
         tok.kind = TokenKind::kWord;
         tok.pos = ++pos;

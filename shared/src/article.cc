@@ -8,7 +8,8 @@
 namespace tongwen {
 namespace {
 
-using nlohmann::json;
+// ordered_json keeps the input's key order (versions stay in input order).
+using json = nlohmann::ordered_json;
 
 // Rejects nesting deeper than max_depth without building anything, so a
 // hostile line cannot exhaust the stack or memory.

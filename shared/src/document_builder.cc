@@ -30,14 +30,19 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
   AnalyzeOptions opt;
   opt.first_pos = first_pos;
   std::string term, title_term, py;
+  std::string_view word;  // the current Han word (bigrams follow their word)
   return an.Analyze(text, opt, [&](const Token& t) {
     if (t.kind == TokenKind::kBigram) {
+      // A bigram that is the whole current word adds nothing the word term
+      // does not: the query side searches a bigram as SYNONYM(bigram, word).
+      if (t.text == word) return;
       term.assign(s::kBigramPrefix).append(t.text);
       doc->add_term(term, wdf);
       if (sim) sim->Add(term);
       return;
     }
     if (t.script == Script::kLatin) {
+      word = {};
       term.assign(s::kStemPrefix).append(t.text);
       doc->add_posting(term, t.pos, wdf);
       if (title) {
@@ -49,17 +54,26 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       if (sim) sim->Add(term);
       return;
     }
+    word = t.text;
     doc->add_posting(t.text, t.pos, wdf);
+    if (sim) sim->Add(t.text);
     if (title) {
       title_term.assign(s::kTitlePrefix);
       title_term += t.text;
       doc->add_posting(title_term, t.pos);
     }
-    // Romanisation: one pinyin syllable term per character, at the word's
-    // position, so a Latin-script name can match as a syllable phrase.
+    // Romanisation: pinyin syllable terms in their own position space (one
+    // position per Han character), so a Latin-script name can match as an
+    // adjacent-syllable phrase. Only characters that may belong to a name
+    // are indexed: single characters that are not stop words (ICU leaves
+    // unknown names as single characters) and words the dictionary does not
+    // know. Dictionary words are found through translation instead.
     if (lex) {
-      for (char32_t cp : DecodeUtf8(t.text)) {
+      const std::u32string cps = DecodeUtf8(t.text);
+      const bool romanise = cps.size() == 1 ? !IsChineseStopWord(t.text) : !lex->Contains(t.text);
+      for (char32_t cp : cps) {
         ++*char_pos;
+        if (!romanise) continue;
         std::string_view syl = lex->CharPinyin(cp);
         if (syl.empty()) continue;
         py.assign(s::kPinyinPrefix).append(syl);

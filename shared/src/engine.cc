@@ -184,7 +184,7 @@ struct Engine::Impl {
     Hit h;
     Xapian::Document doc = m.get_document();
     h.score = std::round(m.get_weight() * 1000) / 1000;
-    nlohmann::json j = nlohmann::json::parse(doc.get_data(), nullptr, false);
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(doc.get_data(), nullptr, false);
     if (j.is_object()) {
       auto str = [&](const char* k) {
         auto it = j.find(k);
@@ -385,7 +385,7 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
     std::string group = doc.get_value(s::kSlotDupGroup);
     if (!group.empty()) {
       Xapian::Enquire enq(db);
-      enq.set_query(Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDupGroup, group, group));
+      enq.set_query(Xapian::Query(std::string(s::kDupGroupPrefix) + group));
       enq.set_weighting_scheme(Xapian::BoolWeight());
       Xapian::MSet m = enq.get_mset(0, 100);
       for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
@@ -492,7 +492,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     std::string group = db.get_document(self).get_value(s::kSlotDupGroup);
     if (!group.empty())
       q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
-                        Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDupGroup, group, group));
+                        Xapian::Query(std::string(s::kDupGroupPrefix) + group));
     enq.set_query(q);
     enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
     if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);

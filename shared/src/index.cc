@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
+#include <set>
 
 #include "db_layout.h"
 #include "line_reader.h"
@@ -41,6 +43,8 @@ struct Item {
   bool truncated = false;
 };
 
+constexpr size_t kBatchLines = 256;
+
 struct Batch {
   uint64_t seq = 0;
   std::vector<Line> lines;
@@ -58,11 +62,19 @@ std::string ReasonKey(const std::string& msg) {
 }
 
 // Reads `inputs`, parses and analyses lines on worker threads, and hands
-// batches to `write` on the calling thread, in input order.
+// batches to `write` on the calling thread, in input order. If set,
+// `on_worker_batch(worker, batch)` runs on the worker thread first (rebuild
+// uses it to write each worker's documents into that worker's own shard).
 class Pipeline {
  public:
   Pipeline(const IngestOptions& opt, const std::vector<std::string>& inputs)
       : opt_(opt), inputs_(inputs), analyzer_(opt.lexicon) {}
+
+  std::function<Status(unsigned, Batch&)> on_worker_batch;
+  unsigned workers() const {
+    unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
+    return std::max(1u, n);
+  }
 
   // `write` returns a non-ok status to stop the run.
   Status Run(IngestReport* rep, const std::function<Status(Batch&)>& write) {
@@ -76,13 +88,12 @@ class Pipeline {
       readers.push_back(std::move(r));
     }
     const auto t0 = Clock::now();
-    unsigned nworkers = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
-    nworkers = std::max(1u, nworkers);
+    const unsigned nworkers = workers();
     const size_t max_queued = nworkers * 3;
 
     std::thread reader([&] { ReadAll(readers, max_queued); });
     std::vector<std::thread> workers;
-    for (unsigned i = 0; i < nworkers; ++i) workers.emplace_back([&] { Work(); });
+    for (unsigned i = 0; i < nworkers; ++i) workers.emplace_back([this, i] { Work(i); });
 
     Status result;
     uint64_t next_seq = 0;
@@ -135,6 +146,7 @@ class Pipeline {
     for (auto& w : workers) w.join();
     for (auto& r : readers)
       if (result.ok() && !r->status().ok()) result = r->status();
+    if (result.ok() && !worker_status_.ok()) result = worker_status_;
     rep->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (opt_.on_progress) {
       Progress p{RawDone(readers), total, rep->read, rep->indexed, rep->rejected, rep->seconds, true};
@@ -160,7 +172,6 @@ class Pipeline {
   }
 
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
-    const size_t kBatchLines = 256;
     offsets_.assign(readers.size(), 0);
     auto batch = std::make_unique<Batch>();
     auto push = [&] {
@@ -204,7 +215,7 @@ class Pipeline {
     done_cv_.notify_all();
   }
 
-  void Work() {
+  void Work(unsigned worker) {
     for (;;) {
       std::unique_ptr<Batch> b;
       {
@@ -234,9 +245,20 @@ class Pipeline {
         it.id = a->id;
         it.doc.emplace();
         BuildDocument(*a, analyzer_, &*it.doc);
+        it.doc->add_value(schema::kSlotSequence, Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
       }
       b->lines.clear();
       b->lines.shrink_to_fit();
+      if (on_worker_batch) {
+        Status st = on_worker_batch(worker, *b);
+        if (!st.ok()) {
+          {
+            std::lock_guard<std::mutex> lk(mu_);
+            if (worker_status_.ok()) worker_status_ = st;
+          }
+          Stop();
+        }
+      }
       std::lock_guard<std::mutex> lk(mu_);
       ++processed_;
       done_[b->seq] = std::move(b);
@@ -254,6 +276,7 @@ class Pipeline {
   uint64_t produced_ = 0, processed_ = 0;
   size_t in_flight_ = 0;
   bool read_finished_ = false, stop_ = false;
+  Status worker_status_;
   std::mutex offset_mu_;
   std::vector<uint64_t> offsets_;
 };
@@ -271,6 +294,116 @@ Status CheckSchema(const Xapian::Database& db, const std::string& where) {
                                    where);
   return Status::Ok();
 }
+
+// After a rebuild merged shards, an id given twice in the input exists twice:
+// keep the document from the later line (highest sequence value).
+void KeepLatest(Xapian::WritableDatabase& db, const std::string& id) {
+  const std::string term = std::string(schema::kIdPrefix) + id;
+  Xapian::docid best = 0;
+  double best_seq = -1;
+  std::vector<Xapian::docid> all;
+  for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+    all.push_back(*p);
+    double seq = Xapian::sortable_unserialise(db.get_document(*p).get_value(schema::kSlotSequence));
+    if (seq > best_seq) {
+      best_seq = seq;
+      best = *p;
+    }
+  }
+  for (Xapian::docid d : all)
+    if (d != best) db.delete_document(d);
+}
+
+std::string IdOf(const Xapian::Document& d) {
+  Xapian::TermIterator t = d.termlist_begin();
+  t.skip_to(std::string(schema::kIdPrefix));
+  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
+  return (*t).substr(schema::kIdPrefix.size());
+}
+
+}  // namespace
+
+// Groups near-duplicates by SimHash (schema::kNearDuplicateBits) and writes
+// each grouped document's group (the smallest id in it) to kSlotDupGroup and
+// an XK term. `only`: check just these documents against the rest (upsert);
+// null: the whole database (rebuild). Candidates come from seven 9-bit bands,
+// which find every pair within 6 bits (pigeonhole).
+void AssignDuplicateGroups(Xapian::WritableDatabase& db, const std::vector<Xapian::docid>* only) {
+  std::vector<std::pair<Xapian::docid, uint64_t>> hashes;
+  for (Xapian::ValueIterator v = db.valuestream_begin(schema::kSlotSimHash); v != db.valuestream_end(schema::kSlotSimHash);
+       ++v)
+    hashes.emplace_back(v.get_docid(), std::strtoull((*v).c_str(), nullptr, 16));
+  constexpr int kBands = schema::kNearDuplicateBits + 1, kBandBits = 9;
+  static_assert(kBands * kBandBits <= 64);
+  std::unordered_map<uint64_t, std::vector<uint32_t>> bands;  // (band << 16 | bits) -> indexes
+  auto band_key = [](uint64_t h, int b) {
+    return (uint64_t(b) << 16) | ((h >> (kBandBits * b)) & ((1u << kBandBits) - 1));
+  };
+  for (uint32_t i = 0; i < hashes.size(); ++i)
+    for (int b = 0; b < kBands; ++b) bands[band_key(hashes[i].second, b)].push_back(i);
+  std::unordered_map<Xapian::docid, uint32_t> index_of;
+  if (only)
+    for (uint32_t i = 0; i < hashes.size(); ++i) index_of[hashes[i].first] = i;
+  // Union-find over near-duplicate pairs.
+  std::vector<uint32_t> parent(hashes.size());
+  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
+  std::function<uint32_t(uint32_t)> find = [&](uint32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
+  std::unordered_set<uint32_t> touched;
+  auto check = [&](uint32_t i) {
+    for (int b = 0; b < kBands; ++b)
+      for (uint32_t j : bands[band_key(hashes[i].second, b)])
+        if (j != i && __builtin_popcountll(hashes[i].second ^ hashes[j].second) <= schema::kNearDuplicateBits) {
+          parent[find(i)] = find(j);
+          touched.insert(i);
+          touched.insert(j);
+        }
+  };
+  if (only) {
+    for (Xapian::docid d : *only)
+      if (auto it = index_of.find(d); it != index_of.end()) check(it->second);
+  } else {
+    for (uint32_t i = 0; i < hashes.size(); ++i) check(i);
+  }
+  if (touched.empty()) return;
+  // Existing members of touched groups join too (upsert into a known group).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> groups;
+  for (uint32_t i : touched) groups[find(i)].push_back(i);
+  for (auto& [root, members] : groups) {
+    std::vector<std::pair<std::string, Xapian::Document>> docs;
+    std::set<std::string> old_groups;
+    for (uint32_t i : members) {
+      Xapian::Document d = db.get_document(hashes[i].first);
+      std::string g = d.get_value(schema::kSlotDupGroup);
+      if (!g.empty()) old_groups.insert(g);
+      docs.emplace_back(IdOf(d), d);
+    }
+    // Members of an earlier group that were not compared this time.
+    for (const std::string& g : old_groups) {
+      const std::string term = std::string(schema::kDupGroupPrefix) + g;
+      for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+        bool have = false;
+        for (uint32_t i : members) have = have || hashes[i].first == *p;
+        if (!have) {
+          Xapian::Document d = db.get_document(*p);
+          docs.emplace_back(IdOf(d), d);
+        }
+      }
+    }
+    std::string group;
+    for (auto& [id, d] : docs)
+      if (group.empty() || id < group) group = id;
+    for (auto& [id, d] : docs) {
+      const std::string old = d.get_value(schema::kSlotDupGroup);
+      if (old == group) continue;
+      if (!old.empty()) d.remove_term(std::string(schema::kDupGroupPrefix) + old);
+      d.add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
+      d.add_value(schema::kSlotDupGroup, group);
+      db.replace_document(d.get_docid(), d);
+    }
+  }
+}
+
+namespace {
 
 uint64_t CommitEvery(const IngestOptions& opt) {
   // Xapian buffers postings in memory until commit; ~64 KB per buffered
@@ -334,57 +467,85 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   std::error_code ec;
   while (fs::exists(layout::GenPath(opt.db_dir, next), ec)) ++next;
   const std::string tmp = opt.db_dir + "/tmp-" + std::to_string(next);
-  const std::string raw = tmp + "/raw";
   const std::string compacted = tmp + "/compact";
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) return Status::IOError(tmp + ": " + ec.message());
+  auto fail = [&](Status st) {
+    fs::remove_all(tmp, ec);
+    return st;
+  };
 
   IngestReport& rep = *report;
   rep = IngestReport();
+  // Each analysis worker writes its documents into its own shard, so the
+  // Xapian inverters run in parallel; the shards are merged by compaction.
+  Pipeline p(opt, inputs);
+  const unsigned nshards = p.workers();
+  std::vector<std::unique_ptr<Xapian::WritableDatabase>> shards(nshards);
+  std::vector<uint64_t> since_commit(nshards, 0);
+  const uint64_t commit_every = std::max<uint64_t>(500, CommitEvery(opt) / nshards);
   try {
-    Xapian::WritableDatabase db(raw, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
-    WriteMetadata(db);
-    std::unordered_map<std::string, Xapian::docid> seen;
-    const uint64_t commit_every = CommitEvery(opt);
-    uint64_t since_commit = 0;
-    Pipeline p(opt, inputs);
-    Status run = p.Run(&rep, [&](Batch& b) -> Status {
+    for (unsigned i = 0; i < nshards; ++i)
+      shards[i] = std::make_unique<Xapian::WritableDatabase>(tmp + "/shard" + std::to_string(i),
+                                                             Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+  } catch (const Xapian::Error& e) {
+    return fail(Status::IOError(tmp + ": " + e.get_description()));
+  }
+  p.on_worker_batch = [&](unsigned w, Batch& b) -> Status {
+    try {
       for (Item& it : b.items) {
         if (!it.doc) continue;
-        auto [pos, fresh] = seen.emplace(it.id, 0);
-        if (fresh) {
-          pos->second = db.add_document(*it.doc);
-        } else {
-          db.replace_document(pos->second, *it.doc);
-          ++rep.replaced;
-        }
-        ++rep.indexed;
-        if (++since_commit >= commit_every) {
-          db.commit();
-          since_commit = 0;
+        shards[w]->add_document(*it.doc);
+        it.doc.reset();
+        if (++since_commit[w] >= commit_every) {
+          shards[w]->commit();
+          since_commit[w] = 0;
         }
       }
-      return Status::Ok();
-    });
-    if (!run.ok()) {
-      db.close();
-      fs::remove_all(tmp, ec);
-      return run;
+    } catch (const Xapian::Error& e) {
+      return Status::IOError(opt.db_dir + ": " + e.get_description());
     }
+    return Status::Ok();
+  };
+  // In input order: count, and remember ids seen twice (the later line wins).
+  std::unordered_set<std::string> seen;
+  std::vector<std::string> repeated;
+  Status run = p.Run(&rep, [&](Batch& b) -> Status {
+    for (const Item& it : b.items) {
+      if (!it.error.empty()) continue;
+      ++rep.indexed;
+      if (!seen.insert(it.id).second) {
+        ++rep.replaced;
+        repeated.push_back(it.id);
+      }
+    }
+    return Status::Ok();
+  });
+  if (!run.ok()) {
+    shards.clear();
+    return fail(run);
+  }
+  try {
+    Xapian::Database all;
+    for (auto& sh : shards) {
+      sh->commit();
+      all.add_database(*sh);
+    }
+    all.compact(compacted, Xapian::Compactor::FULLER);
+    shards.clear();
+    Xapian::WritableDatabase db(compacted, Xapian::DB_OPEN);
+    WriteMetadata(db);
+    for (const std::string& id : repeated) KeepLatest(db, id);
+    AssignDuplicateGroups(db, nullptr);
     db.commit();
-    db.compact(compacted, Xapian::DBCOMPACT_NO_RENUMBER | Xapian::Compactor::FULLER);
     db.close();
   } catch (const Xapian::Error& e) {
-    fs::remove_all(tmp, ec);
-    return Status::IOError(opt.db_dir + ": " + e.get_description());
+    return fail(Status::IOError(opt.db_dir + ": " + e.get_description()));
   }
   const std::string gen = layout::GenPath(opt.db_dir, next);
   fs::rename(compacted, gen, ec);
-  if (ec) {
-    fs::remove_all(tmp, ec);
-    return Status::IOError(gen + ": " + ec.message());
-  }
+  if (ec) return fail(Status::IOError(gen + ": " + ec.message()));
   fs::remove_all(tmp, ec);
   s = layout::PointStubAt(opt.db_dir, next);
   if (!s.ok()) return s;
@@ -406,13 +567,14 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     s = CheckSchema(db, opt.db_dir);
     if (!s.ok()) return s;
     db.begin_transaction(/*flushed=*/true);
+    std::vector<Xapian::docid> changed;
     Pipeline p(opt, inputs);
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
       for (Item& it : b.items) {
         if (!it.doc) continue;
         const std::string idterm = std::string(schema::kIdPrefix) + it.id;
         if (db.term_exists(idterm)) ++rep.replaced;
-        db.replace_document(idterm, *it.doc);
+        changed.push_back(db.replace_document(idterm, *it.doc));
         ++rep.indexed;
       }
       return Status::Ok();
@@ -421,6 +583,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
       db.cancel_transaction();
       return run;
     }
+    AssignDuplicateGroups(db, &changed);
     db.commit_transaction();
   } catch (const Xapian::Error& e) {
     return Status::IOError(*gen + ": " + e.get_description());

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -30,7 +31,7 @@
 namespace tongwen {
 namespace {
 
-constexpr char kMagic[8] = {'T', 'W', 'L', 'E', 'X', '0', '0', '2'};
+constexpr char kMagic[8] = {'T', 'W', 'L', 'E', 'X', '0', '0', '3'};
 
 struct Str {
   uint32_t off, len;
@@ -60,7 +61,18 @@ struct Header {
   uint32_t posts_off, posts_n;
   uint32_t max_word_chars;
   uint32_t file_len;
+  uint64_t checksum;  // FNV-1a 64 of the whole file with this field zeroed
 };
+
+uint64_t Checksum(const char* data, size_t len) {
+  uint64_t h = 1469598103934665603ull;
+  const size_t skip_from = offsetof(Header, checksum), skip_to = skip_from + sizeof(uint64_t);
+  for (size_t i = 0; i < len; ++i) {
+    const unsigned char c = i >= skip_from && i < skip_to ? 0 : static_cast<unsigned char>(data[i]);
+    h = (h ^ c) * 1099511628211ull;
+  }
+  return h;
+}
 
 // ---- parsing CC-CEDICT ------------------------------------------------------
 
@@ -122,6 +134,8 @@ std::vector<std::string> CleanGloss(const std::string& g) {
     else if ((c == ')' || c == ']') && depth > 0) --depth;
     else if (depth == 0) flat.push_back(c);
   }
+  // Removing "(ingredients)" from "mix (ingredients) together" leaves two spaces.
+  for (size_t p; (p = flat.find("  ")) != std::string::npos;) flat.erase(p, 1);
   if (flat.find('|') != std::string::npos) return out;
   for (char32_t cp : DecodeUtf8(flat))
     if (IsHanCodePoint(cp)) return out;  // glosses quoting Han text
@@ -312,6 +326,9 @@ class Builder {
     h.posts_n = static_cast<uint32_t>(posts.size());
     h.max_word_chars = max_chars;
     h.file_len = static_cast<uint32_t>(out.size());
+    h.checksum = 0;
+    std::memcpy(out.data(), &h, sizeof h);
+    h.checksum = Checksum(out.data(), out.size());
     std::memcpy(out.data(), &h, sizeof h);
     return out;
   }
@@ -375,6 +392,10 @@ struct Lexicon::Impl {
     if (len < sizeof(Header) || std::memcmp(data, kMagic, 8) != 0)
       return Status::Corruption(where + ": not a compiled Tongwen lexicon");
     std::memcpy(&h, data, sizeof h);
+    if (h.file_len != len || h.checksum != Checksum(data, len))
+      return Status::Corruption(where + ": lexicon checksum mismatch (damaged or truncated file)");
+    if (h.max_word_chars == 0 || h.max_word_chars > 64)
+      return Status::Corruption(where + ": bad lexicon header");
     auto fits = [&](uint32_t off, uint64_t n, size_t rec) {
       return off % 4 == 0 && uint64_t{off} + n * rec <= len;
     };

@@ -36,8 +36,10 @@ Status LineReader::Open(const std::string& path) {
 
 uint64_t LineReader::raw_offset() const {
   if (!gz_) return 0;
+  // gzoffset() needs lseek(), which fails on pipes: count what we read.
+  if (size_ == 0) return consumed_;
   z_off_t off = gzoffset(gz_);
-  return off < 0 ? 0 : static_cast<uint64_t>(off);
+  return off < 0 ? consumed_ : static_cast<uint64_t>(off);
 }
 
 bool LineReader::Fill() {
@@ -52,13 +54,15 @@ bool LineReader::Fill() {
   if (n <= 0) {
     buf_.resize(old);
     eof_ = true;
-    if (n < 0) {
-      int err = 0;
-      const char* msg = gzerror(gz_, &err);
-      status_ = Status::IOError(path_ + ": read error: " + (msg ? msg : "unknown"));
-    }
+    // A truncated .gz ends with gzread() == 0 and Z_BUF_ERROR ("unexpected
+    // end of file"): that is a read error, not the end of the input.
+    int err = Z_OK;
+    const char* msg = gzerror(gz_, &err);
+    if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
+      status_ = Status::IOError(path_ + ": read error: " + (msg && *msg ? msg : "unknown"));
     return false;
   }
+  consumed_ += static_cast<uint64_t>(n);
   buf_.resize(old + static_cast<size_t>(n));
   return true;
 }

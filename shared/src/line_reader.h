@@ -39,6 +39,7 @@ class LineReader {
   bool eof_ = false;
   uint64_t line_no_ = 0;
   uint64_t size_ = 0;
+  uint64_t consumed_ = 0;  // uncompressed bytes returned by gzread
   std::string path_;
   Status status_;
 };

@@ -16,6 +16,13 @@ std::string TextTerm(const Token& t) {
   return t.text;
 }
 
+// The index leaves out a bigram that is a whole two-character word (the word
+// term says the same), so a bigram is searched as SYNONYM(bigram, word).
+Xapian::Query BigramQuery(const std::string& bigram) {
+  return Xapian::Query(Xapian::Query::OP_SYNONYM, Xapian::Query(std::string(s::kBigramPrefix) + bigram),
+                       Xapian::Query(bigram));
+}
+
 namespace {
 
 // A Han unit of a query: one multi-character word, or a stretch of single
@@ -30,15 +37,13 @@ struct HanUnit {
 // One element of a text group, in query order.
 struct Item {
   bool han = false;
-  std::string stem, raw;  // Latin
-  bool name_like = false; // Latin: capitalised, or joined by a hyphen (Ing-wen)
-  HanUnit unit;           // Han
-  bool adjacent_to_prev = false;  // Latin: previous item is Latin too
+  std::string stem, raw;   // Latin
+  bool name_like = false;  // Latin: capitalised, or joined by a hyphen (Ing-wen)
+  HanUnit unit;            // Han
 };
 
 // Splits the Han tokens of one run into units (see HanUnit).
-void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams,
-              std::vector<HanUnit>* out) {
+void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams, std::vector<HanUnit>* out) {
   auto nchars = [](const std::string& w) { return DecodeUtf8(w).size(); };
   size_t k = 0;
   while (k < words.size()) {
@@ -74,8 +79,7 @@ struct QueryBuilder::Ctx {
   }
 };
 
-Xapian::Query QueryBuilder::HanTextQuery(const std::string& han,
-                                         std::unordered_set<std::string>* hl) const {
+Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_set<std::string>* hl) const {
   std::vector<Token> words, bigrams;
   AnalyzeOptions ao;
   an_.Analyze(han, ao, [&](const Token& t) {
@@ -92,12 +96,15 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han,
       if (hl) hl->insert(x);
     }
     for (const std::string& x : u.bigrams) {
-      std::string t = std::string(s::kBigramPrefix) + x;
-      b.emplace_back(t);
-      if (hl) hl->insert(t);
+      b.push_back(BigramQuery(x));
+      if (hl) {
+        hl->insert(std::string(s::kBigramPrefix) + x);
+        hl->insert(x);
+      }
     }
     Xapian::Query wq(Xapian::Query::OP_OR, w.begin(), w.end());
-    if (b.empty()) parts.push_back(wq);
+    if (b.empty())
+      parts.push_back(wq);
     else
       parts.emplace_back(Xapian::Query::OP_AND_MAYBE,
                          Xapian::Query(Xapian::Query::OP_AND, b.begin(), b.end()), wq);
@@ -108,11 +115,20 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han,
 std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
   std::vector<Translation> out;
   if (!lex_) return out;
-  std::vector<LexCandidate> cands = lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kPrefix);
+  std::vector<LexCandidate> cands =
+      lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kPrefix);
   Collect(cands, &out);
   if (out.empty() && stems.size() == 1)
     Collect(lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kNamePart), &out);
-  std::stable_sort(out.begin(), out.end(), [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
+  // A single character is a poor translation of a whole English word
+  // ("typhoon" -> 台 via 颱): keep single characters only when nothing longer
+  // translates the word.
+  if (std::any_of(out.begin(), out.end(), [](const Translation& t) { return DecodeUtf8(t.term).size() > 1; }))
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [](const Translation& t) { return DecodeUtf8(t.term).size() == 1; }),
+              out.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
   if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
   double top = out.empty() ? 1 : out[0].weight;
   for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
@@ -153,8 +169,7 @@ std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) 
 }
 
 // Keeps the candidates that occur in the index, scored by dictionary rank
-// and index frequency; single characters are usually a poor translation of a
-// whole English word and are halved.
+// and index frequency.
 void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const {
   for (const LexCandidate& c : cands) {
     std::string hw(c.headword);
@@ -169,12 +184,12 @@ void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<T
       });
       if (!bg.empty()) {
         df = UINT32_MAX;
-        for (const Token& t : bg) df = std::min(df, db_.get_termfreq(std::string(s::kBigramPrefix) + t.text));
+        for (const Token& t : bg)
+          df = std::min(df, db_.get_termfreq(std::string(s::kBigramPrefix) + t.text) + db_.get_termfreq(t.text));
       }
     }
     if (df == 0) continue;
     double score = c.score * std::log(2.0 + df);
-    if (DecodeUtf8(hw).size() == 1) score *= 0.5;
     if (std::any_of(out->begin(), out->end(), [&](const Translation& t) { return t.term == hw; })) continue;
     out->push_back(Translation{hw, score});
   }
@@ -222,42 +237,46 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
   const bool title = field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
   std::vector<Item> items;
-  for (const QueryNode* n : texts) {
-    std::vector<Token> hw, hb;
-    auto flush_han = [&] {
-      if (hw.empty()) return;
-      std::vector<HanUnit> units;
-      HanUnits(hw, hb, &units);
-      for (HanUnit& u : units) {
-        Item it;
-        it.han = true;
-        it.unit = std::move(u);
-        items.push_back(std::move(it));
-      }
-      hw.clear();
-      hb.clear();
-    };
-    AnalyzeOptions ao;
-    ao.drop_stopwords = true;
-    an_.Analyze(n->text, ao, [&](const Token& t) {
-      if (t.script == Script::kLatin) {
-        flush_han();
-        Item it;
-        it.stem = t.text;
-        it.raw = t.raw;
-        const std::string& src = n->text;
-        it.name_like = (t.begin < src.size() && src[t.begin] >= 'A' && src[t.begin] <= 'Z') ||
-                       (t.begin > 0 && src[t.begin - 1] == '-');
-        it.adjacent_to_prev = !items.empty() && !items.back().han;
-        items.push_back(std::move(it));
-      } else if (t.kind == TokenKind::kWord) {
-        if (!hw.empty() && hw.back().end != t.begin) flush_han();  // punctuation split the run
-        hw.push_back(t);
-      } else {
-        hb.push_back(t);
-      }
-    });
-    flush_han();
+  // English stop words are dropped, unless the query has nothing else
+  // ("The Who", "it").
+  for (bool drop : {true, false}) {
+    if (!items.empty()) break;
+    for (const QueryNode* n : texts) {
+      std::vector<Token> hw, hb;
+      auto flush_han = [&] {
+        if (hw.empty()) return;
+        std::vector<HanUnit> units;
+        HanUnits(hw, hb, &units);
+        for (HanUnit& u : units) {
+          Item it;
+          it.han = true;
+          it.unit = std::move(u);
+          items.push_back(std::move(it));
+        }
+        hw.clear();
+        hb.clear();
+      };
+      AnalyzeOptions ao;
+      ao.drop_stopwords = drop;
+      an_.Analyze(n->text, ao, [&](const Token& t) {
+        if (t.script == Script::kLatin) {
+          flush_han();
+          Item it;
+          it.stem = t.text;
+          it.raw = t.raw;
+          const std::string& src = n->text;
+          it.name_like = (t.begin < src.size() && src[t.begin] >= 'A' && src[t.begin] <= 'Z') ||
+                         (t.begin > 0 && src[t.begin - 1] == '-');
+          items.push_back(std::move(it));
+        } else if (t.kind == TokenKind::kWord) {
+          if (!hw.empty() && hw.back().end != t.begin) flush_han();  // punctuation split the run
+          hw.push_back(t);
+        } else {
+          hb.push_back(t);
+        }
+      });
+      flush_han();
+    }
   }
   size_t latin = 0, han = 0;
   for (const Item& it : items) (it.han ? han : latin)++;
@@ -289,11 +308,16 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         std::vector<Xapian::Query> ws;
         for (const std::string& x : u.words) ws.push_back(c.Term(fp + x, false));
         for (const std::string& x : u.words) c.out->highlight_terms.insert(x);
-        orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ws.begin(), ws.end(), ws.size());
+        orig =
+            ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ws.begin(), ws.end(), ws.size());
       } else {
         std::vector<Xapian::Query> ws, bs;
         for (const std::string& x : u.words) ws.push_back(c.Term(x, false));
-        for (const std::string& x : u.bigrams) bs.push_back(c.Term(std::string(s::kBigramPrefix) + x, false));
+        for (const std::string& x : u.bigrams) {
+          c.Term(std::string(s::kBigramPrefix) + x, false);
+          c.Term(x, false);
+          bs.push_back(BigramQuery(x));
+        }
         Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
         orig = bs.empty() ? wq
                           : Xapian::Query(Xapian::Query::OP_AND_MAYBE,
@@ -320,15 +344,17 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
             ts.push_back(c.Term(std::string(s::kStemPrefix) + st, true));
             shown += (shown.empty() ? "" : " ") + st;
           }
-          alts.push_back(ts.size() == 1 ? ts[0]
-                                        : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
+          alts.push_back(ts.size() == 1
+                             ? ts[0]
+                             : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
           qw.translations.push_back(Translation{shown, w});
         }
       }
       if (!alts.empty())
-        group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
-                                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                              Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+        group_q = Xapian::Query(
+            Xapian::Query::OP_OR, orig,
+            Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                          Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
       c.out->info.words.push_back(std::move(qw));
       (stop ? optional : concepts).push_back(group_q);
       ++i;
@@ -358,8 +384,10 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         }
         ++words;
       }
-      if (sylls.size() < 2) sylls.clear();
-      else best_len = words;
+      if (sylls.size() < 2)
+        sylls.clear();
+      else
+        best_len = words;
     }
     if (!sylls.empty()) {
       std::vector<std::string> stems;
@@ -373,7 +401,8 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         bool digits = false;
         for (size_t k = i; k < i + len; ++k) {
           stems.push_back(items[k].stem);
-          if (std::all_of(items[k].stem.begin(), items[k].stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          if (std::all_of(items[k].stem.begin(), items[k].stem.end(),
+                          [](char ch) { return ch >= '0' && ch <= '9'; }))
             digits = true;
         }
         if (digits) continue;
@@ -417,9 +446,10 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       qw.translations.push_back(Translation{"pinyin:" + shown_py, w});
     }
     if (!alts.empty()) {
-      group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
-                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                            Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+      group_q =
+          Xapian::Query(Xapian::Query::OP_OR, orig,
+                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                      Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
     }
     c.out->info.words.push_back(std::move(qw));
     concepts.push_back(group_q);
@@ -501,7 +531,8 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
       }
       flush();
       Xapian::Query p;
-      if (!pos.empty()) p = Xapian::Query(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos.begin(), pos.end());
+      if (!pos.empty())
+        p = Xapian::Query(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos.begin(), pos.end());
       if (neg.empty()) return p;
       Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
       if (p.empty()) p = Xapian::Query::MatchAll;

@@ -15,6 +15,8 @@ namespace tongwen {
 
 // The index term for an analysed token (no field prefix), per schema.h.
 std::string TextTerm(const Token& t);
+// The query for a Han bigram: SYNONYM(XB<bigram>, <bigram> as a word).
+Xapian::Query BigramQuery(const std::string& bigram);
 
 struct BuiltQuery {
   Xapian::Query all;  // the query in mode=all (source-word groups ANDed)

@@ -17,29 +17,38 @@ bool IsSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c =
 
 // U+3000 ideographic space and full-width quote/paren forms are folded to
 // ASCII by the analyzer, but the parser must see them too.
-std::string FoldSyntax(const std::string& q) {
+std::string FoldSyntax(const std::string& q, std::vector<size_t>* orig) {
   std::string out;
   out.reserve(q.size());
+  orig->clear();
   for (size_t i = 0; i < q.size(); ++i) {
     auto m = [&](const char* s) { return q.compare(i, 3, s) == 0; };
-    if (m("\xE3\x80\x80")) { out += ' '; i += 2; }        // U+3000
-    else if (m("\xEF\xBC\x88")) { out += '('; i += 2; }   // （
-    else if (m("\xEF\xBC\x89")) { out += ')'; i += 2; }   // ）
-    else if (m("\xE2\x80\x9C") || m("\xE2\x80\x9D") || m("\xEF\xBC\x82")) { out += '"'; i += 2; }  // “ ” ＂
-    else if (m("\xE3\x80\x8C") || m("\xE3\x80\x8D")) { out += '"'; i += 2; }  // 「 」
-    else out += q[i];
+    const size_t at = i;
+    char c = q[i];
+    if (m("\xE3\x80\x80")) { c = ' '; i += 2; }        // U+3000
+    else if (m("\xEF\xBC\x88")) { c = '('; i += 2; }   // （
+    else if (m("\xEF\xBC\x89")) { c = ')'; i += 2; }   // ）
+    else if (m("\xE2\x80\x9C") || m("\xE2\x80\x9D") || m("\xEF\xBC\x82")) { c = '"'; i += 2; }  // “ ” ＂
+    else if (m("\xE3\x80\x8C") || m("\xE3\x80\x8D")) { c = '"'; i += 2; }  // 「 」
+    out += c;
+    orig->push_back(at);
   }
+  orig->push_back(q.size());
   return out;
 }
 
 class Parser {
  public:
-  Parser(const std::string& q, ParsedQuery* out) : q_(q), out_(out) { Lex(); }
+  // `orig[i]` is the byte offset in the user's query of q[i].
+  Parser(const std::string& q, std::vector<size_t> orig, ParsedQuery* out)
+      : q_(q), orig_(std::move(orig)), out_(out) {
+    Lex();
+  }
 
   QueryNode Parse() {
     QueryNode root = ParseOr(/*depth=*/0);
     while (Peek().kind != Lexeme::kEnd) {  // stray ')'
-      out_->repairs.push_back("unmatched ')' at " + std::to_string(Peek().at) + " ignored");
+      Repair("unmatched ')'", Peek().at, "ignored");
       ++i_;
       QueryNode more = ParseOr(0);
       if (root.kind != QueryNode::kAnd) {
@@ -83,7 +92,7 @@ class Parser {
       if (i < n && q_[i] == '"') {
         size_t close = q_.find('"', i + 1);
         if (close == std::string::npos) {
-          out_->repairs.push_back("unclosed quote at " + std::to_string(i) + " closed at the end");
+          Repair("unclosed quote", i, "closed at the end");
           close = n;
         }
         toks_.push_back({Lexeme::kPhrase, q_.substr(i + 1, close - i - 1), field, at});
@@ -111,9 +120,10 @@ class Parser {
       const size_t at = Peek().at;
       ++i_;
       QueryNode rhs = ParseAnd(depth);
-      if (rhs.kind == QueryNode::kAnd && rhs.children.empty()) {
-        out_->repairs.push_back("dangling OR at " + std::to_string(at) + " ignored");
-        continue;
+      auto empty = [](const QueryNode& n) { return n.kind == QueryNode::kAnd && n.children.empty(); };
+      if (empty(rhs) || (alts.size() == 1 && empty(alts[0]))) {  // "a OR", "OR a"
+        Repair("dangling OR", at, "ignored");
+        if (empty(rhs)) continue;
       }
       alts.push_back(std::move(rhs));
     }
@@ -142,7 +152,7 @@ class Parser {
         negate = true;
         ++i_;
         if (Peek().kind == Lexeme::kEnd || Peek().kind == Lexeme::kOr || Peek().kind == Lexeme::kRParen) {
-          out_->repairs.push_back("dangling NOT/- at " + std::to_string(t.at) + " ignored");
+          Repair("dangling NOT/-", t.at, "ignored");
           continue;
         }
       }
@@ -167,12 +177,12 @@ class Parser {
     switch (t.kind) {
       case Lexeme::kLParen: {
         if (depth >= 16) {  // absurd nesting: the '(' is ignored
-          out_->repairs.push_back("nesting deeper than 16 at " + std::to_string(t.at) + " ignored");
+          Repair("nesting deeper than 16", t.at, "ignored");
           return n;  // empty text: matches nothing, adds nothing
         }
         n = ParseOr(depth + 1);
         if (Peek().kind == Lexeme::kRParen) ++i_;
-        else out_->repairs.push_back("unclosed '(' at " + std::to_string(t.at) + " closed at the end");
+        else Repair("unclosed '('", t.at, "closed at the end");
         return n;
       }
       case Lexeme::kPhrase:
@@ -188,7 +198,16 @@ class Parser {
     }
   }
 
+  // Records a repair; positions are byte offsets in the user's query. At
+  // most kMaxRepairs are listed (a query of 1,000 '(' is one problem).
+  void Repair(const std::string& what, size_t at, const std::string& how) {
+    static constexpr size_t kMaxRepairs = 10;
+    if (out_->repairs.size() < kMaxRepairs)
+      out_->repairs.push_back(what + " at " + std::to_string(orig_[std::min(at, orig_.size() - 1)]) + " " + how);
+  }
+
   std::string q_;
+  std::vector<size_t> orig_;
   ParsedQuery* out_;
   std::vector<Lexeme> toks_;
   size_t i_ = 0;
@@ -205,7 +224,9 @@ ParsedQuery ParseQuery(const std::string& q, size_t max_bytes) {
     s.resize(n);
     out.truncated = true;
   }
-  Parser p(FoldSyntax(s), &out);
+  std::vector<size_t> orig;
+  std::string folded = FoldSyntax(s, &orig);
+  Parser p(folded, std::move(orig), &out);
   out.root = p.Parse();
   if (out.root.kind != QueryNode::kAnd) {
     QueryNode a;

@@ -5,13 +5,17 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <unordered_set>
 
 namespace tongwen {
 
 class SimHasher {
  public:
+  // Each distinct feature counts once: frequent words would otherwise pull
+  // every article's hash towards the same bits.
   void Add(std::string_view feature) {
     uint64_t h = Fnv1a(feature);
+    if (!seen_.insert(h).second) return;
     for (int i = 0; i < 64; ++i) acc_[i] += (h >> i) & 1 ? 1 : -1;
     ++n_;
   }
@@ -37,6 +41,7 @@ class SimHasher {
 
  private:
   std::array<int32_t, 64> acc_{};
+  std::unordered_set<uint64_t> seen_;
   uint64_t n_ = 0;
 };
 

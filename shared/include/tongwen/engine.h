@@ -111,8 +111,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Fails (kNotFound/kIOError/kInvalidArgument) if the database cannot be
-  // opened or was written by a different schema.
+  // Fails if the database cannot be opened: kUnavailable (no database in
+  // db_dir yet), kIOError (unreadable), kInvalidArgument (other schema).
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& opt);
 
   // REQUIRES: req was validated by ValidateRequest (or built in code).

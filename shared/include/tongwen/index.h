@@ -23,6 +23,7 @@
 
 namespace Xapian {
 class Document;
+class WritableDatabase;
 }
 
 namespace tongwen {
@@ -32,6 +33,9 @@ class Lexicon;
 
 // Builds the Xapian document for an article (terms, values, stored JSON).
 void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc);
+// Groups near-duplicate articles (see schema::kNearDuplicateBits); `only`
+// limits the check to these documents (null: all). Exposed for tests.
+void AssignDuplicateGroups(Xapian::WritableDatabase& db, const std::vector<unsigned>* only);
 
 struct Progress {
   uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)

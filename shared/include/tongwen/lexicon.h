@@ -17,7 +17,7 @@ namespace tongwen {
 
 struct LexEntry {
   std::string_view headword;        // Simplified-folded headword
-  std::string_view pinyin;          // numbered pinyin syllables, lower case, space separated
+  std::string_view pinyin;          // pinyin as in CC-CEDICT: numbered syllables, e.g. "Cai4 Ying1 wen2"
   std::vector<std::string_view> glosses;  // cleaned English glosses, sense order
 };
 

@@ -20,7 +20,7 @@ inline constexpr std::string_view kOriginalPrefix = "XO"; // XO<en|zh>: original
 inline constexpr std::string_view kSourcePrefix = "XS";   // XS<source, case-folded>
 inline constexpr std::string_view kSectionPrefix = "XC";  // XC<section, case-folded>
 inline constexpr std::string_view kYearPrefix = "Y";      // Y<yyyy>
-inline constexpr std::string_view kDupPrefix = "XD";      // XD<hex simhash band>
+inline constexpr std::string_view kDupGroupPrefix = "XK"; // XK<group id>: near-duplicate group
 
 // --- free-text terms, with positions ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
@@ -44,9 +44,16 @@ enum Slot : unsigned {
   kSlotYear = 3,      // "YYYY"
   kSlotLanguages = 4, // one value per doc: "en", "zh" or "en,zh" (facet: language)
   kSlotSimHash = 5,   // 16 hex chars: 64-bit SimHash of the normalised text
-  kSlotDupGroup = 6,  // id of the first article seen with the same SimHash group
+  kSlotDupGroup = 6,  // near-duplicate group: the smallest id in it; empty if none
   kSlotDayNumber = 7, // sortable_serialise(days since 1970-01-01), for recency
+  kSlotSequence = 8,  // sortable_serialise(input line sequence) of a rebuild: the later line wins
 };
+
+// Near-duplicates: two articles whose SimHashes (over distinct terms) differ
+// in at most this many bits are one story (the same wire copy from two
+// outlets, a re-post). Sample re-posts measure 4-5 bits; unrelated articles
+// 18+ (mean ~30).
+inline constexpr int kNearDuplicateBits = 6;
 
 // Positions: each field/version starts kFieldGap after the previous one, so
 // a phrase never matches across a field boundary.

@@ -1,0 +1,702 @@
+// Library-level tests of tongwen::Engine (search, cross-language, snippets,
+// validation, article lookup, related coverage, index pick-up) on a small
+// original fixture, tests/data/engine_fixture.jsonl, indexed with the mini
+// CC-CEDICT fixture (tests/data/mini_cedict.u8).
+//
+// Fixture map (id: languages, what it is for):
+//   fx-quake-2023-zh       zh-Hant only   earlier report of the Nantou quake story
+//   fx-quake-2024-en       en only        the follow-up a year later (same story)
+//   fx-typhoon-2024-hant   zh-Hant only   颱風 (Traditional only)
+//   fx-election-2024-en    en only        "election" (English only)
+//   fx-president-2024-bi   zh-Hant + en   Taiwan / 總統 / election
+//   fx-budget-2024-hant    zh-Hant only   國防預算
+//   fx-budget-2025-hans    zh-Hans only   国防预算
+//   fx-chip-exports-wire / fx-chip-exports-repost   near-duplicate pair
+//   fx-escape-2022-en      en only        body contains "<b>&amp; Partners</b>"
+//   fx-stocks-2022-hans    zh-Hans + en   关税 / tariff
+//   fx-orchard-2023-en     en only        unrelated; carries an unknown field "tags"
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_util.h"
+#include "tongwen/engine.h"
+#include "tongwen/index.h"
+
+using tongwen::Code;
+using tongwen::Engine;
+using tongwen::Hit;
+using tongwen::SearchRequest;
+using tongwen::SearchResponse;
+
+namespace {
+
+constexpr size_t kFixtureArticles = 12;
+
+struct FixtureIndex {
+  testutil::TempDir dir;
+  std::string db;
+  tongwen::IngestReport report;
+  std::unique_ptr<Engine> engine;
+
+  FixtureIndex() : db(dir / "db") {
+    tongwen::IngestOptions io;
+    io.db_dir = db;
+    io.lexicon = &testutil::MiniLexicon();
+    io.threads = 2;
+    tongwen::Status s = tongwen::Rebuild(io, {testutil::DataPath("engine_fixture.jsonl")}, &report);
+    if (!s.ok()) throw std::runtime_error("rebuild failed: " + s.ToString());
+    tongwen::EngineOptions eo;
+    eo.db_dir = db;
+    eo.lexicon = &testutil::MiniLexicon();
+    auto e = Engine::Open(eo);
+    if (!e.ok()) throw std::runtime_error("open failed: " + e.status().ToString());
+    engine = std::move(e).value();
+  }
+};
+
+const FixtureIndex& Fixture() {
+  static FixtureIndex f;
+  return f;
+}
+const Engine& Fx() { return *Fixture().engine; }
+
+SearchRequest Req(const std::string& q) {
+  SearchRequest r;
+  r.q = q;
+  return r;
+}
+
+SearchRequest NoCross(const std::string& q) {
+  SearchRequest r = Req(q);
+  r.cross = SearchRequest::Cross::kOff;
+  return r;
+}
+
+SearchResponse MustSearch(const Engine& e, const SearchRequest& r) {
+  auto res = e.Search(r);
+  INFO("query \"" << r.q << "\": " << res.status().ToString());
+  REQUIRE(res.ok());
+  return std::move(res).value();
+}
+
+std::vector<std::string> Ids(const SearchResponse& r) {
+  std::vector<std::string> ids;
+  for (const Hit& h : r.hits) ids.push_back(h.id);
+  return ids;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+const Hit* FindHit(const SearchResponse& r, const std::string& id) {
+  for (const Hit& h : r.hits)
+    if (h.id == id) return &h;
+  return nullptr;
+}
+
+std::string Snippet(const Hit& h, const std::string& tag) {
+  for (const auto& [t, s] : h.snippets)
+    if (t == tag) return s;
+  return {};
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+const tongwen::QueryWord* FindWord(const tongwen::QueryInfo& q, const std::string& text) {
+  for (const auto& w : q.words)
+    if (w.text == text) return &w;
+  return nullptr;
+}
+
+bool HasTranslation(const tongwen::QueryWord& w, const std::string& term) {
+  return std::any_of(w.translations.begin(), w.translations.end(),
+                     [&](const tongwen::Translation& t) { return t.term == term; });
+}
+
+// Writes a JSONL file of simple English articles: {id, published, text}.
+void WriteArticles(const std::string& path,
+                   const std::vector<std::tuple<std::string, std::string, std::string>>& arts) {
+  std::string out;
+  for (const auto& [id, date, text] : arts) {
+    nlohmann::json j = {{"id", id},
+                        {"source", "Test Wire"},
+                        {"section", "misc"},
+                        {"published", date},
+                        {"original_language", "en"},
+                        {"title", {{"en", text}}},
+                        {"body", {{"en", "The report said: " + text + "."}}}};
+    out += j.dump() + "\n";
+  }
+  testutil::WriteFile(path, out);
+}
+
+tongwen::IngestOptions SmallIngest(const std::string& db) {
+  tongwen::IngestOptions io;
+  io.db_dir = db;
+  io.lexicon = &testutil::MiniLexicon();
+  io.threads = 1;
+  return io;
+}
+
+// The engine re-checks the database at most every reopen_interval_ms (200 ms
+// by default); this waits comfortably longer. Not a timing assertion.
+void WaitForPickUp() { std::this_thread::sleep_for(std::chrono::milliseconds(1200)); }
+
+}  // namespace
+
+TEST_CASE("The fixture indexes completely", "[engine]") {
+  const FixtureIndex& f = Fixture();
+  CHECK(f.report.read == kFixtureArticles);
+  CHECK(f.report.indexed == kFixtureArticles);
+  CHECK(f.report.rejected == 0);
+  CHECK(Fx().DocCount() == kFixtureArticles);
+}
+
+TEST_CASE("English, Traditional and Simplified queries find their articles", "[engine][search]") {
+  SECTION("English") {
+    auto r = MustSearch(Fx(), NoCross("earthquake"));
+    CHECK(Ids(r) == std::vector<std::string>{"fx-quake-2024-en"});
+    CHECK(r.total == 1);
+    // With translation on, the Chinese report of the same quake joins it.
+    auto x = MustSearch(Fx(), Req("earthquake"));
+    CHECK(Has(Ids(x), "fx-quake-2024-en"));
+    CHECK(Has(Ids(x), "fx-quake-2023-zh"));
+  }
+  SECTION("Traditional and Simplified spellings return the same articles") {
+    auto trad = MustSearch(Fx(), Req("國防預算"));
+    auto simp = MustSearch(Fx(), Req("国防预算"));
+    INFO("traditional: " << Joined(Ids(trad)) << "\nsimplified: " << Joined(Ids(simp)));
+    CHECK(Ids(trad) == Ids(simp));
+    CHECK(trad.total == simp.total);
+    // Each script finds the article written in the other script.
+    CHECK(Has(Ids(trad), "fx-budget-2024-hant"));
+    CHECK(Has(Ids(trad), "fx-budget-2025-hans"));
+    CHECK_FALSE(Has(Ids(trad), "fx-typhoon-2024-hant"));
+  }
+  SECTION("a Simplified query finds a Traditional-only article") {
+    auto r = MustSearch(Fx(), NoCross("台风"));
+    CHECK(Ids(r) == std::vector<std::string>{"fx-typhoon-2024-hant"});
+    auto t = MustSearch(Fx(), NoCross("颱風"));
+    CHECK(Ids(t) == Ids(r));
+  }
+  SECTION("a word that occurs nowhere finds nothing") {
+    auto r = MustSearch(Fx(), Req("xylophone"));
+    CHECK(r.hits.empty());
+    CHECK(r.total == 0);
+  }
+}
+
+TEST_CASE("A mixed English/Chinese query works", "[engine][search]") {
+  auto res = Fx().Search(Req("Taiwan 總統 election"));
+  REQUIRE(res.ok());
+  const SearchResponse& r = res.value();
+  REQUIRE_FALSE(r.hits.empty());
+  // The only article with all three words leads.
+  CHECK(r.hits[0].id == "fx-president-2024-bi");
+  CHECK(r.query.detected_language == "mixed");
+  const tongwen::QueryWord* taiwan = FindWord(r.query, "taiwan");
+  const tongwen::QueryWord* president = FindWord(r.query, "总统");
+  const tongwen::QueryWord* election = FindWord(r.query, "election");
+  REQUIRE(taiwan);
+  REQUIRE(president);
+  REQUIRE(election);
+  CHECK(taiwan->lang == "en");
+  CHECK(president->lang == "zh");
+  CHECK(election->lang == "en");
+  CHECK(HasTranslation(*president, "presid"));
+}
+
+TEST_CASE("Cross-language search finds articles in the other language", "[engine][cross]") {
+  SECTION("English query -> Chinese-only article") {
+    auto r = MustSearch(Fx(), Req("typhoon"));
+    const Hit* h = FindHit(r, "fx-typhoon-2024-hant");
+    INFO(Joined(Ids(r)));
+    REQUIRE(h);
+    CHECK(h->matched_via == "translation");
+    CHECK(r.query.cross);
+    CHECK(r.query.translation_weight > 0);
+    CHECK(Snippet(*h, "zh-Hant").find("<mark>颱風</mark>") != std::string::npos);
+
+    auto off = MustSearch(Fx(), NoCross("typhoon"));
+    CHECK_FALSE(off.query.cross);
+    CHECK(off.hits.empty());
+  }
+  SECTION("translation does not match on one ambiguous character") {
+    // CC-CEDICT has 颱 -> 台 "typhoon"; after Traditional->Simplified folding
+    // 台 is also the 台 of 台灣 (Taiwan) and 機台 (machine). The quake report
+    // mentions 機台 (machines) and nothing about typhoons.
+    auto r = MustSearch(Fx(), Req("typhoon"));
+    INFO(Joined(Ids(r)));
+    CHECK(Has(Ids(r), "fx-typhoon-2024-hant"));
+    CHECK_FALSE(Has(Ids(r), "fx-quake-2023-zh"));
+  }
+  SECTION("Chinese query -> English-only article") {
+    auto r = MustSearch(Fx(), Req("地震"));
+    INFO(Joined(Ids(r)));
+    const Hit* en = FindHit(r, "fx-quake-2024-en");
+    const Hit* zh = FindHit(r, "fx-quake-2023-zh");
+    REQUIRE(en);
+    REQUIRE(zh);
+    CHECK(en->matched_via == "translation");
+    CHECK(zh->matched_via != "translation");
+    CHECK(Snippet(*en, "en").find("<mark>earthquake</mark>") != std::string::npos);
+
+    auto off = MustSearch(Fx(), NoCross("地震"));
+    CHECK(Ids(off) == std::vector<std::string>{"fx-quake-2023-zh"});
+  }
+  SECTION("Chinese word for an English-only article about elections") {
+    auto r = MustSearch(Fx(), Req("選舉"));
+    const Hit* h = FindHit(r, "fx-election-2024-en");
+    REQUIRE(h);
+    CHECK(h->matched_via == "translation");
+    CHECK(Snippet(*h, "en").find("<mark>election</mark>") != std::string::npos);
+    CHECK_FALSE(Has(Ids(MustSearch(Fx(), NoCross("選舉"))), "fx-election-2024-en"));
+  }
+  SECTION("an article matched in its own language reports original or both") {
+    auto r = MustSearch(Fx(), Req("tariffs"));
+    const Hit* en_only = FindHit(r, "fx-escape-2022-en");
+    const Hit* bilingual = FindHit(r, "fx-stocks-2022-hans");
+    REQUIRE(en_only);
+    REQUIRE(bilingual);
+    CHECK(en_only->matched_via == "original");
+    CHECK(bilingual->matched_via == "both");
+  }
+}
+
+TEST_CASE("Query info explains the query", "[engine][query]") {
+  SECTION("English") {
+    auto r = MustSearch(Fx(), Req("typhoon"));
+    CHECK(r.query.detected_language == "en");
+    CHECK(r.query.mode == "all");
+    REQUIRE(r.query.words.size() == 1);
+    const auto& w = r.query.words[0];
+    CHECK(w.text == "typhoon");
+    CHECK(w.lang == "en");
+    REQUIRE_FALSE(w.translations.empty());
+    CHECK(HasTranslation(w, "台风"));  // Simplified-folded headword
+    for (const auto& t : w.translations) {
+      CHECK(t.weight > 0);
+      CHECK(t.weight <= 1.0);
+    }
+  }
+  SECTION("Chinese, analysed into dictionary words with glosses") {
+    auto r = MustSearch(Fx(), Req("國防預算"));
+    CHECK(r.query.detected_language == "zh");
+    CHECK(r.query.cross);
+    const tongwen::QueryWord* defence = FindWord(r.query, "国防");
+    const tongwen::QueryWord* budget = FindWord(r.query, "预算");
+    REQUIRE(defence);
+    REQUIRE(budget);
+    CHECK(defence->lang == "zh");
+    CHECK(HasTranslation(*budget, "budget"));
+  }
+  SECTION("cross=off reports no translations") {
+    auto r = MustSearch(Fx(), NoCross("國防預算"));
+    CHECK_FALSE(r.query.cross);
+    CHECK(r.query.translation_weight == 0);
+    for (const auto& w : r.query.words) CHECK(w.translations.empty());
+  }
+  SECTION("an empty query lists everything, newest first") {
+    auto r = MustSearch(Fx(), Req(""));
+    CHECK(r.query.detected_language == "none");
+    CHECK(r.total == kFixtureArticles);
+    REQUIRE(r.hits.size() == 10);
+    CHECK(r.hits[0].published == "2025-02-03");  // the newest articles (wire story and repost)
+    for (size_t i = 1; i < r.hits.size(); ++i) CHECK(r.hits[i - 1].published >= r.hits[i].published);
+  }
+}
+
+TEST_CASE("Snippets highlight what matched in the original text", "[engine][snippet]") {
+  SECTION("a Simplified query highlights the Traditional characters") {
+    auto r = MustSearch(Fx(), Req("国防预算"));
+    const Hit* h = FindHit(r, "fx-budget-2024-hant");
+    REQUIRE(h);
+    const std::string s = Snippet(*h, "zh-Hant");
+    INFO(s);
+    CHECK(s.find("<mark>國防預算</mark>") != std::string::npos);
+    CHECK(s.find("国防") == std::string::npos);  // the text is shown as written
+
+    auto t = MustSearch(Fx(), Req("台风"));
+    const Hit* ty = FindHit(t, "fx-typhoon-2024-hant");
+    REQUIRE(ty);
+    CHECK(Snippet(*ty, "zh-Hant").find("<mark>颱風</mark>") != std::string::npos);
+  }
+  SECTION("stemming: 'elections' highlights 'election'") {
+    auto r = MustSearch(Fx(), NoCross("elections"));
+    const Hit* h = FindHit(r, "fx-election-2024-en");
+    REQUIRE(h);
+    INFO(Snippet(*h, "en"));
+    CHECK(Snippet(*h, "en").find("<mark>election</mark>") != std::string::npos);
+  }
+  SECTION("article text is HTML-escaped; only <mark> is markup") {
+    auto r = MustSearch(Fx(), NoCross("tariffs"));
+    const Hit* h = FindHit(r, "fx-escape-2022-en");
+    REQUIRE(h);
+    const std::string s = Snippet(*h, "en");
+    INFO(s);
+    CHECK(s.find("&lt;b&gt;&amp;amp; Partners&lt;/b&gt;") != std::string::npos);
+    CHECK(s.find("<b>") == std::string::npos);
+    CHECK(s.find("<mark>tariffs</mark>") != std::string::npos);
+    std::string stripped = s;
+    for (const char* tag : {"<mark>", "</mark>"})
+      for (size_t p; (p = stripped.find(tag)) != std::string::npos;) stripped.erase(p, std::string(tag).size());
+    CHECK(stripped.find('<') == std::string::npos);
+    CHECK(stripped.find('>') == std::string::npos);
+  }
+  SECTION("every hit has a snippet per language version, titles as stored") {
+    auto r = MustSearch(Fx(), Req("Taiwan 總統 election"));
+    const Hit* h = FindHit(r, "fx-president-2024-bi");
+    REQUIRE(h);
+    CHECK_FALSE(Snippet(*h, "en").empty());
+    CHECK_FALSE(Snippet(*h, "zh-Hant").empty());
+    bool title_ok = false;
+    for (const auto& [tag, t] : h->titles)
+      if (tag == "zh-Hant") title_ok = t == "台灣總統大選今日投票 投票率創新高";
+    CHECK(title_ok);
+  }
+}
+
+TEST_CASE("ValidateRequest names the bad parameter", "[engine][validate]") {
+  const tongwen::EngineOptions& opt = Fx().options();
+  auto where = [&](const SearchRequest& r) {
+    tongwen::Status s = tongwen::ValidateRequest(r, opt);
+    CHECK(s.code() == Code::kInvalidArgument);
+    return s.where();
+  };
+  CHECK(tongwen::ValidateRequest(Req("x"), opt).ok());
+
+  SearchRequest r = Req("x");
+  r.limit = 101;
+  CHECK(where(r) == "limit");
+  r = Req("x");
+  r.limit = 100;
+  CHECK(tongwen::ValidateRequest(r, opt).ok());
+
+  r = Req("x");
+  r.from = "2024-02-30";
+  CHECK(where(r) == "from");
+  r = Req("x");
+  r.from = "20240101";
+  CHECK(where(r) == "from");
+  r = Req("x");
+  r.to = "yesterday";
+  CHECK(where(r) == "to");
+
+  r = Req("x");
+  r.from = "2025-01-01";
+  r.to = "2024-01-01";
+  CHECK(where(r) == "from");
+  r.to = "2025-01-01";  // same day is fine
+  CHECK(tongwen::ValidateRequest(r, opt).ok());
+
+  r = Req("x");
+  r.facets = {"source", "author"};
+  CHECK(where(r) == "facets");
+  CHECK(tongwen::ValidateRequest(r, opt).message().find("author") != std::string::npos);
+
+  r = Req("x");
+  r.offset = opt.max_offset;  // offset + limit beyond the cap
+  CHECK(where(r) == "offset");
+  r.offset = opt.max_offset - r.limit;
+  CHECK(tongwen::ValidateRequest(r, opt).ok());
+
+  r = Req("x");
+  r.snippet_length = 5;
+  CHECK(where(r) == "snippet_length");
+
+  r = Req("x");
+  r.lang = "fr";
+  CHECK(where(r) == "lang");
+
+  SECTION("Search itself rejects an invalid request") {
+    SearchRequest bad = Req("typhoon");
+    bad.limit = 1000;
+    auto res = Fx().Search(bad);
+    REQUIRE_FALSE(res.ok());
+    CHECK(res.status().code() == Code::kInvalidArgument);
+    CHECK(res.status().where() == "limit");
+  }
+}
+
+TEST_CASE("mode=all requires every word, mode=any does not", "[engine][mode]") {
+  // Only fx-quake-2024-en has all three words; the chip-export pair has
+  // "semiconductor" only.
+  SearchRequest all = NoCross("earthquake semiconductor factory");
+  all.limit = 1;  // a full page of all-words matches: no relaxation
+  auto a = MustSearch(Fx(), all);
+  CHECK(a.query.mode == "all");
+  CHECK_FALSE(a.query.relaxed);
+  CHECK(a.total == 1);
+  CHECK(Ids(a) == std::vector<std::string>{"fx-quake-2024-en"});
+
+  SearchRequest any = all;
+  any.mode = SearchRequest::Mode::kAny;
+  auto b = MustSearch(Fx(), any);
+  CHECK(b.query.mode == "any");
+  CHECK(b.total >= 3);
+  REQUIRE(b.hits.size() == 1);
+  CHECK(b.hits[0].id == "fx-quake-2024-en");  // best any-word match: all three words
+
+  any.limit = 10;
+  auto c = MustSearch(Fx(), any);
+  CHECK(Has(Ids(c), "fx-chip-exports-wire"));
+  CHECK(Has(Ids(c), "fx-chip-exports-repost"));
+  CHECK_FALSE(Has(Ids(c), "fx-orchard-2023-en"));
+}
+
+TEST_CASE("All-words queries are relaxed when too few articles match", "[engine][mode]") {
+  SECTION("nothing has both words") {
+    auto r = MustSearch(Fx(), NoCross("orchard typhoon"));
+    CHECK(r.query.relaxed);
+    CHECK(r.query.mode == "all");
+    REQUIRE_FALSE(r.hits.empty());
+    CHECK(Has(Ids(r), "fx-orchard-2023-en"));
+    CHECK(r.total >= r.hits.size());
+  }
+  SECTION("all-words matches lead, any-word matches follow") {
+    auto r = MustSearch(Fx(), NoCross("earthquake semiconductor factory"));
+    CHECK(r.query.relaxed);
+    REQUIRE(r.hits.size() >= 3);
+    CHECK(r.hits[0].id == "fx-quake-2024-en");
+    CHECK(Has(Ids(r), "fx-chip-exports-wire"));
+    // No article is listed twice.
+    auto ids = Ids(r);
+    std::sort(ids.begin(), ids.end());
+    CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+  }
+}
+
+TEST_CASE("Filters and facets", "[engine][filter]") {
+  SECTION("date range, inclusive") {
+    SearchRequest r = Req("");
+    r.from = "2024-01-13";
+    r.to = "2024-08-22";
+    auto res = MustSearch(Fx(), r);
+    // 2024-01-13 president, 2024-03-15 quake-en, 2024-08-02 typhoon, 2024-08-22 budget.
+    CHECK(res.total == 4);
+    for (const Hit& h : res.hits) {
+      CHECK(h.published >= "2024-01-13");
+      CHECK(h.published <= "2024-08-22");
+    }
+  }
+  SECTION("source, case-insensitive") {
+    SearchRequest r = Req("");
+    r.sources = {"formosa daily"};
+    auto res = MustSearch(Fx(), r);
+    CHECK(res.total == 3);
+    for (const Hit& h : res.hits) CHECK(h.source == "Formosa Daily");
+  }
+  SECTION("language versions") {
+    SearchRequest r = Req("");
+    r.lang = "zh";
+    CHECK(MustSearch(Fx(), r).total == 6);
+    r.lang = "en";
+    CHECK(MustSearch(Fx(), r).total == 8);
+  }
+  SECTION("facet counts") {
+    SearchRequest r = Req("");
+    r.facets = {"year", "source"};
+    auto res = MustSearch(Fx(), r);
+    auto count = [&](const std::string& facet, const std::string& value) -> int64_t {
+      auto it = res.facets.find(facet);
+      if (it == res.facets.end()) return -1;
+      for (const auto& v : it->second)
+        if (v.value == value) return static_cast<int64_t>(v.count);
+      return 0;
+    };
+    CHECK(count("year", "2022") == 2);
+    CHECK(count("year", "2023") == 2);
+    CHECK(count("year", "2024") == 5);
+    CHECK(count("year", "2025") == 3);
+    CHECK(count("source", "Formosa Daily") == 3);
+    CHECK(count("source", "Harbour Times") == 3);
+    CHECK(count("source", "Island Wire") == 2);
+  }
+}
+
+TEST_CASE("GetArticle returns the stored article or NotFound", "[engine][article]") {
+  auto a = Fx().GetArticle("fx-orchard-2023-en");
+  REQUIRE(a.ok());
+  auto j = nlohmann::json::parse(a->json);
+  CHECK(j["id"] == "fx-orchard-2023-en");
+  CHECK(j["source"] == "Harbour Times");
+  CHECK(j["published"] == "2023-10-05");
+  CHECK(j["title"]["en"] == "Pear orchard harvest doubles after a mild spring");
+  // Unknown fields are kept with the stored article.
+  REQUIRE(j.contains("tags"));
+  CHECK(j["tags"] == nlohmann::json::array({"agriculture", "local"}));
+
+  // Stored text is the original (not escaped); escaping is the snippet's job.
+  auto e = Fx().GetArticle("fx-escape-2022-en");
+  REQUIRE(e.ok());
+  CHECK(nlohmann::json::parse(e->json)["body"]["en"].get<std::string>().find("<b>&amp; Partners</b>") !=
+        std::string::npos);
+
+  auto missing = Fx().GetArticle("no-such-article");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().code() == Code::kNotFound);
+  CHECK(Fx().GetArticle("").status().code() == Code::kNotFound);
+}
+
+TEST_CASE("Related finds coverage of the same story across languages", "[engine][related]") {
+  SECTION("from the Chinese report to the English follow-up") {
+    auto r = Fx().Related("fx-quake-2023-zh", 10, "");
+    REQUIRE(r.ok());
+    INFO(Joined(Ids(r.value())));
+    REQUIRE_FALSE(r->hits.empty());
+    CHECK(r->hits[0].id == "fx-quake-2024-en");
+    CHECK_FALSE(Has(Ids(r.value()), "fx-quake-2023-zh"));
+  }
+  SECTION("from the English follow-up back to the Chinese report") {
+    auto r = Fx().Related("fx-quake-2024-en", 10, "");
+    REQUIRE(r.ok());
+    INFO(Joined(Ids(r.value())));
+    REQUIRE_FALSE(r->hits.empty());
+    CHECK(r->hits[0].id == "fx-quake-2023-zh");
+    CHECK_FALSE(Has(Ids(r.value()), "fx-quake-2024-en"));
+  }
+  SECTION("'before' keeps only strictly earlier articles") {
+    auto r = Fx().Related("fx-quake-2023-zh", 10, "2024-03-15");
+    REQUIRE(r.ok());
+    CHECK_FALSE(Has(Ids(r.value()), "fx-quake-2024-en"));
+    for (const Hit& h : r->hits) CHECK(h.published < "2024-03-15");
+  }
+  SECTION("limit is honoured") {
+    auto r = Fx().Related("fx-budget-2024-hant", 1, "");
+    REQUIRE(r.ok());
+    REQUIRE(r->hits.size() == 1);
+    CHECK(r->hits[0].id == "fx-budget-2025-hans");
+  }
+  SECTION("errors") {
+    CHECK(Fx().Related("no-such-article", 10, "").status().code() == Code::kNotFound);
+    auto bad = Fx().Related("fx-quake-2023-zh", 101, "");
+    CHECK(bad.status().code() == Code::kInvalidArgument);
+    CHECK(bad.status().where() == "limit");
+    auto bad_date = Fx().Related("fx-quake-2023-zh", 10, "2024-13-01");
+    CHECK(bad_date.status().code() == Code::kInvalidArgument);
+    CHECK(bad_date.status().where() == "before");
+  }
+}
+
+// The API promises near-duplicate detection: ArticleView::duplicates ("ids of
+// near-duplicate articles"), SearchRequest::collapse_duplicates with
+// Hit::duplicates, and Related hiding "the article's own near-duplicates".
+// The fixture's wire story and its repost differ by one word.
+TEST_CASE("Near-duplicate articles are detected", "[engine][duplicates]") {
+  SECTION("GetArticle lists the repost as a duplicate") {
+    auto a = Fx().GetArticle("fx-chip-exports-wire");
+    REQUIRE(a.ok());
+    CHECK(a->duplicates == std::vector<std::string>{"fx-chip-exports-repost"});
+    auto other = Fx().GetArticle("fx-orchard-2023-en");
+    REQUIRE(other.ok());
+    CHECK(other->duplicates.empty());
+  }
+  SECTION("collapse folds the pair into one hit") {
+    SearchRequest r = NoCross("semiconductor equipment exports");
+    r.collapse_duplicates = true;
+    auto res = MustSearch(Fx(), r);
+    INFO(Joined(Ids(res)));
+    const bool wire = Has(Ids(res), "fx-chip-exports-wire");
+    const bool repost = Has(Ids(res), "fx-chip-exports-repost");
+    CHECK(wire != repost);
+    REQUIRE_FALSE(res.hits.empty());
+    CHECK(res.hits[0].duplicates == 1);
+  }
+  SECTION("Related does not offer the same story from another outlet") {
+    auto r = Fx().Related("fx-chip-exports-wire", 10, "");
+    REQUIRE(r.ok());
+    CHECK_FALSE(Has(Ids(r.value()), "fx-chip-exports-repost"));
+  }
+}
+
+TEST_CASE("Opening a missing database fails cleanly", "[engine]") {
+  testutil::TempDir dir;
+  tongwen::EngineOptions eo;
+  eo.db_dir = dir / "nothing-here";
+  auto e = Engine::Open(eo);
+  CHECK_FALSE(e.ok());
+}
+
+TEST_CASE("An open Engine picks up a rebuilt index", "[engine][reload]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  WriteArticles(dir / "v1.jsonl", {{"r-1", "2024-01-01", "Zebra crossing repainted downtown"},
+                                   {"r-2", "2024-01-02", "Harbour ferry timetable changes"}});
+  WriteArticles(dir / "v2.jsonl", {{"r-3", "2024-02-01", "Okapi calf born at the city zoo"}});
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = &testutil::MiniLexicon();
+  auto opened = Engine::Open(eo);
+  REQUIRE(opened.ok());
+  const Engine& e = *opened.value();
+  CHECK(Ids(MustSearch(e, Req("zebra"))) == std::vector<std::string>{"r-1"});
+  CHECK(MustSearch(e, Req("okapi")).hits.empty());
+  CHECK(e.DocCount() == 2);
+
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v2.jsonl"}, &rep).ok());
+  WaitForPickUp();
+  CHECK(Ids(MustSearch(e, Req("okapi"))) == std::vector<std::string>{"r-3"});
+  CHECK(MustSearch(e, Req("zebra")).hits.empty());
+  CHECK(e.DocCount() == 1);
+  CHECK(e.GetArticle("r-1").status().code() == Code::kNotFound);
+  CHECK(e.GetArticle("r-3").ok());
+
+  // And a second rebuild (the generation before the live one is recycled).
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+  WaitForPickUp();
+  CHECK(Ids(MustSearch(e, Req("zebra"))) == std::vector<std::string>{"r-1"});
+  CHECK(e.DocCount() == 2);
+}
+
+TEST_CASE("An open Engine picks up upserts and deletes", "[engine][reload]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  WriteArticles(dir / "v1.jsonl", {{"u-1", "2024-01-01", "Zebra crossing repainted downtown"}});
+  WriteArticles(dir / "up.jsonl", {{"u-1", "2024-01-05", "Giraffe enclosure reopens"},
+                                   {"u-2", "2024-01-06", "Narwhal tusk exhibit opens"}});
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = &testutil::MiniLexicon();
+  auto opened = Engine::Open(eo);
+  REQUIRE(opened.ok());
+  const Engine& e = *opened.value();
+  CHECK(Ids(MustSearch(e, Req("zebra"))) == std::vector<std::string>{"u-1"});
+
+  REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "up.jsonl"}, &rep).ok());
+  CHECK(rep.indexed == 2);
+  CHECK(rep.replaced == 1);
+  WaitForPickUp();
+  CHECK(Ids(MustSearch(e, Req("narwhal"))) == std::vector<std::string>{"u-2"});
+  CHECK(Ids(MustSearch(e, Req("giraffe"))) == std::vector<std::string>{"u-1"});
+  CHECK(MustSearch(e, Req("zebra")).hits.empty());  // replaced, not added
+  CHECK(e.DocCount() == 2);
+  auto a = e.GetArticle("u-1");
+  REQUIRE(a.ok());
+  CHECK(nlohmann::json::parse(a->json)["published"] == "2024-01-05");
+
+  REQUIRE(tongwen::Delete(SmallIngest(db), {"u-2"}, &rep).ok());
+  CHECK(rep.deleted == 1);
+  WaitForPickUp();
+  CHECK(MustSearch(e, Req("narwhal")).hits.empty());
+  CHECK(e.GetArticle("u-2").status().code() == Code::kNotFound);
+  CHECK(e.DocCount() == 1);
+}

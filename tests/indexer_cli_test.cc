@@ -1,0 +1,375 @@
+// The `indexer` command-line tool, run as a real process (build/bin/indexer).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "tongwen/engine.h"
+#include "tongwen/index.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testutil::DataPath;
+using testutil::ReadFile;
+using testutil::Run;
+using testutil::TempDir;
+using testutil::WriteFile;
+
+namespace {
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+std::string Indexer() { return Q(testutil::BinPath("indexer")); }
+
+struct Outcome {
+  int code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `indexer ARGS` with stdout and stderr captured separately.
+Outcome RunIndexer(const TempDir& t, const std::string& args, const std::string& stdin_from = "") {
+  const std::string err = t / "stderr.txt";
+  std::string cmd = "(";
+  if (!stdin_from.empty()) cmd += "cat " + Q(stdin_from) + " | ";
+  cmd += Indexer() + " " + args + " 2>" + Q(err) + ")";
+  Outcome o;
+  o.code = Run(cmd, &o.out);
+  o.err = ReadFile(err);
+  return o;
+}
+
+bool Has(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string l;
+  while (std::getline(in, l))
+    if (!l.empty()) out.push_back(l);
+  return out;
+}
+
+// "key: value" lines of `indexer stats`.
+std::map<std::string, std::string> StatsFields(const std::string& out) {
+  std::map<std::string, std::string> m;
+  for (const std::string& l : Lines(out)) {
+    auto p = l.find(':');
+    if (p == std::string::npos) continue;
+    std::string v = l.substr(p + 1);
+    if (!v.empty() && v[0] == ' ') v.erase(0, 1);
+    m[l.substr(0, p)] = v;
+  }
+  return m;
+}
+
+const std::string kNoDict = " --no-dictionary --progress=none ";
+
+}  // namespace
+
+TEST_CASE("indexer: usage errors exit 2 with a message and touch nothing", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  const std::string fx = Q(DataPath("fixture.jsonl"));
+  struct Case {
+    std::string args, message;
+  };
+  const std::vector<Case> cases = {
+      {"", "usage:"},
+      {"frobnicate --db " + Q(db), "indexer: unknown command frobnicate"},
+      {"rebuild " + kNoDict + fx, "indexer: rebuild needs --db DIR"},
+      {"stats", "indexer: stats needs --db DIR"},
+      {"rebuild --db " + Q(db) + " --max-errors abc " + fx, "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --max-errors -1 " + fx, "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --max-errors=12x " + fx, "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " " + fx + " --max-errors", "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --bogus " + fx, "indexer: unknown option --bogus"},
+      {"rebuild --db " + Q(db) + " --threads 0 " + fx, "indexer: --threads needs an integer 1..256"},
+      {"rebuild --db " + Q(db) + " --progress=fancy " + fx, "indexer: --progress must be auto, tty, log, json or none"},
+      {"rebuild --db " + Q(db) + kNoDict, "indexer: rebuild needs at least one FILE (or '-')"},
+      {"upsert --db " + Q(db) + kNoDict, "indexer: upsert needs at least one FILE (or '-')"},
+      {"delete --db " + Q(db), "indexer: delete needs at least one ID"},
+      {"compile-dictionary " + Q(DataPath("mini_cedict.u8")), "indexer: compile-dictionary needs CEDICT and OUT"},
+  };
+  for (const Case& c : cases) {
+    INFO("indexer " << c.args);
+    Outcome o = RunIndexer(t, c.args);
+    CHECK(o.code == 2);
+    CHECK(Has(o.err, c.message));
+    CHECK(Has(o.err, "usage:"));
+  }
+  CHECK_FALSE(fs::exists(db));
+
+  Outcome help = RunIndexer(t, "--help");
+  CHECK(help.code == 0);
+  CHECK(Has(help.out, "indexer rebuild --db DIR"));
+}
+
+TEST_CASE("indexer rebuild prints a summary; stats prints every field", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl")));
+  REQUIRE(o.code == 0);
+  CHECK(Has(o.out, "read 10, indexed 10 (replaced 0), deleted 0, rejected 0 in "));
+  CHECK(o.err.empty());
+
+  Outcome s = RunIndexer(t, "stats --db " + Q(db));
+  REQUIRE(s.code == 0);
+  auto f = StatsFields(s.out);
+  CHECK(f["documents"] == "10");
+  CHECK(f["languages"] == "en=7 zh=6");
+  CHECK(f["date range"] == "2019-05-20 .. 2024-02-29");
+  CHECK(std::regex_match(f["size"], std::regex(R"([1-9][0-9]* bytes \([0-9.]+ [KMG]B\))")));
+  CHECK(f["generation"] == "gen-1");
+  CHECK(f["schema"] == "tongwen-3");
+
+  Outcome missing = RunIndexer(t, "stats --db " + Q(t / "nothing"));
+  CHECK(missing.code == 1);
+  CHECK(Has(missing.err, "no database here"));
+}
+
+TEST_CASE("indexer: bad lines go to stderr as FILE:LINE: reason", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  const std::string bad = DataPath("bad_lines.jsonl");
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(bad));
+  REQUIRE(o.code == 0);
+  CHECK(Has(o.out, "read 13, indexed 4 (replaced 0), deleted 0, rejected 9 ["));
+  std::vector<std::string> errs = Lines(o.err);
+  const std::vector<int> bad_lines = {2, 4, 6, 7, 8, 9, 11, 12, 15};
+  REQUIRE(errs.size() == bad_lines.size());
+  for (size_t i = 0; i < bad_lines.size(); ++i)
+    CHECK(errs[i].rfind(bad + ":" + std::to_string(bad_lines[i]) + ": ", 0) == 0);
+  CHECK(errs[1] == bad + ":4: missing 'id'");
+  CHECK(errs[3] == bad + ":7: invalid UTF-8");
+}
+
+TEST_CASE("indexer --max-errors: too many bad lines exit 1 and leave the database unchanged", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors 0 " + Q(DataPath("bad_lines.jsonl")));
+  CHECK(o.code == 1);
+  CHECK(Has(o.err, "too many bad lines"));
+  CHECK(Has(o.err, "the database is unchanged"));
+  CHECK(Has(o.err, DataPath("bad_lines.jsonl") + ":2: invalid JSON"));
+
+  auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "10");
+  CHECK(f["generation"] == "gen-1");
+  CHECK(f["languages"] == "en=7 zh=6");
+  for (const auto& e : fs::directory_iterator(db)) CHECK(e.path().filename().string().rfind("tmp-", 0) != 0);
+
+  Outcome u = RunIndexer(t, "upsert --db " + Q(db) + kNoDict + "--max-errors=3 " + Q(DataPath("bad_lines.jsonl")));
+  CHECK(u.code == 1);
+  CHECK(Has(u.err, "upsert failed"));
+  CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "10");
+
+  Outcome enough = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors=9 " + Q(DataPath("bad_lines.jsonl")));
+  CHECK(enough.code == 0);
+  f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "4");
+  CHECK(f["generation"] == "gen-2");
+}
+
+TEST_CASE("indexer reads stdin ('-') and .gz files", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "-", DataPath("fixture.jsonl"));
+  REQUIRE(o.code == 0);
+  CHECK(Has(o.out, "read 10, indexed 10"));
+  CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "10");
+
+  // Errors on stdin are located as -:LINE.
+  Outcome b = RunIndexer(t, "upsert --db " + Q(db) + kNoDict + "-", DataPath("bad_lines.jsonl"));
+  REQUIRE(b.code == 0);
+  CHECK(Has(b.err, "-:4: missing 'id'\n"));
+  CHECK(Has(b.out, "indexed 4 (replaced 0)"));
+  CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "14");
+
+  std::string ignored;
+  REQUIRE(Run("gzip -c " + Q(DataPath("fixture.jsonl")) + " > " + Q(t / "fx.jsonl.gz"), &ignored) == 0);
+  Outcome g = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(t / "fx.jsonl.gz"));
+  REQUIRE(g.code == 0);
+  CHECK(Has(g.out, "read 10, indexed 10 (replaced 0)"));
+  auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "10");
+  CHECK(f["generation"] == "gen-2");
+}
+
+TEST_CASE("indexer rebuild of a truncated .gz fails and says the database is unchanged", "[cli][gz]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+  std::string big;
+  for (int i = 0; i < 400; ++i)
+    big += "{\"id\":\"gz-" + std::to_string(i) + "\",\"title\":{\"en\":\"archive item " + std::to_string(i * 7919) +
+           "\"},\"body\":{\"en\":\"paragraph " + std::to_string(i * 104729) + "\"}}\n";
+  WriteFile(t / "big.jsonl", big);
+  std::string ignored;
+  REQUIRE(Run("gzip -c " + Q(t / "big.jsonl") + " > " + Q(t / "big.jsonl.gz"), &ignored) == 0);
+  const std::string gz = ReadFile(t / "big.jsonl.gz");
+  WriteFile(t / "cut.jsonl.gz", gz.substr(0, gz.size() / 2));
+  REQUIRE(Run("gzip -t " + Q(t / "cut.jsonl.gz"), &ignored) != 0);  // gzip itself calls it damaged
+
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(t / "cut.jsonl.gz"));
+  CHECK(o.code == 1);
+  CHECK(Has(o.err, "the database is unchanged"));
+  auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "10");
+  CHECK(f["generation"] == "gen-1");
+}
+
+TEST_CASE("indexer --progress=json counts the bytes read, also from stdin", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  const size_t size = ReadFile(DataPath("fixture.jsonl")).size();
+  for (bool from_stdin : {false, true}) {
+    INFO((from_stdin ? "stdin" : "file"));
+    Outcome o = from_stdin
+                    ? RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json -", DataPath("fixture.jsonl"))
+                    : RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json " + Q(DataPath("fixture.jsonl")));
+    REQUIRE(o.code == 0);
+    std::vector<std::string> lines = Lines(o.out);
+    REQUIRE(lines.size() >= 2);
+    json fin = json::parse(lines[lines.size() - 2]);
+    json sum = json::parse(lines.back());
+    REQUIRE(fin["final"] == true);
+    CHECK(sum["bytes"] == size);
+    CHECK(fin["read"] == 10);
+    CHECK(fin["bytes_total"] == (from_stdin ? 0 : size));  // unknown for a pipe
+    CHECK(fin["bytes"] == size);
+  }
+}
+
+TEST_CASE("indexer --progress=json prints JSON lines ending with a summary", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json " +
+                                Q(DataPath("fixture.jsonl")) + " " + Q(DataPath("bad_lines.jsonl")));
+  REQUIRE(o.code == 0);
+  std::vector<std::string> lines = Lines(o.out);
+  REQUIRE(lines.size() >= 2);
+  std::vector<json> events;
+  for (const std::string& l : lines) {
+    INFO(l);
+    REQUIRE(json::accept(l));
+    events.push_back(json::parse(l));
+    CHECK(events.back().contains("event"));
+  }
+  const json& last = events.back();
+  CHECK(last["event"] == "summary");
+  CHECK(last["read"] == 23);
+  CHECK(last["indexed"] == 14);
+  CHECK(last["replaced"] == 0);
+  CHECK(last["rejected"] == 9);
+  CHECK(last["truncated"] == 0);
+  CHECK(last["bytes"] == ReadFile(DataPath("fixture.jsonl")).size() + ReadFile(DataPath("bad_lines.jsonl")).size());
+  REQUIRE(last["reasons"].is_object());
+  CHECK(last["reasons"].size() == 9);
+  CHECK(last["reasons"]["missing 'id'"] == 1);
+  CHECK(last["reasons"]["invalid JSON"] == 1);
+  const json& final_progress = events[events.size() - 2];
+  CHECK(final_progress["event"] == "progress");
+  CHECK(final_progress["final"] == true);
+  CHECK(final_progress["read"] == 23);
+  CHECK(final_progress["rejected"] == 9);
+  for (size_t i = 0; i + 1 < events.size(); ++i) CHECK(events[i]["event"] == "progress");
+  // stderr has the bad lines, not JSON.
+  CHECK(Lines(o.err).size() == 9);
+
+  Outcome d = RunIndexer(t, "delete --db " + Q(db) + " --progress=json fx-en-003 nope");
+  REQUIRE(d.code == 0);
+  json dj = json::parse(Lines(d.out).back());
+  CHECK(dj["event"] == "summary");
+  CHECK(dj["deleted"] == 1);
+  CHECK(dj["not_found"] == 1);
+}
+
+TEST_CASE("indexer upsert and delete change articles by id", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+  WriteFile(t / "up.jsonl",
+            "{\"id\":\"fx-en-003\",\"title\":{\"en\":\"Ferry operator renames its catamaran\"}}\n"
+            "{\"id\":\"cli-new\",\"title\":{\"en\":\"Snow closes mountain pass\"}}\n");
+  Outcome u = RunIndexer(t, "upsert --db " + Q(db) + kNoDict + Q(t / "up.jsonl"));
+  REQUIRE(u.code == 0);
+  CHECK(Has(u.out, "read 2, indexed 2 (replaced 1), deleted 0, rejected 0"));
+  CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "11");
+
+  Outcome d = RunIndexer(t, "delete --db " + Q(db) + " fx-en-003 fx-tw-009 no-such-article");
+  REQUIRE(d.code == 0);
+  CHECK(Has(d.out, "read 3, indexed 0 (replaced 0), deleted 2 (not found 1), rejected 0"));
+  auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "9");
+  CHECK(f["generation"] == "gen-1");
+
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  auto e = tongwen::Engine::Open(eo);
+  REQUIRE(e.ok());
+  CHECK((*e)->GetArticle("fx-en-003").status().code() == tongwen::Code::kNotFound);
+  CHECK((*e)->GetArticle("fx-tw-009").status().code() == tongwen::Code::kNotFound);
+  CHECK((*e)->GetArticle("cli-new").ok());
+
+  Outcome none = RunIndexer(t, "delete --db " + Q(t / "nothing") + " fx-en-003");
+  CHECK(none.code == 1);
+  CHECK(Has(none.err, "indexer: "));
+}
+
+TEST_CASE("indexer verify", "[cli]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+  Outcome v = RunIndexer(t, "verify --db " + Q(db));
+  CHECK(v.code == 0);
+  CHECK(Has(v.out, "articles checked: 10, bad: 0"));
+  CHECK(Lines(v.out).back() == "OK");
+
+  Outcome missing = RunIndexer(t, "verify --db " + Q(t / "nothing"));
+  CHECK(missing.code == 1);
+  CHECK_FALSE(Has(missing.out, "OK"));
+  CHECK(Has(missing.err, "indexer: "));
+}
+
+TEST_CASE("indexer compile-dictionary", "[cli][dictionary]") {
+  TempDir t;
+  const std::string lex = t / "mini.lex";
+  Outcome c = RunIndexer(t, "compile-dictionary " + Q(DataPath("mini_cedict.u8")) + " " + Q(lex));
+  REQUIRE(c.code == 0);
+  CHECK(Has(c.out, "compiled " + std::to_string(testutil::MiniLexicon().size()) + " headwords into " + lex));
+  CHECK(testutil::MiniLexicon().size() > 50);
+  REQUIRE(fs::exists(lex));
+  auto opened = tongwen::Lexicon::Open(lex);
+  REQUIRE(opened.ok());
+  CHECK((*opened)->size() == testutil::MiniLexicon().size());
+  CHECK((*opened)->Contains("台积电"));
+
+  // The compiled lexicon is usable for indexing.
+  const std::string db = t / "db";
+  Outcome r = RunIndexer(t, "rebuild --db " + Q(db) + " --progress=none --dictionary " + Q(lex) + " " +
+                                Q(DataPath("fixture.jsonl")));
+  CHECK(r.code == 0);
+  CHECK(Has(r.out, "indexed 10"));
+
+  Outcome bad = RunIndexer(t, "compile-dictionary " + Q(DataPath("fixture.jsonl")) + " " + Q(t / "bad.lex"));
+  CHECK(bad.code == 1);
+  CHECK(Has(bad.err, "indexer: "));
+  CHECK_FALSE(fs::exists(t / "bad.lex"));
+
+  Outcome missing = RunIndexer(t, "compile-dictionary " + Q(t / "no-such.u8") + " " + Q(t / "x.lex"));
+  CHECK(missing.code == 1);
+  CHECK(Has(missing.err, "indexer: "));
+
+  Outcome baddict = RunIndexer(t, "rebuild --db " + Q(t / "db2") + " --progress=none --dictionary " +
+                                      Q(t / "no-such.lex") + " " + Q(DataPath("fixture.jsonl")));
+  CHECK(baddict.code == 1);
+  CHECK(Has(baddict.err, "indexer: dictionary: "));
+  CHECK_FALSE(fs::exists(t / "db2/XAPIANDB"));
+}
