@@ -330,7 +330,33 @@ void ChineseSegmenter::Words(std::string_view run, const Lexicon* lex,
     *out = std::move(icu_words);
     return;
   }
-  // Refine: a stretch of consecutive single-character ICU words (typical for
+  // Refine 1: ICU sometimes splits a place name one character late, e.g.
+  // 東京都政府 -> 东|京都|政府, which would let the phrase "京都" (Kyoto) match
+  // Tokyo. When a single non-function character and the first character of
+  // a two-character word form a proper noun of the dictionary (a capitalised
+  // reading: 东京 Dong1 jing1), and the remaining character is a word too,
+  // move the boundary: 东京|都. Common words are left alone (大|地震 must not
+  // become 大地|震).
+  for (size_t k = 0; k + 1 < icu_words.size(); ++k) {
+    auto [a0, a1] = icu_words[k];
+    auto [b0, b1] = icu_words[k + 1];
+    size_t i = a0, j = b0;
+    NextCp(run, &i);
+    if (i != a1) continue;  // first word is one character
+    NextCp(run, &j);
+    size_t j2 = j;
+    NextCp(run, &j2);
+    if (j2 != b1) continue;  // second word is two characters
+    if (IsChineseStopWord(run.substr(a0, a1 - a0))) continue;
+    LexEntry e;
+    if (lex->Lookup(run.substr(a0, j - a0), &e) && !e.pinyin.empty() && e.pinyin[0] >= 'A' &&
+        e.pinyin[0] <= 'Z' && lex->Contains(run.substr(j, b1 - j))) {
+      icu_words[k].second = static_cast<uint32_t>(j);
+      icu_words[k + 1].first = static_cast<uint32_t>(j);
+      ++k;
+    }
+  }
+  // Refine 2: a stretch of consecutive single-character ICU words (typical for
   // names and terms ICU does not know, 台|积|电) is re-segmented by forward
   // longest match against the lexicon.
   auto chars_in = [&](std::pair<uint32_t, uint32_t> w) {

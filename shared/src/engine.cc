@@ -9,6 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "query_builder.h"
 #include "snippet.h"
@@ -335,8 +336,13 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
       const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
       Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take));
+      // AND_NOT already excludes the first list; checking the docids as well
+      // keeps a hit from ever appearing twice, even if a time limit cut one
+      // of the two matches short.
+      std::unordered_set<Xapian::docid> shown;
+      for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
-        resp.hits.push_back(impl_->MakeHit(m, &bq, &enq2, bq.highlight_terms, req.snippet_length));
+        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, &bq, &enq2, bq.highlight_terms, req.snippet_length));
       resp.total = n_all + m2.get_matches_estimated();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
       bq.info.relaxed = true;
@@ -468,7 +474,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
               shown += (shown.empty() ? "" : " ") + st;
             }
             alts.push_back(ts.size() == 1 ? ts[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end()));
-            qw.translations.push_back(Translation{shown, impl_->opt.translation_weight});
+            qw.translations.push_back(Translation{shown, 1.0});
           }
         }
         if (!alts.empty())

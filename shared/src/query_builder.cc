@@ -347,7 +347,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
           alts.push_back(ts.size() == 1
                              ? ts[0]
                              : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
-          qw.translations.push_back(Translation{shown, w});
+          qw.translations.push_back(Translation{shown, 1.0});
         }
       }
       if (!alts.empty())
@@ -443,7 +443,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       }
       alts.emplace_back(Xapian::Query::OP_PHRASE, pos.begin(), pos.end(), pos.size());
       qw.romanised = true;
-      qw.translations.push_back(Translation{"pinyin:" + shown_py, w});
+      qw.translations.push_back(Translation{"pinyin:" + shown_py, 1.0});
     }
     if (!alts.empty()) {
       group_q =

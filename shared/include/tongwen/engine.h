@@ -54,8 +54,12 @@ struct SearchRequest {
 };
 
 struct Translation {
-  std::string term;    // what was searched (a Chinese word or an English word)
-  double weight;       // relative weight inside its synonym group
+  std::string term;    // what was searched (a Chinese word, English stems, pinyin)
+  // The candidate's score relative to the best one for the word (1.0), from
+  // sense order and index frequency; it chose the candidates. Inside the
+  // word's OP_SYNONYM group all count alike, and the group is scaled by
+  // QueryInfo::translation_weight.
+  double weight;
 };
 struct QueryWord {
   std::string text;                        // the source word as analysed
