@@ -371,6 +371,9 @@ Result<std::string> CompileToBytes(const std::string& path) {
 
 struct Lexicon::Impl {
   std::unordered_set<std::string_view> syllables;  // all readings in `chars`
+  // Headword -> entry index: the analyzer asks Contains() for every Han word
+  // it indexes, so this is a hash lookup rather than a binary search.
+  std::unordered_map<std::string_view, uint32_t> by_headword;
   std::string owned;            // when loaded into memory
   void* map = nullptr;          // when memory-mapped
   size_t map_len = 0;
@@ -427,15 +430,14 @@ struct Lexicon::Impl {
     for (uint32_t i = 0; i < h.posts_n; ++i)
       if (posts[i].entry >= h.entries_n) return Status::Corruption(where + ": bad posting");
     for (uint32_t i = 0; i < h.chars_n; ++i) syllables.insert(S(chars[i].py));
+    by_headword.reserve(h.entries_n);
+    for (uint32_t i = 0; i < h.entries_n; ++i) by_headword.emplace(S(entries[i].hw), i);
     return Status::Ok();
   }
 
   const EntryRec* Find(std::string_view w) const {
-    const EntryRec* end = entries + h.entries_n;
-    const EntryRec* it = std::lower_bound(entries, end, w, [&](const EntryRec& e, std::string_view k) {
-      return S(e.hw) < k;
-    });
-    return it != end && S(it->hw) == w ? it : nullptr;
+    auto it = by_headword.find(w);
+    return it == by_headword.end() ? nullptr : entries + it->second;
   }
   const KeyRec* FindKey(std::string_view k) const {
     const KeyRec* end = keys + h.keys_n;
