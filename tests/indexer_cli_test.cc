@@ -330,7 +330,9 @@ TEST_CASE("indexer verify", "[cli]") {
   Outcome v = RunIndexer(t, "verify --db " + Q(db));
   CHECK(v.code == 0);
   CHECK(Has(v.out, "articles checked: 10, bad: 0"));
-  CHECK(Lines(v.out).back() == "OK");
+  const auto lines = Lines(v.out);
+  REQUIRE_FALSE(lines.empty());
+  CHECK(lines.back() == "OK");
 
   Outcome missing = RunIndexer(t, "verify --db " + Q(t / "nothing"));
   CHECK(missing.code == 1);

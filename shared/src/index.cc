@@ -295,23 +295,24 @@ Status CheckSchema(const Xapian::Database& db, const std::string& where) {
   return Status::Ok();
 }
 
-// After a rebuild merged shards, an id given twice in the input exists twice:
-// keep the document from the later line (highest sequence value).
-void KeepLatest(Xapian::WritableDatabase& db, const std::string& id) {
+// An id given twice in a rebuild's input exists in the shards twice: keep
+// the document from the later line (highest sequence value).
+void KeepLatest(const std::vector<Xapian::WritableDatabase*>& dbs, const std::string& id) {
   const std::string term = std::string(schema::kIdPrefix) + id;
-  Xapian::docid best = 0;
+  std::vector<std::pair<size_t, Xapian::docid>> all;
+  size_t best = 0;
   double best_seq = -1;
-  std::vector<Xapian::docid> all;
-  for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-    all.push_back(*p);
-    double seq = Xapian::sortable_unserialise(db.get_document(*p).get_value(schema::kSlotSequence));
-    if (seq > best_seq) {
-      best_seq = seq;
-      best = *p;
+  for (size_t s = 0; s < dbs.size(); ++s)
+    for (Xapian::PostingIterator p = dbs[s]->postlist_begin(term); p != dbs[s]->postlist_end(term); ++p) {
+      double seq = Xapian::sortable_unserialise(dbs[s]->get_document(*p).get_value(schema::kSlotSequence));
+      if (seq > best_seq) {
+        best_seq = seq;
+        best = all.size();
+      }
+      all.emplace_back(s, *p);
     }
-  }
-  for (Xapian::docid d : all)
-    if (d != best) db.delete_document(d);
+  for (size_t i = 0; i < all.size(); ++i)
+    if (i != best) dbs[all[i].first]->delete_document(all[i].second);
 }
 
 std::string IdOf(const Xapian::Document& d) {
@@ -325,80 +326,91 @@ std::string IdOf(const Xapian::Document& d) {
 
 // Groups near-duplicates by SimHash (schema::kNearDuplicateBits) and writes
 // each grouped document's group (the smallest id in it) to kSlotDupGroup and
-// an XK term. `only`: check just these documents against the rest (upsert);
-// null: the whole database (rebuild). Candidates come from seven 9-bit bands,
-// which find every pair within 6 bits (pigeonhole).
-void AssignDuplicateGroups(Xapian::WritableDatabase& db, const std::vector<Xapian::docid>* only) {
-  std::vector<std::pair<Xapian::docid, uint64_t>> hashes;
-  for (Xapian::ValueIterator v = db.valuestream_begin(schema::kSlotSimHash); v != db.valuestream_end(schema::kSlotSimHash);
-       ++v)
-    hashes.emplace_back(v.get_docid(), std::strtoull((*v).c_str(), nullptr, 16));
+// an XK term. `dbs` are the shards of one database (one for upsert). `only`:
+// check just these documents of dbs[0] against the rest (upsert); null: all
+// (rebuild). Candidates come from seven 9-bit bands, which find every pair
+// within 6 bits (pigeonhole).
+void AssignDuplicateGroups(const std::vector<Xapian::WritableDatabase*>& dbs,
+                           const std::vector<Xapian::docid>* only) {
+  struct Ref {
+    uint32_t shard;
+    Xapian::docid did;
+    uint64_t hash;
+  };
+  std::vector<Ref> refs;
+  for (uint32_t s = 0; s < dbs.size(); ++s)
+    for (Xapian::ValueIterator v = dbs[s]->valuestream_begin(schema::kSlotSimHash);
+         v != dbs[s]->valuestream_end(schema::kSlotSimHash); ++v)
+      refs.push_back(Ref{s, v.get_docid(), std::strtoull((*v).c_str(), nullptr, 16)});
   constexpr int kBands = schema::kNearDuplicateBits + 1, kBandBits = 9;
   static_assert(kBands * kBandBits <= 64);
   std::unordered_map<uint64_t, std::vector<uint32_t>> bands;  // (band << 16 | bits) -> indexes
   auto band_key = [](uint64_t h, int b) {
     return (uint64_t(b) << 16) | ((h >> (kBandBits * b)) & ((1u << kBandBits) - 1));
   };
-  for (uint32_t i = 0; i < hashes.size(); ++i)
-    for (int b = 0; b < kBands; ++b) bands[band_key(hashes[i].second, b)].push_back(i);
-  std::unordered_map<Xapian::docid, uint32_t> index_of;
-  if (only)
-    for (uint32_t i = 0; i < hashes.size(); ++i) index_of[hashes[i].first] = i;
+  for (uint32_t i = 0; i < refs.size(); ++i)
+    for (int b = 0; b < kBands; ++b) bands[band_key(refs[i].hash, b)].push_back(i);
   // Union-find over near-duplicate pairs.
-  std::vector<uint32_t> parent(hashes.size());
+  std::vector<uint32_t> parent(refs.size());
   for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
   std::function<uint32_t(uint32_t)> find = [&](uint32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
   std::unordered_set<uint32_t> touched;
   auto check = [&](uint32_t i) {
     for (int b = 0; b < kBands; ++b)
-      for (uint32_t j : bands[band_key(hashes[i].second, b)])
-        if (j != i && __builtin_popcountll(hashes[i].second ^ hashes[j].second) <= schema::kNearDuplicateBits) {
+      for (uint32_t j : bands[band_key(refs[i].hash, b)])
+        if (j != i && __builtin_popcountll(refs[i].hash ^ refs[j].hash) <= schema::kNearDuplicateBits) {
           parent[find(i)] = find(j);
           touched.insert(i);
           touched.insert(j);
         }
   };
   if (only) {
-    for (Xapian::docid d : *only)
-      if (auto it = index_of.find(d); it != index_of.end()) check(it->second);
+    std::unordered_set<Xapian::docid> wanted(only->begin(), only->end());
+    for (uint32_t i = 0; i < refs.size(); ++i)
+      if (refs[i].shard == 0 && wanted.count(refs[i].did)) check(i);
   } else {
-    for (uint32_t i = 0; i < hashes.size(); ++i) check(i);
+    for (uint32_t i = 0; i < refs.size(); ++i) check(i);
   }
   if (touched.empty()) return;
-  // Existing members of touched groups join too (upsert into a known group).
   std::unordered_map<uint32_t, std::vector<uint32_t>> groups;
   for (uint32_t i : touched) groups[find(i)].push_back(i);
+  struct Member {
+    uint32_t shard;
+    std::string id;
+    Xapian::Document doc;
+  };
   for (auto& [root, members] : groups) {
-    std::vector<std::pair<std::string, Xapian::Document>> docs;
+    std::vector<Member> docs;
+    std::set<std::pair<uint32_t, Xapian::docid>> have;
     std::set<std::string> old_groups;
     for (uint32_t i : members) {
-      Xapian::Document d = db.get_document(hashes[i].first);
+      Xapian::Document d = dbs[refs[i].shard]->get_document(refs[i].did);
       std::string g = d.get_value(schema::kSlotDupGroup);
       if (!g.empty()) old_groups.insert(g);
-      docs.emplace_back(IdOf(d), d);
+      have.emplace(refs[i].shard, refs[i].did);
+      docs.push_back(Member{refs[i].shard, IdOf(d), d});
     }
-    // Members of an earlier group that were not compared this time.
+    // Members of an earlier group that were not compared this time join too
+    // (an upsert into a known group).
     for (const std::string& g : old_groups) {
       const std::string term = std::string(schema::kDupGroupPrefix) + g;
-      for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
-        bool have = false;
-        for (uint32_t i : members) have = have || hashes[i].first == *p;
-        if (!have) {
-          Xapian::Document d = db.get_document(*p);
-          docs.emplace_back(IdOf(d), d);
-        }
-      }
+      for (uint32_t s = 0; s < dbs.size(); ++s)
+        for (Xapian::PostingIterator p = dbs[s]->postlist_begin(term); p != dbs[s]->postlist_end(term); ++p)
+          if (have.emplace(s, *p).second) {
+            Xapian::Document d = dbs[s]->get_document(*p);
+            docs.push_back(Member{s, IdOf(d), d});
+          }
     }
     std::string group;
-    for (auto& [id, d] : docs)
-      if (group.empty() || id < group) group = id;
-    for (auto& [id, d] : docs) {
-      const std::string old = d.get_value(schema::kSlotDupGroup);
+    for (const Member& m : docs)
+      if (group.empty() || m.id < group) group = m.id;
+    for (Member& m : docs) {
+      const std::string old = m.doc.get_value(schema::kSlotDupGroup);
       if (old == group) continue;
-      if (!old.empty()) d.remove_term(std::string(schema::kDupGroupPrefix) + old);
-      d.add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
-      d.add_value(schema::kSlotDupGroup, group);
-      db.replace_document(d.get_docid(), d);
+      if (!old.empty()) m.doc.remove_term(std::string(schema::kDupGroupPrefix) + old);
+      m.doc.add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
+      m.doc.add_value(schema::kSlotDupGroup, group);
+      dbs[m.shard]->replace_document(m.doc.get_docid(), m.doc);
     }
   }
 }
@@ -527,6 +539,13 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     return fail(run);
   }
   try {
+    // Before merging: the later line wins for repeated ids, and
+    // near-duplicates get their groups, so that the compacted output is final.
+    std::vector<Xapian::WritableDatabase*> dbs;
+    for (auto& sh : shards) dbs.push_back(sh.get());
+    WriteMetadata(*shards[0]);
+    for (const std::string& id : repeated) KeepLatest(dbs, id);
+    AssignDuplicateGroups(dbs, nullptr);
     Xapian::Database all;
     for (auto& sh : shards) {
       sh->commit();
@@ -534,12 +553,6 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     }
     all.compact(compacted, Xapian::Compactor::FULLER);
     shards.clear();
-    Xapian::WritableDatabase db(compacted, Xapian::DB_OPEN);
-    WriteMetadata(db);
-    for (const std::string& id : repeated) KeepLatest(db, id);
-    AssignDuplicateGroups(db, nullptr);
-    db.commit();
-    db.close();
   } catch (const Xapian::Error& e) {
     return fail(Status::IOError(opt.db_dir + ": " + e.get_description()));
   }
@@ -583,7 +596,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
       db.cancel_transaction();
       return run;
     }
-    AssignDuplicateGroups(db, &changed);
+    AssignDuplicateGroups({&db}, &changed);
     db.commit_transaction();
   } catch (const Xapian::Error& e) {
     return Status::IOError(*gen + ": " + e.get_description());
