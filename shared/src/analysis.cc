@@ -491,7 +491,16 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
       continue;
     }
     // Han run.
-    ChineseSegmenter::Words(run, lex_, &words);
+    if (opt.han_words) {
+      ChineseSegmenter::Words(run, lex_, &words);
+    } else {
+      words.clear();
+      for (size_t i = 0; i < run.size();) {
+        const size_t st = i;
+        NextCp(run, &i);
+        words.emplace_back(static_cast<uint32_t>(st), static_cast<uint32_t>(i));
+      }
+    }
     char_starts.clear();
     for (size_t i = 0; i < run.size();) {
       char_starts.push_back(static_cast<uint32_t>(i));

@@ -52,19 +52,35 @@ size_t BackChars(std::string_view s, size_t from, size_t n) {
 
 std::string MakeSnippet(const Analyzer& an, std::string_view text,
                         const std::unordered_set<std::string>& terms, size_t max_chars, bool* matched) {
-  // Analyse at most a bounded prefix: snippets must stay cheap for long
-  // articles; the best window is almost always early in news text.
-  constexpr size_t kMaxScan = 32 * 1024;
-  std::string_view scan = text.substr(0, std::min(text.size(), kMaxScan));
-  while (scan.size() < text.size() && !scan.empty() &&
-         (static_cast<unsigned char>(text[scan.size()]) & 0xC0) == 0x80)
-    scan.remove_suffix(1);
+  // A single Han character of the query (from a name ICU split, 柯|文|哲)
+  // would light up that character everywhere (文 in 文化): when the query
+  // has longer Han terms, characters only count as part of a bigram.
+  bool han_multi = false;
+  for (const std::string& t : terms)
+    if (!t.empty() && static_cast<unsigned char>(t[0]) >= 0x80 && DecodeUtf8(t).size() >= 2) han_multi = true;
   std::vector<Span> spans;
+  // Characters and bigrams locate every Han match (a word of the query is
+  // searched through its bigrams, a two-character word is its own bigram),
+  // so the ICU word break is skipped here. Most matches are near the start
+  // of a news article: the first 4 KB are scanned, then up to 32 KB if
+  // nothing matched there.
   AnalyzeOptions ao;
-  an.Analyze(scan, ao, [&](const Token& t) {
-    std::string term = TextTerm(t);
-    if (terms.count(term)) spans.push_back(Span{t.begin, t.end, std::move(term)});
-  });
+  ao.han_words = false;
+  for (size_t limit : {size_t{4096}, size_t{32 * 1024}}) {
+    std::string_view scan = text.substr(0, std::min(text.size(), limit));
+    while (scan.size() < text.size() && !scan.empty() &&
+           (static_cast<unsigned char>(text[scan.size()]) & 0xC0) == 0x80)
+      scan.remove_suffix(1);
+    spans.clear();
+    an.Analyze(scan, ao, [&](const Token& t) {
+      std::string term = TextTerm(t);
+      const bool single_han = t.script == Script::kHan && t.kind == TokenKind::kWord;
+      if ((terms.count(term) && !(single_han && han_multi)) ||
+          (t.kind == TokenKind::kBigram && terms.count(t.text)))
+        spans.push_back(Span{t.begin, t.end, std::move(term)});
+    });
+    if (!spans.empty() || scan.size() == text.size()) break;
+  }
   if (matched) *matched = !spans.empty();
   // Merge overlapping spans (a word and its bigrams).
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });

@@ -110,6 +110,10 @@ struct AnalyzeOptions {
   bool stem = true;             // stem English words
   bool bigrams = true;          // emit Han bigrams
   bool drop_stopwords = false;  // query side: drop English stop words
+  // false: Han runs are not segmented into words; each character is a word
+  // token (plus bigrams). Much faster (no ICU dictionary break); snippets
+  // use it, since bigrams and characters locate every Han match.
+  bool han_words = true;
   uint32_t first_pos = 1;       // position of the first word
 };
 
