@@ -119,6 +119,7 @@ json ResponseJson(const tongwen::SearchResponse& r) {
   for (const auto& h : r.hits) hits.push_back(HitJson(h));
   json j = {{"total", r.total},
             {"total_exact", r.total_exact},
+            {"total_relation", r.total_exact ? "eq" : "gte"},
             {"took_ms", std::round(r.took_ms * 1000) / 1000},
             {"hits", hits},
             {"query", QueryJson(r.query)}};

@@ -312,11 +312,14 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     enq.set_query(filtered(primary));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
     // Facets count every match when they are asked for (exact counts).
-    const Xapian::doccount check_at_least = spies.empty() ? want : db.get_doccount();
+    // Totals are exact up to kExactTotal matches (as Elasticsearch's
+    // track_total_hits); beyond that `total` is a lower bound.
+    constexpr Xapian::doccount kExactTotal = 1000;
+    const Xapian::doccount check_at_least = spies.empty() ? std::max(want, kExactTotal) : db.get_doccount();
     Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
                                      static_cast<Xapian::doccount>(req.limit), check_at_least);
-    resp.total = mset.get_matches_estimated();
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    resp.total = mset.get_matches_lower_bound();
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
       resp.hits.push_back(impl_->MakeHit(m, &bq, &enq, bq.highlight_terms, req.snippet_length));
     // Relaxation: when the query matches fewer than a page, append matches
@@ -343,7 +346,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
         if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, &bq, &enq2, bq.highlight_terms, req.snippet_length));
-      resp.total = n_all + m2.get_matches_estimated();
+      resp.total = n_all + m2.get_matches_lower_bound();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
       bq.info.relaxed = true;
     }
@@ -503,7 +506,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
     if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
     Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(limit));
-    resp.total = m.get_matches_estimated();
+    resp.total = m.get_matches_lower_bound();
     resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
       resp.hits.push_back(impl_->MakeHit(it, nullptr, nullptr, hl, snippet_length));

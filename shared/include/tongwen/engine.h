@@ -96,7 +96,7 @@ struct FacetValue {
 };
 
 struct SearchResponse {
-  uint64_t total = 0;
+  uint64_t total = 0;       // exact if total_exact, else a lower bound
   bool total_exact = true;
   double took_ms = 0;
   std::vector<Hit> hits;
