@@ -334,11 +334,14 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       if (req.sort == SearchRequest::Sort::kDate) enq2.set_sort_by_value_then_relevance(s::kSlotDate, false);
       if (req.sort == SearchRequest::Sort::kDateDesc) enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
       if (req.collapse_duplicates) enq2.set_collapse_key(s::kSlotDupGroup);
+      // Facets count the appended matches too, so they add up to `total`.
+      for (auto& sp : spies) enq2.add_matchspy(sp.second.get());
       // Exclude the all-words matches, which already lead the list.
       enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.relaxed), filtered(primary)));
       const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
       const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
-      Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take));
+      Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take),
+                                      spies.empty() ? 0 : db.get_doccount());
       // AND_NOT already excludes the first list; checking the docids as well
       // keeps a hit from ever appearing twice, even if a time limit cut one
       // of the two matches short.

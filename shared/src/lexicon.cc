@@ -127,6 +127,10 @@ std::vector<std::string> CleanGloss(const std::string& g) {
       StartsWith(g, "pr. ") || StartsWith(g, "(archaic)") || StartsWith(g, "(onom.)") ||
       StartsWith(g, "(old)") || StartsWith(g, "(classical)") || StartsWith(g, "(literary)"))
     return out;
+  // Senses marked as old, archaic or literary are not modern translations
+  // ("grain/harvest (old)" under 年 must not make 年 mean "harvest").
+  for (const char* mark : {"(old)", "(archaic)", "(literary)", "(classical)", "(Classical)", "(obsolete)"})
+    if (g.find(mark) != std::string::npos) return out;
   std::string flat;
   int depth = 0;
   for (char c : g) {

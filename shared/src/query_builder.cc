@@ -72,6 +72,12 @@ struct QueryBuilder::Ctx {
   bool cross;
   bool loose = false;  // the relaxed query: phrases are searched as words
   size_t units = 0;
+  // Folds the scripts seen in one part of the query into detected_language.
+  void NoteLanguage(size_t latin, size_t han) {
+    std::string& d = out->info.detected_language;
+    if (d.empty() || d == "none") d = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
+    else if ((latin && d == "zh") || (han && d == "en")) d = "mixed";
+  }
   Xapian::Query Term(const std::string& t, bool translated) {
     (translated ? out->translated_terms : out->original_terms).insert(t);
     out->highlight_terms.insert(t);
@@ -220,13 +226,20 @@ Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
   std::vector<Xapian::Query> terms;
   AnalyzeOptions ao;
   ao.bigrams = false;
+  size_t latin = 0, han = 0;
+  std::string shown;
   an_.Analyze(n.text, ao, [&](const Token& t) {
     std::string term = t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text;
     terms.push_back(c.Term(term, false));
     if (!fp.empty()) c.out->highlight_terms.insert(TextTerm(t));
+    (t.script == Script::kLatin ? latin : han)++;
+    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") + (t.script == Script::kLatin ? t.raw : t.text);
   });
   if (terms.empty()) return Xapian::Query();
   ++c.units;
+  c.NoteLanguage(latin, han);
+  // A phrase is searched exactly as written: no translations.
+  c.out->info.words.push_back(QueryWord{"\"" + shown + "\"", latin && han ? "mixed" : latin ? "en" : "zh", {}, false, {}});
   if (terms.size() == 1) return terms[0];
   return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
 }
@@ -280,10 +293,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
   }
   size_t latin = 0, han = 0;
   for (const Item& it : items) (it.han ? han : latin)++;
-  if (c.out->info.detected_language.empty() || c.out->info.detected_language == "none")
-    c.out->info.detected_language = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
-  else if ((latin && c.out->info.detected_language == "zh") || (han && c.out->info.detected_language == "en"))
-    c.out->info.detected_language = "mixed";
+  c.NoteLanguage(latin, han);
 
   const std::string& hint = c.req->lang_hint;
   const bool en_to_zh = c.cross && !title && hint != "zh";

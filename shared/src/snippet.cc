@@ -100,12 +100,15 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
     }
     // Start a little before the first match, at a word boundary if near.
     win_begin = BackChars(text, spans[best].begin, max_chars / 4);
-    for (size_t k = win_begin; k < spans[best].begin && k < win_begin + 24; ++k)
-      if (text[k] == ' ' || text[k] == '\n') {
-        win_begin = k + 1;
-        break;
-      }
-    if (win_begin <= 8) win_begin = 0;
+    if (win_begin <= 8) {
+      win_begin = 0;  // close to the start: show the start
+    } else {
+      for (size_t k = win_begin; k < spans[best].begin && k < win_begin + 24; ++k)
+        if (text[k] == ' ' || text[k] == '\n') {
+          win_begin = k + 1;
+          break;
+        }
+    }
   }
   size_t win_end = AdvanceChars(text, win_begin, max_chars);
   // Prefer to end at a space when one is near.
