@@ -1,6 +1,9 @@
 // searchd: the HTTP daemon. Parses flags, loads the dictionary, opens the
 // engine and serves the routes in routes.cc.
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <csignal>
@@ -22,7 +25,7 @@ const char* kUsage =
     "usage: searchd --db DIR [--listen HOST:PORT] [--threads N] [--dictionary FILE]\n"
     "               [--require-dictionary | --no-dictionary] [--quiet]\n"
     "  --listen HOST:PORT   default 127.0.0.1:8080; port 0 picks a free port\n"
-    "  --threads N          worker threads (default: 2 x cores, at least 4)\n"
+    "  --threads N          worker threads (default: 8 x cores, at least 16)\n"
     "  --dictionary FILE    CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --require-dictionary refuse to start without a working dictionary\n"
     "  --no-dictionary      cross-language search off\n"
@@ -45,7 +48,9 @@ thread_local bool t_started = false;
 
 int main(int argc, char** argv) {
   std::string db, listen = "127.0.0.1:8080", dict;
-  unsigned threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+  // A worker serves one kept-alive connection until it closes, so there are
+  // many more workers than cores; each has its own Xapian::Database.
+  unsigned threads = std::max(16u, 8 * std::thread::hardware_concurrency());
   bool require_dict = false, no_dict = false, quiet = false;
   tongwen::EngineOptions eo;
   for (int i = 1; i < argc; ++i) {
@@ -151,6 +156,14 @@ int main(int argc, char** argv) {
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_keep_alive_max_count(10000);
+  // TCP_NODELAY (inherited by accepted sockets on Linux): httplib writes the
+  // headers and the body separately, and with Nagle's algorithm a kept-alive
+  // client waits for a delayed ACK, ~40 ms per response.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  });
   server.set_payload_max_length(64 * 1024);
   server.set_read_timeout(5, 0);
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
