@@ -1,7 +1,5 @@
 #include "tongwen/index.h"
 
-#include <xapian.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -9,14 +7,17 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
-#include <set>
+
+#include <xapian.h>
 
 #include "db_layout.h"
 #include "line_reader.h"
+
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
 #include "tongwen/schema.h"
@@ -38,8 +39,8 @@ struct Line {
 struct Item {
   std::optional<Xapian::Document> doc;
   std::string id;
-  std::string error;      // non-empty: rejected with this reason
-  std::string location;   // FILE:LINE
+  std::string error;     // non-empty: rejected with this reason
+  std::string location;  // FILE:LINE
   bool truncated = false;
 };
 
@@ -63,14 +64,14 @@ std::string ReasonKey(const std::string& msg) {
 
 // Reads `inputs`, parses and analyses lines on worker threads, and hands
 // batches to `write` on the calling thread, in input order. If set,
-// `on_worker_batch(worker, batch)` runs on the worker thread first (rebuild
+// `on_worker_docs(worker, docs)` receives each batch's documents on the worker thread (rebuild
 // uses it to write each worker's documents into that worker's own shard).
 class Pipeline {
  public:
   Pipeline(const IngestOptions& opt, const std::vector<std::string>& inputs)
       : opt_(opt), inputs_(inputs), analyzer_(opt.lexicon) {}
 
-  std::function<Status(unsigned, Batch&)> on_worker_batch;
+  std::function<Status(unsigned, std::vector<Xapian::Document>&)> on_worker_docs;
   unsigned workers() const {
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
     return std::max(1u, n);
@@ -102,7 +103,8 @@ class Pipeline {
       std::unique_ptr<Batch> b;
       {
         std::unique_lock<std::mutex> lk(mu_);
-        done_cv_.wait(lk, [&] { return done_.count(next_seq) || (read_finished_ && processed_ == produced_); });
+        done_cv_.wait(lk,
+                      [&] { return done_.count(next_seq) || (read_finished_ && processed_ == produced_); });
         auto it = done_.find(next_seq);
         if (it == done_.end()) break;
         b = std::move(it->second);
@@ -137,8 +139,13 @@ class Pipeline {
       auto now = Clock::now();
       if (opt_.on_progress && now - last_progress > std::chrono::milliseconds(500)) {
         last_progress = now;
-        Progress p{RawDone(readers), total, rep->read, rep->indexed, rep->rejected,
-                   std::chrono::duration<double>(now - t0).count(), false};
+        Progress p{RawDone(readers),
+                   total,
+                   rep->read,
+                   rep->indexed,
+                   rep->rejected,
+                   std::chrono::duration<double>(now - t0).count(),
+                   false};
         opt_.on_progress(p);
       }
     }
@@ -245,12 +252,29 @@ class Pipeline {
         it.id = a->id;
         it.doc.emplace();
         BuildDocument(*a, analyzer_, &*it.doc);
-        it.doc->add_value(schema::kSlotSequence, Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
+        it.doc->add_value(schema::kSlotSequence,
+                          Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
       }
       b->lines.clear();
       b->lines.shrink_to_fit();
-      if (on_worker_batch) {
-        Status st = on_worker_batch(worker, *b);
+      // Hand the batch on first, then write its documents: a shard's flush
+      // can take seconds, and the in-order consumer (and with it the reader
+      // and the other workers) must not wait for it.
+      std::vector<Xapian::Document> docs;
+      if (on_worker_docs)
+        for (Item& it : b->items)
+          if (it.doc) {
+            docs.push_back(std::move(*it.doc));
+            it.doc.reset();
+          }
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        ++processed_;
+        done_[b->seq] = std::move(b);
+        done_cv_.notify_all();
+      }
+      if (on_worker_docs && !docs.empty()) {
+        Status st = on_worker_docs(worker, docs);
         if (!st.ok()) {
           {
             std::lock_guard<std::mutex> lk(mu_);
@@ -259,10 +283,6 @@ class Pipeline {
           Stop();
         }
       }
-      std::lock_guard<std::mutex> lk(mu_);
-      ++processed_;
-      done_[b->seq] = std::move(b);
-      done_cv_.notify_all();
     }
   }
 
@@ -353,7 +373,9 @@ void AssignDuplicateGroups(const std::vector<Xapian::WritableDatabase*>& dbs,
   // Union-find over near-duplicate pairs.
   std::vector<uint32_t> parent(refs.size());
   for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
-  std::function<uint32_t(uint32_t)> find = [&](uint32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
+  std::function<uint32_t(uint32_t)> find = [&](uint32_t x) {
+    return parent[x] == x ? x : parent[x] = find(parent[x]);
+  };
   std::unordered_set<uint32_t> touched;
   auto check = [&](uint32_t i) {
     for (int b = 0; b < kBands; ++b)
@@ -444,8 +466,7 @@ Result<std::string> EnsureLive(const std::string& dir) {
 
 std::string IngestReport::SummaryLine() const {
   std::ostringstream o;
-  o << "read " << read << ", indexed " << indexed << " (replaced " << replaced << "), deleted "
-    << deleted;
+  o << "read " << read << ", indexed " << indexed << " (replaced " << replaced << "), deleted " << deleted;
   if (not_found) o << " (not found " << not_found << ")";
   o << ", rejected " << rejected;
   if (truncated) o << ", truncated " << truncated;
@@ -499,17 +520,19 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   const uint64_t commit_every = std::max<uint64_t>(500, CommitEvery(opt) / nshards);
   try {
     for (unsigned i = 0; i < nshards; ++i)
-      shards[i] = std::make_unique<Xapian::WritableDatabase>(tmp + "/shard" + std::to_string(i),
-                                                             Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+      shards[i] = std::make_unique<Xapian::WritableDatabase>(
+          tmp + "/shard" + std::to_string(i),
+          // Shards are scratch space, merged and
+          // fsynced by the compaction: no fsync
+          // or copy-on-write while building.
+          Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS);
   } catch (const Xapian::Error& e) {
     return fail(Status::IOError(tmp + ": " + e.get_description()));
   }
-  p.on_worker_batch = [&](unsigned w, Batch& b) -> Status {
+  p.on_worker_docs = [&](unsigned w, std::vector<Xapian::Document>& docs) -> Status {
     try {
-      for (Item& it : b.items) {
-        if (!it.doc) continue;
-        shards[w]->add_document(*it.doc);
-        it.doc.reset();
+      for (Xapian::Document& d : docs) {
+        shards[w]->add_document(d);
         if (++since_commit[w] >= commit_every) {
           shards[w]->commit();
           since_commit[w] = 0;
@@ -681,8 +704,7 @@ Status Verify(const std::string& dir, std::string* report) {
         out << "docid " << *p << ": stored article does not parse: " << a.status().message() << "\n";
         continue;
       }
-      if (!db.term_exists(std::string(schema::kIdPrefix) + a->id) ||
-          d.termlist_begin() == d.termlist_end()) {
+      if (!db.term_exists(std::string(schema::kIdPrefix) + a->id) || d.termlist_begin() == d.termlist_end()) {
         ++bad;
         out << "docid " << *p << ": id term missing for " << a->id << "\n";
       }
