@@ -528,3 +528,18 @@ TEST_CASE("Full CC-CEDICT: real-world lookups", "[lexicon][full]") {
   CHECK(Has(Heads(full->EnglishToChinese(Stems("budget"), 10)), "预算"));
   CHECK(Has(Heads(full->EnglishToChinese(Stems("Legislative Yuan"), 10)), "立法院"));
 }
+
+TEST_CASE("A lexicon compiled by another format version asks to be recompiled", "[lexicon][errors]") {
+  testutil::TempDir t;
+  const std::string lex = t / "mini.lex";
+  REQUIRE(tongwen::Lexicon::Compile(testutil::DataPath("mini_cedict.u8"), lex).ok());
+  std::string bytes = testutil::ReadFile(lex);
+  bytes[7] = '1';  // "TWLEX001"
+  testutil::WriteFile(lex, bytes);
+  for (bool open : {true, false}) {
+    auto r = open ? tongwen::Lexicon::Open(lex) : tongwen::Lexicon::Load(lex);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == tongwen::Code::kCorruption);
+    CHECK(r.status().message().find("recompile it with `indexer compile-dictionary`") != std::string::npos);
+  }
+}

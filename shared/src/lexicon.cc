@@ -396,6 +396,9 @@ struct Lexicon::Impl {
 
   Status Init(const char* data, size_t len, const std::string& where) {
     base = data;
+    if (len >= 8 && std::memcmp(data, kMagic, 5) == 0 && std::memcmp(data, kMagic, 8) != 0)
+      return Status::Corruption(where + ": compiled by another version of Tongwen; recompile it with "
+                                        "`indexer compile-dictionary`");
     if (len < sizeof(Header) || std::memcmp(data, kMagic, 8) != 0)
       return Status::Corruption(where + ": not a compiled Tongwen lexicon");
     std::memcpy(&h, data, sizeof h);
@@ -498,6 +501,10 @@ Result<std::unique_ptr<Lexicon>> Lexicon::Load(const std::string& path) {
     in.read(magic, 8);
   }
   if (std::memcmp(magic, kMagic, 8) == 0) return Open(path);
+  if (std::memcmp(magic, kMagic, 5) == 0)  // "TWLEX" of another format version
+    return Status::Corruption(path + ": compiled by another version of Tongwen (" + std::string(magic, 8) +
+                              ", this one reads " + std::string(kMagic, 8) +
+                              "); recompile it with `indexer compile-dictionary`");
   Result<std::string> bytes = CompileToBytes(path);
   if (!bytes.ok()) return bytes.status();
   auto impl = std::make_unique<Impl>();
