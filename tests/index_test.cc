@@ -16,6 +16,7 @@
 #include "test_util.h"
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
+#include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -135,7 +136,7 @@ TEST_CASE("Rebuild from the fixture: report, stats, live generation, contents", 
   CHECK(st->last_date == "2024-02-29");
   CHECK(st->size_bytes > 0);
   CHECK(st->generation == "gen-1");
-  CHECK(st->schema == "tongwen-3");
+  CHECK(st->schema == tongwen::schema::kSchemaVersion);
 
   auto live = tongwen::LiveGeneration(db);
   REQUIRE(live.ok());
@@ -373,7 +374,7 @@ TEST_CASE("Upsert adds and replaces articles by id in the live generation", "[in
     REQUIRE(st2.ok());
     CHECK(st2->documents == 10);
     CHECK(st2->generation == "gen-1");
-    CHECK(st2->schema == "tongwen-3");
+    CHECK(st2->schema == tongwen::schema::kSchemaVersion);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
+#include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -125,7 +126,7 @@ TEST_CASE("indexer rebuild prints a summary; stats prints every field", "[cli]")
   CHECK(f["date range"] == "2019-05-20 .. 2024-02-29");
   CHECK(std::regex_match(f["size"], std::regex(R"([1-9][0-9]* bytes \([0-9.]+ [KMG]B\))")));
   CHECK(f["generation"] == "gen-1");
-  CHECK(f["schema"] == "tongwen-3");
+  CHECK(f["schema"] == tongwen::schema::kSchemaVersion);
 
   Outcome missing = RunIndexer(t, "stats --db " + Q(t / "nothing"));
   CHECK(missing.code == 1);

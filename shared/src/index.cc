@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -17,6 +16,7 @@
 
 #include "db_layout.h"
 #include "line_reader.h"
+#include "near_duplicates.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
@@ -72,6 +72,8 @@ class Pipeline {
       : opt_(opt), inputs_(inputs), analyzer_(opt.lexicon) {}
 
   std::function<Status(unsigned, std::vector<Xapian::Document>&)> on_worker_docs;
+  // Groups near-duplicates as documents are built (see near_duplicates.h).
+  NearDuplicateIndex* duplicates = nullptr;
   unsigned workers() const {
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
     return std::max(1u, n);
@@ -252,6 +254,7 @@ class Pipeline {
         it.id = a->id;
         it.doc.emplace();
         BuildDocument(*a, analyzer_, &*it.doc);
+        if (duplicates) duplicates->Apply(a->id, &*it.doc);
         it.doc->add_value(schema::kSlotSequence,
                           Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
       }
@@ -335,107 +338,7 @@ void KeepLatest(const std::vector<Xapian::WritableDatabase*>& dbs, const std::st
     if (i != best) dbs[all[i].first]->delete_document(all[i].second);
 }
 
-std::string IdOf(const Xapian::Document& d) {
-  Xapian::TermIterator t = d.termlist_begin();
-  t.skip_to(std::string(schema::kIdPrefix));
-  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
-  return (*t).substr(schema::kIdPrefix.size());
-}
-
 }  // namespace
-
-// Groups near-duplicates by SimHash (schema::kNearDuplicateBits) and writes
-// each grouped document's group (the smallest id in it) to kSlotDupGroup and
-// an XK term. `dbs` are the shards of one database (one for upsert). `only`:
-// check just these documents of dbs[0] against the rest (upsert); null: all
-// (rebuild). Candidates come from seven 9-bit bands, which find every pair
-// within 6 bits (pigeonhole).
-void AssignDuplicateGroups(const std::vector<Xapian::WritableDatabase*>& dbs,
-                           const std::vector<Xapian::docid>* only) {
-  struct Ref {
-    uint32_t shard;
-    Xapian::docid did;
-    uint64_t hash;
-  };
-  std::vector<Ref> refs;
-  for (uint32_t s = 0; s < dbs.size(); ++s)
-    for (Xapian::ValueIterator v = dbs[s]->valuestream_begin(schema::kSlotSimHash);
-         v != dbs[s]->valuestream_end(schema::kSlotSimHash); ++v)
-      refs.push_back(Ref{s, v.get_docid(), std::strtoull((*v).c_str(), nullptr, 16)});
-  constexpr int kBands = schema::kNearDuplicateBits + 1, kBandBits = 9;
-  static_assert(kBands * kBandBits <= 64);
-  std::unordered_map<uint64_t, std::vector<uint32_t>> bands;  // (band << 16 | bits) -> indexes
-  auto band_key = [](uint64_t h, int b) {
-    return (uint64_t(b) << 16) | ((h >> (kBandBits * b)) & ((1u << kBandBits) - 1));
-  };
-  for (uint32_t i = 0; i < refs.size(); ++i)
-    for (int b = 0; b < kBands; ++b) bands[band_key(refs[i].hash, b)].push_back(i);
-  // Union-find over near-duplicate pairs.
-  std::vector<uint32_t> parent(refs.size());
-  for (uint32_t i = 0; i < parent.size(); ++i) parent[i] = i;
-  std::function<uint32_t(uint32_t)> find = [&](uint32_t x) {
-    return parent[x] == x ? x : parent[x] = find(parent[x]);
-  };
-  std::unordered_set<uint32_t> touched;
-  auto check = [&](uint32_t i) {
-    for (int b = 0; b < kBands; ++b)
-      for (uint32_t j : bands[band_key(refs[i].hash, b)])
-        if (j != i && __builtin_popcountll(refs[i].hash ^ refs[j].hash) <= schema::kNearDuplicateBits) {
-          parent[find(i)] = find(j);
-          touched.insert(i);
-          touched.insert(j);
-        }
-  };
-  if (only) {
-    std::unordered_set<Xapian::docid> wanted(only->begin(), only->end());
-    for (uint32_t i = 0; i < refs.size(); ++i)
-      if (refs[i].shard == 0 && wanted.count(refs[i].did)) check(i);
-  } else {
-    for (uint32_t i = 0; i < refs.size(); ++i) check(i);
-  }
-  if (touched.empty()) return;
-  std::unordered_map<uint32_t, std::vector<uint32_t>> groups;
-  for (uint32_t i : touched) groups[find(i)].push_back(i);
-  struct Member {
-    uint32_t shard;
-    std::string id;
-    Xapian::Document doc;
-  };
-  for (auto& [root, members] : groups) {
-    std::vector<Member> docs;
-    std::set<std::pair<uint32_t, Xapian::docid>> have;
-    std::set<std::string> old_groups;
-    for (uint32_t i : members) {
-      Xapian::Document d = dbs[refs[i].shard]->get_document(refs[i].did);
-      std::string g = d.get_value(schema::kSlotDupGroup);
-      if (!g.empty()) old_groups.insert(g);
-      have.emplace(refs[i].shard, refs[i].did);
-      docs.push_back(Member{refs[i].shard, IdOf(d), d});
-    }
-    // Members of an earlier group that were not compared this time join too
-    // (an upsert into a known group).
-    for (const std::string& g : old_groups) {
-      const std::string term = std::string(schema::kDupGroupPrefix) + g;
-      for (uint32_t s = 0; s < dbs.size(); ++s)
-        for (Xapian::PostingIterator p = dbs[s]->postlist_begin(term); p != dbs[s]->postlist_end(term); ++p)
-          if (have.emplace(s, *p).second) {
-            Xapian::Document d = dbs[s]->get_document(*p);
-            docs.push_back(Member{s, IdOf(d), d});
-          }
-    }
-    std::string group;
-    for (const Member& m : docs)
-      if (group.empty() || m.id < group) group = m.id;
-    for (Member& m : docs) {
-      const std::string old = m.doc.get_value(schema::kSlotDupGroup);
-      if (old == group) continue;
-      if (!old.empty()) m.doc.remove_term(std::string(schema::kDupGroupPrefix) + old);
-      m.doc.add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
-      m.doc.add_value(schema::kSlotDupGroup, group);
-      dbs[m.shard]->replace_document(m.doc.get_docid(), m.doc);
-    }
-  }
-}
 
 namespace {
 
@@ -543,6 +446,8 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     }
     return Status::Ok();
   };
+  NearDuplicateIndex duplicates;
+  p.duplicates = &duplicates;
   // In input order: count, and remember ids seen twice (the later line wins).
   std::unordered_set<std::string> seen;
   std::vector<std::string> repeated;
@@ -562,13 +467,12 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     return fail(run);
   }
   try {
-    // Before merging: the later line wins for repeated ids, and
-    // near-duplicates get their groups, so that the compacted output is final.
+    // Before merging: the later line wins for repeated ids, so that the
+    // compacted output is final.
     std::vector<Xapian::WritableDatabase*> dbs;
     for (auto& sh : shards) dbs.push_back(sh.get());
     WriteMetadata(*shards[0]);
     for (const std::string& id : repeated) KeepLatest(dbs, id);
-    AssignDuplicateGroups(dbs, nullptr);
     Xapian::Database all;
     for (auto& sh : shards) {
       sh->commit();
@@ -603,14 +507,16 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     s = CheckSchema(db, opt.db_dir);
     if (!s.ok()) return s;
     db.begin_transaction(/*flushed=*/true);
-    std::vector<Xapian::docid> changed;
+    NearDuplicateIndex duplicates;
+    duplicates.Load(db);
     Pipeline p(opt, inputs);
+    p.duplicates = &duplicates;
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
       for (Item& it : b.items) {
         if (!it.doc) continue;
         const std::string idterm = std::string(schema::kIdPrefix) + it.id;
         if (db.term_exists(idterm)) ++rep.replaced;
-        changed.push_back(db.replace_document(idterm, *it.doc));
+        db.replace_document(idterm, *it.doc);
         ++rep.indexed;
       }
       return Status::Ok();
@@ -619,7 +525,6 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
       db.cancel_transaction();
       return run;
     }
-    AssignDuplicateGroups({&db}, &changed);
     db.commit_transaction();
   } catch (const Xapian::Error& e) {
     return Status::IOError(*gen + ": " + e.get_description());

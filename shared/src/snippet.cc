@@ -4,8 +4,12 @@
 #include <vector>
 
 #include "query_builder.h"
+#include "tongwen/schema.h"
 
 namespace tongwen {
+
+using schema::kBigramPrefix;
+using schema::kStemPrefix;
 
 void AppendHtmlEscaped(std::string_view s, std::string* out) {
   for (char c : s) {
@@ -62,22 +66,24 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   // Characters and bigrams locate every Han match (a word of the query is
   // searched through its bigrams, a two-character word is its own bigram),
   // so the ICU word break is skipped here. Most matches are near the start
-  // of a news article: the first 4 KB are scanned, then up to 32 KB if
-  // nothing matched there.
+  // of a news article: the first 1 KB is scanned, then 8 KB, then up to
+  // 32 KB while nothing has matched.
   AnalyzeOptions ao;
   ao.han_words = false;
-  for (size_t limit : {size_t{4096}, size_t{32 * 1024}}) {
+  std::string term;
+  for (size_t limit : {size_t{1024}, size_t{8192}, size_t{32 * 1024}}) {
     std::string_view scan = text.substr(0, std::min(text.size(), limit));
     while (scan.size() < text.size() && !scan.empty() &&
            (static_cast<unsigned char>(text[scan.size()]) & 0xC0) == 0x80)
       scan.remove_suffix(1);
     spans.clear();
     an.Analyze(scan, ao, [&](const Token& t) {
-      std::string term = TextTerm(t);
-      const bool single_han = t.script == Script::kHan && t.kind == TokenKind::kWord;
-      if ((terms.count(term) && !(single_han && han_multi)) ||
-          (t.kind == TokenKind::kBigram && terms.count(t.text)))
-        spans.push_back(Span{t.begin, t.end, std::move(term)});
+      const bool bigram = t.kind == TokenKind::kBigram;
+      term.assign(bigram ? kBigramPrefix : t.script == Script::kLatin ? kStemPrefix : std::string_view());
+      term += t.text;
+      const bool single_han = t.script == Script::kHan && !bigram;
+      if ((terms.count(term) && !(single_han && han_multi)) || (bigram && terms.count(t.text)))
+        spans.push_back(Span{t.begin, t.end, term});
     });
     if (!spans.empty() || scan.size() == text.size()) break;
   }

@@ -23,7 +23,6 @@
 
 namespace Xapian {
 class Document;
-class WritableDatabase;
 }
 
 namespace tongwen {
@@ -33,10 +32,6 @@ class Lexicon;
 
 // Builds the Xapian document for an article (terms, values, stored JSON).
 void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc);
-// Groups near-duplicate articles (see schema::kNearDuplicateBits) across the
-// shards `dbs` of one database; `only` limits the check to these documents
-// of dbs[0] (null: all). Exposed for tests.
-void AssignDuplicateGroups(const std::vector<Xapian::WritableDatabase*>& dbs, const std::vector<unsigned>* only);
 
 struct Progress {
   uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)

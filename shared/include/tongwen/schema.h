@@ -9,7 +9,7 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-3";
+inline constexpr std::string_view kSchemaVersion = "tongwen-4";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 
@@ -44,7 +44,7 @@ enum Slot : unsigned {
   kSlotYear = 3,      // "YYYY"
   kSlotLanguages = 4, // one value per doc: "en", "zh" or "en,zh" (facet: language)
   kSlotSimHash = 5,   // 16 hex chars: 64-bit SimHash of the normalised text
-  kSlotDupGroup = 6,  // near-duplicate group: the smallest id in it; empty if none
+  kSlotDupGroup = 6,  // near-duplicate group: the id of its first article (a singleton: its own id)
   kSlotDayNumber = 7, // sortable_serialise(days since 1970-01-01), for recency
   kSlotSequence = 8,  // sortable_serialise(input line sequence) of a rebuild: the later line wins
 };

@@ -1,0 +1,70 @@
+// In-process query latency: runs queries against an Engine (no HTTP) and
+// prints p50/p99 per query type. Useful under perf.
+//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N]
+// QUERIES.txt: one query per line; a line "## name" starts a named group.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tongwen/config.h"
+#include "tongwen/engine.h"
+#include "tongwen/lexicon.h"
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N]\n");
+    return 2;
+  }
+  int rounds = 3;
+  std::string dict;
+  for (int i = 3; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    else dict = argv[i];
+  }
+  auto lex = tongwen::LoadDictionary(dict);
+  if (!lex.ok()) {
+    std::fprintf(stderr, "%s\n", lex.status().ToString().c_str());
+    return 1;
+  }
+  tongwen::EngineOptions eo;
+  eo.db_dir = argv[1];
+  eo.lexicon = lex->get();
+  auto engine = tongwen::Engine::Open(eo);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<std::pair<std::string, std::string>> queries;  // group, query
+  std::ifstream in(argv[2]);
+  std::string line, group = "all";
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) group = line.substr(3);
+    else if (!line.empty()) queries.emplace_back(group, line);
+  }
+  std::map<std::string, std::vector<double>> lat;
+  for (int r = 0; r < rounds; ++r)
+    for (const auto& [g, q] : queries) {
+      tongwen::SearchRequest req;
+      req.q = q;
+      auto t0 = std::chrono::steady_clock::now();
+      auto res = (*engine)->Search(req);
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (!res.ok()) {
+        std::fprintf(stderr, "%s: %s\n", q.c_str(), res.status().ToString().c_str());
+        return 1;
+      }
+      if (r > 0) lat[g].push_back(ms);  // round 0 warms up
+    }
+  for (auto& [g, v] : lat) {
+    std::sort(v.begin(), v.end());
+    auto pct = [&](double p) { return v[std::min(v.size() - 1, size_t(p * v.size()))]; };
+    std::printf("%-12s n=%-5zu p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(), pct(0.5), pct(0.9),
+                pct(0.99));
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+#include "near_duplicates.h"
+
+#include <cstdlib>
+
+#include "tongwen/schema.h"
+
+namespace tongwen {
+namespace {
+
+constexpr int kBands = schema::kNearDuplicateBits + 1, kBandBits = 9;
+static_assert(kBands * kBandBits <= 64, "bands must fit in the hash");
+
+uint64_t BandKey(uint64_t h, int b) {
+  return (uint64_t(b) << 16) | ((h >> (kBandBits * b)) & ((1u << kBandBits) - 1));
+}
+
+std::string IdOf(const Xapian::Document& d) {
+  Xapian::TermIterator t = d.termlist_begin();
+  t.skip_to(std::string(schema::kIdPrefix));
+  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
+  return (*t).substr(schema::kIdPrefix.size());
+}
+
+}  // namespace
+
+void NearDuplicateIndex::Load(const Xapian::Database& db) {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (Xapian::ValueIterator v = db.valuestream_begin(schema::kSlotSimHash); v != db.valuestream_end(schema::kSlotSimHash);
+       ++v) {
+    Xapian::Document d = db.get_document(v.get_docid());
+    const uint32_t i = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{std::strtoull((*v).c_str(), nullptr, 16), IdOf(d), d.get_value(schema::kSlotDupGroup)});
+    if (entries_.back().group.empty()) entries_.back().group = entries_.back().id;
+    for (int b = 0; b < kBands; ++b) bands_[BandKey(entries_[i].hash, b)].push_back(i);
+  }
+}
+
+std::string NearDuplicateIndex::Assign(const std::string& id, uint64_t hash) {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::string group;
+  for (int b = 0; b < kBands && group.empty(); ++b) {
+    auto it = bands_.find(BandKey(hash, b));
+    if (it == bands_.end()) continue;
+    for (uint32_t j : it->second)
+      if (entries_[j].id != id && __builtin_popcountll(entries_[j].hash ^ hash) <= schema::kNearDuplicateBits) {
+        group = entries_[j].group;
+        break;
+      }
+  }
+  if (group.empty()) group = id;
+  const uint32_t i = static_cast<uint32_t>(entries_.size());
+  entries_.push_back(Entry{hash, id, group});
+  for (int b = 0; b < kBands; ++b) bands_[BandKey(hash, b)].push_back(i);
+  return group;
+}
+
+void NearDuplicateIndex::Apply(const std::string& id, Xapian::Document* doc) {
+  const std::string group = Assign(id, std::strtoull(doc->get_value(schema::kSlotSimHash).c_str(), nullptr, 16));
+  doc->add_value(schema::kSlotDupGroup, group);
+  doc->add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
+}
+
+}  // namespace tongwen
