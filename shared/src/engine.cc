@@ -91,6 +91,43 @@ class RecencySource : public Xapian::PostingSource {
   bool started_ = false;
 };
 
+
+// The hits (given as docids) that any of `terms` indexes: one postlist walk
+// per term with skip_to, cheaper than reading each hit's termlist.
+std::unordered_set<Xapian::docid> DocsWithAnyTerm(const Xapian::Database& db,
+                                                  const std::unordered_set<std::string>& terms,
+                                                  const std::vector<Xapian::docid>& sorted) {
+  std::unordered_set<Xapian::docid> found;
+  for (const std::string& t : terms) {
+    if (found.size() == sorted.size()) break;
+    Xapian::PostingIterator p = db.postlist_begin(t);
+    for (Xapian::docid d : sorted) {
+      if (found.count(d)) continue;
+      p.skip_to(d);
+      if (p == db.postlist_end(t)) break;
+      if (*p == d) found.insert(d);
+    }
+  }
+  return found;
+}
+
+// matched_via: "original" if a term of the query as typed indexes the hit,
+// "translation" if only translated terms (or their bigrams) do, "both".
+void SetMatchedVia(const Xapian::Database& db, const BuiltQuery& bq, std::vector<Hit>* hits) {
+  if (hits->empty()) return;
+  std::vector<Xapian::docid> sorted;
+  for (const Hit& h : *hits) sorted.push_back(h.docid);
+  std::sort(sorted.begin(), sorted.end());
+  const auto orig = DocsWithAnyTerm(db, bq.original_terms, sorted);
+  const auto trans = DocsWithAnyTerm(db, bq.translated_terms, sorted);
+  for (Hit& h : *hits) {
+    const bool o = orig.count(h.docid) > 0, t = trans.count(h.docid) > 0;
+    // A Chinese translation can match through its bigrams alone, which are
+    // not listed as translated terms: no original term means translation.
+    h.matched_via = o && t ? "both" : o ? "original" : "translation";
+  }
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -180,9 +217,10 @@ struct Engine::Impl {
   }
 
   // Fills a hit from a match; `terms` drive the highlighting.
-  Hit MakeHit(const Xapian::MSetIterator& m, const BuiltQuery* bq, const Xapian::Enquire* enq,
-              const std::unordered_set<std::string>& terms, size_t snippet_length) const {
+  Hit MakeHit(const Xapian::MSetIterator& m, const std::unordered_set<std::string>& terms,
+              size_t snippet_length) const {
     Hit h;
+    h.docid = *m;
     Xapian::Document doc = m.get_document();
     h.score = std::round(m.get_weight() * 1000) / 1000;
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(doc.get_data(), nullptr, false);
@@ -213,17 +251,6 @@ struct Engine::Impl {
         if (!t.empty()) h.titles.emplace_back(tag, t);
         h.snippets.emplace_back(tag, MakeSnippet(analyzer, b.empty() ? t : b, terms, snippet_length));
       }
-    }
-    if (bq && enq) {
-      bool orig = false, trans = false;
-      for (Xapian::TermIterator t = enq->get_matching_terms_begin(m); t != enq->get_matching_terms_end(m); ++t) {
-        if (bq->original_terms.count(*t)) orig = true;
-        if (bq->translated_terms.count(*t)) trans = true;
-      }
-      // Translations of English words are Chinese headwords matched via
-      // bigrams; count those bigrams as translated when no original term hit.
-      h.matched_via = orig && trans ? "both" : trans ? "translation" : orig ? "original" : "translation";
-      if (!orig && !trans) h.matched_via = bq->translated_terms.empty() ? "original" : "translation";
     }
     return h;
   }
@@ -321,7 +348,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
-      resp.hits.push_back(impl_->MakeHit(m, &bq, &enq, bq.highlight_terms, req.snippet_length));
+      resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
     // Relaxation: when the query matches fewer than a page, append matches
     // of the relaxed query (any word, phrases as words) after them, as
     // Meilisearch's "last" matching strategy does.
@@ -348,7 +375,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       std::unordered_set<Xapian::docid> shown;
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
-        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, &bq, &enq2, bq.highlight_terms, req.snippet_length));
+        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
       resp.total = n_all + m2.get_matches_lower_bound();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
       bq.info.relaxed = true;
@@ -358,6 +385,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end() && i < resp.hits.size(); ++m, ++i)
         resp.hits[i].duplicates = m.get_collapse_count();
     }
+    SetMatchedVia(db, bq, &resp.hits);
     for (auto& [name, spy] : spies) {
       std::vector<FacetValue>& out = resp.facets[name];
       for (Xapian::TermIterator t = spy->top_values_begin(50); t != spy->top_values_end(50); ++t) {
@@ -512,7 +540,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     resp.total = m.get_matches_lower_bound();
     resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-      resp.hits.push_back(impl_->MakeHit(it, nullptr, nullptr, hl, snippet_length));
+      resp.hits.push_back(impl_->MakeHit(it, hl, snippet_length));
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return resp;
   });

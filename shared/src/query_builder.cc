@@ -64,6 +64,19 @@ void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams
   }
 }
 
+// The query for one Han unit of a translation: all its bigrams are required
+// (whatever the document's segmentation), its word terms boost. A
+// two-character word is its own single bigram, whose query already includes
+// the word: just that (half the postlists for most headwords).
+Xapian::Query UnitQuery(const HanUnit& u, const std::vector<Xapian::Query>& words,
+                        const std::vector<Xapian::Query>& bigrams) {
+  Xapian::Query wq(Xapian::Query::OP_OR, words.begin(), words.end());
+  if (bigrams.empty()) return wq;
+  Xapian::Query bq(Xapian::Query::OP_AND, bigrams.begin(), bigrams.end());
+  if (u.words.size() == 1 && u.bigrams.size() == 1 && u.bigrams[0] == u.words[0]) return bq;
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, bq, wq);
+}
+
 }  // namespace
 
 struct QueryBuilder::Ctx {
@@ -108,12 +121,7 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_
         hl->insert(x);
       }
     }
-    Xapian::Query wq(Xapian::Query::OP_OR, w.begin(), w.end());
-    if (b.empty())
-      parts.push_back(wq);
-    else
-      parts.emplace_back(Xapian::Query::OP_AND_MAYBE,
-                         Xapian::Query(Xapian::Query::OP_AND, b.begin(), b.end()), wq);
+    parts.push_back(UnitQuery(u, w, b));
   }
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
@@ -329,6 +337,9 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
           bs.push_back(BigramQuery(x));
         }
         Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
+        // The word boost matters for ranking Chinese queries (measured):
+        // a document segmented like the query ranks above one that only
+        // has the characters.
         orig = bs.empty() ? wq
                           : Xapian::Query(Xapian::Query::OP_AND_MAYBE,
                                           Xapian::Query(Xapian::Query::OP_AND, bs.begin(), bs.end()), wq);

@@ -86,8 +86,9 @@ struct Hit {
   std::vector<std::pair<std::string, std::string>> titles;    // tag -> title (plain text)
   std::vector<std::pair<std::string, std::string>> snippets;  // tag -> HTML with <mark>
   std::string published, source, section, original_language, url;
-  std::string matched_via;  // original | translation | both
+  std::string matched_via;  // original | translation | both (empty for related)
   uint64_t duplicates = 0;  // with collapse: other near-duplicates folded in
+  unsigned docid = 0;       // internal: the Xapian document id
 };
 
 struct FacetValue {
