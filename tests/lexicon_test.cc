@@ -164,6 +164,11 @@ TEST_CASE("CleanGloss turns CEDICT glosses into translations", "[lexicon][gloss]
       {"Ko Wen-je (1959-), Taiwanese independent politician, Mayor of Taipei City from 2014", {"Ko Wen-je"}},
       {"Hon Hai Precision Industry Company, Taiwan technology company, aka Foxconn",
        {"Hon Hai Precision Industry Company"}},
+      // An acronym in parentheses is also a translation (news writes TSMC).
+      {"Taiwan Semiconductor Manufacturing Company (TSMC), founded in 1987",
+       {"Taiwan Semiconductor Manufacturing Company", "TSMC"}},
+      {"World Health Organization (WHO)", {"World Health Organization", "WHO"}},
+      {"wafer (used as a substrate (e.g. silicon) for microchips)", {"wafer"}},
       // Pointers and notes are not translations.
       {"CL:個|个[ge4]", {}},
       {"CL:家[jia1],座[zuo4]", {}},

@@ -131,12 +131,21 @@ std::vector<std::string> CleanGloss(const std::string& g) {
   // ("grain/harvest (old)" under 年 must not make 年 mean "harvest").
   for (const char* mark : {"(old)", "(archaic)", "(literary)", "(classical)", "(Classical)", "(obsolete)"})
     if (g.find(mark) != std::string::npos) return out;
-  std::string flat;
+  std::string flat, paren;
+  std::vector<std::string> acronyms;  // "(TSMC)": the name as the news writes it
   int depth = 0;
   for (char c : g) {
-    if (c == '(' || c == '[') ++depth;
-    else if ((c == ')' || c == ']') && depth > 0) --depth;
-    else if (depth == 0) flat.push_back(c);
+    if (c == '(' || c == '[') {
+      if (depth++ == 0) paren.clear();
+    } else if ((c == ')' || c == ']') && depth > 0) {
+      if (--depth == 0 && paren.size() >= 2 && paren.size() <= 6 &&
+          std::all_of(paren.begin(), paren.end(), [](char x) { return x >= 'A' && x <= 'Z'; }))
+        acronyms.push_back(paren);
+    } else if (depth == 0) {
+      flat.push_back(c);
+    } else {
+      paren.push_back(c);
+    }
   }
   // Removing "(ingredients)" from "mix (ingredients) together" leaves two spaces.
   for (size_t p; (p = flat.find("  ")) != std::string::npos;) flat.erase(p, 1);
@@ -158,6 +167,8 @@ std::vector<std::string> CleanGloss(const std::string& g) {
     if (!part.empty() && std::find(out.begin(), out.end(), part) == out.end()) out.push_back(part);
     p = q + 1;
   }
+  for (std::string& a : acronyms)
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(std::move(a));
   return out;
 }
 

@@ -30,7 +30,8 @@ struct LexCandidate {
 // Cleans one CC-CEDICT gloss for use as a translation (exposed for tests):
 // drops parenthetical notes, "CL:" classifiers, "see also", "variant of" and
 // "abbr. for" pointers; splits "a; b" into senses; keeps the head of
-// "Name, description"; drops a leading "to ". Empty = not usable.
+// "Name, description"; drops a leading "to "; adds an acronym given in
+// parentheses ("... Company (TSMC)" -> also "TSMC"). Empty = not usable.
 std::vector<std::string> CleanGloss(const std::string& gloss);
 
 class Lexicon {
