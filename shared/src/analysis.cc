@@ -165,10 +165,10 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
   out->end_of.clear();
   out->text.reserve(in.size());
   const icu::Normalizer2* n2 = NfkcCasefold();
-  auto map_tail = [out](size_t from, uint32_t b, uint32_t e) {
+  // Maps the bytes just appended to the original chunk [b, e).
+  auto map_tail = [out](uint32_t b, uint32_t e) {
     out->begin_of.resize(out->text.size(), b);
     out->end_of.resize(out->text.size(), e);
-    (void)from;
   };
   size_t i = 0;
   while (i < in.size()) {
@@ -176,17 +176,15 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
     // Fast path: a run of ASCII bytes not followed by a combining mark.
     unsigned char b = static_cast<unsigned char>(in[i]);
     if (b < 0x80 && (i + 1 >= in.size() || static_cast<unsigned char>(in[i + 1]) < 0x80)) {
-      const size_t before = out->text.size();
       out->text.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
       ++i;
-      map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+      map_tail(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
       continue;
     }
     int32_t c = NextCp(in, &i);
-    const size_t before = out->text.size();
     if (c < 0) {
       out->text.push_back(' ');
-      map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+      map_tail(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
       continue;
     }
     // Extend the chunk over following code points that do not start a new
@@ -213,7 +211,7 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
       }
       i = chunk_end;
     }
-    map_tail(before, static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+    map_tail(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
   }
 }
 

@@ -13,11 +13,6 @@
 namespace tongwen {
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Adds the analysed terms of one field. `title` adds the S-prefixed copy and
 // boosts the unprefixed terms (schema::kTitleWdf).
 // Pinyin syllables get their own position space (one position per Han
@@ -100,11 +95,11 @@ void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) 
   if (!a.original_language.empty())
     doc->add_boolean_term(std::string(s::kOriginalPrefix) + a.original_language);
   if (!a.source.empty()) {
-    doc->add_boolean_term(std::string(s::kSourcePrefix) + Lower(a.source));
+    doc->add_boolean_term(s::FieldTerm(s::kSourcePrefix, a.source));
     doc->add_value(s::kSlotSource, a.source);
   }
   if (!a.section.empty()) {
-    doc->add_boolean_term(std::string(s::kSectionPrefix) + Lower(a.section));
+    doc->add_boolean_term(s::FieldTerm(s::kSectionPrefix, a.section));
     doc->add_value(s::kSlotSection, a.section);
   }
   if (!a.published.empty()) {

@@ -36,11 +36,6 @@ std::string StubSignature(const std::string& dir) {
          std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
 }
 
-std::string Lower(std::string v) {
-  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return v;
-}
-
 std::string DateValue(const std::string& ymd) {  // YYYY-MM-DD -> YYYYMMDD
   return ymd.substr(0, 4) + ymd.substr(5, 2) + ymd.substr(8, 2);
 }
@@ -200,10 +195,10 @@ struct Engine::Impl {
     std::vector<Xapian::Query> f;
     if (!r.sources.empty()) {
       std::vector<Xapian::Query> srcs;
-      for (const std::string& x : r.sources) srcs.emplace_back(std::string(s::kSourcePrefix) + Lower(x));
+      for (const std::string& x : r.sources) srcs.emplace_back(s::FieldTerm(s::kSourcePrefix, x));
       f.emplace_back(Xapian::Query::OP_OR, srcs.begin(), srcs.end());
     }
-    if (!r.section.empty()) f.emplace_back(std::string(s::kSectionPrefix) + Lower(r.section));
+    if (!r.section.empty()) f.emplace_back(s::FieldTerm(s::kSectionPrefix, r.section));
     if (!r.lang.empty()) f.emplace_back(std::string(s::kLangPrefix) + r.lang);
     if (!r.original.empty()) f.emplace_back(std::string(s::kOriginalPrefix) + r.original);
     if (!r.from.empty() && !r.to.empty())

@@ -141,7 +141,7 @@ class Pipeline {
       auto now = Clock::now();
       if (opt_.on_progress && now - last_progress > std::chrono::milliseconds(500)) {
         last_progress = now;
-        Progress p{RawDone(readers),
+        Progress p{RawDone(),
                    total,
                    rep->read,
                    rep->indexed,
@@ -158,18 +158,18 @@ class Pipeline {
     if (result.ok() && !worker_status_.ok()) result = worker_status_;
     rep->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (opt_.on_progress) {
-      Progress p{RawDone(readers), total, rep->read, rep->indexed, rep->rejected, rep->seconds, true};
+      Progress p{RawDone(), total, rep->read, rep->indexed, rep->rejected, rep->seconds, true};
       opt_.on_progress(p);
     }
     return result;
   }
 
  private:
-  uint64_t RawDone(const std::vector<std::unique_ptr<LineReader>>& readers) {
+  // Raw bytes consumed so far over all inputs (updated by the reader thread).
+  uint64_t RawDone() {
     std::lock_guard<std::mutex> lk(offset_mu_);
     uint64_t d = 0;
     for (uint64_t o : offsets_) d += o;
-    (void)readers;
     return d;
   }
 

@@ -489,9 +489,7 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
   switch (n.kind) {
     case QueryNode::kText: {
       if (n.field == "source" || n.field == "section") {
-        std::string v = n.text;
-        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return Xapian::Query(std::string(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix) + v);
+        return Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text));
       }
       std::vector<const QueryNode*> one{&n};
       return BuildAndGroup(one, n.field, true, c);

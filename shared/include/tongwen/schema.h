@@ -5,6 +5,7 @@
 // database written with a different analysis chain.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace tongwen::schema {
@@ -21,6 +22,15 @@ inline constexpr std::string_view kSourcePrefix = "XS";   // XS<source, case-fol
 inline constexpr std::string_view kSectionPrefix = "XC";  // XC<section, case-folded>
 inline constexpr std::string_view kYearPrefix = "Y";      // Y<yyyy>
 inline constexpr std::string_view kDupGroupPrefix = "XK"; // XK<group id>: near-duplicate group
+
+// The boolean term for a source or section value: the prefix and the value
+// with ASCII letters lower-cased. Index and query both build it here, so
+// filters are case-insensitive the same way on both sides.
+inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
+  std::string t(prefix);
+  for (char c : value) t.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  return t;
+}
 
 // --- free-text terms, with positions ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
