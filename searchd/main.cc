@@ -32,7 +32,8 @@ const char* kUsage =
     "  --quiet              no access log\n"
     "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
     "  --max-translations N    translations kept per English word (default 6)\n"
-    "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n";
+    "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
+    "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n";
 
 httplib::Server* g_server = nullptr;
 void OnSignal(int) {
@@ -69,6 +70,16 @@ int main(int argc, char** argv) {
     else if (a == "--no-dictionary") no_dict = true;
     else if (a == "--quiet") quiet = true;
     else if (a == "--no-romanised-names") eo.romanised_names = false;
+    else if (a == "--query-time-limit") {
+      const char* v = next("--query-time-limit");
+      char* end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (*end || n < 0 || n > 600000) {
+        std::fprintf(stderr, "searchd: --query-time-limit must be 0..600000 ms\n");
+        return 2;
+      }
+      eo.query_time_limit_ms = static_cast<unsigned>(n);
+    }
     else if (a == "--translation-weight") {
       const char* v = next("--translation-weight");
       char* end = nullptr;

@@ -126,7 +126,24 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
+// Build() constructs the query three times (all, any, relaxed); the
+// dictionary and index lookups behind each translation are made once per
+// search and remembered here.
 std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
+  std::string key;
+  for (const std::string& st : stems) key.append(st).push_back(' ');
+  auto it = e2z_cache_.find(key);
+  if (it == e2z_cache_.end()) it = e2z_cache_.emplace(key, ComputeEnglishToChinese(stems)).first;
+  return it->second;
+}
+
+std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
+  auto it = variants_cache_.find(word);
+  if (it == variants_cache_.end()) it = variants_cache_.emplace(word, ComputeChineseVariants(word)).first;
+  return it->second;
+}
+
+std::vector<Translation> QueryBuilder::ComputeEnglishToChinese(const std::vector<std::string>& stems) const {
   std::vector<Translation> out;
   if (!lex_) return out;
   std::vector<LexCandidate> cands =
@@ -164,7 +181,7 @@ std::vector<std::string> QueryBuilder::SplitSyllables(const std::string& w) cons
   return out;
 }
 
-std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
+std::vector<std::string> QueryBuilder::ComputeChineseVariants(const std::string& word) const {
   std::vector<std::string> out;
   if (!lex_ || DecodeUtf8(word).size() < 2) return out;
   std::vector<std::vector<std::string>> glosses = ChineseToEnglish(word);
@@ -405,7 +422,9 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         }
         ++words;
       }
-      if (sylls.size() < 2)
+      // At least two words: a single capitalised English word that happens
+      // to split into syllables ("Time" -> ti me) is not a name.
+      if (sylls.size() < 2 || words < 2)
         sylls.clear();
       else
         best_len = words;

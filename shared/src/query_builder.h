@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "tongwen/analysis.h"
@@ -56,6 +57,8 @@ class QueryBuilder {
 
  private:
   struct Ctx;
+  std::vector<Translation> ComputeEnglishToChinese(const std::vector<std::string>& stems) const;
+  std::vector<std::string> ComputeChineseVariants(const std::string& word) const;
   void Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const;
   Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
   Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
@@ -66,6 +69,9 @@ class QueryBuilder {
   const Analyzer& an_;
   const Lexicon* lex_;
   const EngineOptions& opt_;
+  // Per-search memo of the lookups above (a QueryBuilder lives for one search).
+  mutable std::unordered_map<std::string, std::vector<Translation>> e2z_cache_;
+  mutable std::unordered_map<std::string, std::vector<std::string>> variants_cache_;
 };
 
 }  // namespace tongwen
