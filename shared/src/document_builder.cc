@@ -80,6 +80,13 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
 
 }  // namespace
 
+std::string ArticleIdOf(const Xapian::Document& d) {
+  Xapian::TermIterator t = d.termlist_begin();
+  t.skip_to(std::string(schema::kIdPrefix));
+  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
+  return (*t).substr(schema::kIdPrefix.size());
+}
+
 void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) {
   namespace s = schema;
   doc->set_data(a.json);

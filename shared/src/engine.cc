@@ -425,13 +425,8 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
       Xapian::MSet m = enq.get_mset(0, 100);
       for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
         if (*it == *p) continue;
-        Xapian::Document d = it.get_document();
-        for (Xapian::TermIterator t = d.termlist_begin(); t != d.termlist_end(); ++t) {
-          t.skip_to(std::string(s::kIdPrefix));
-          if (t != d.termlist_end() && (*t).rfind(s::kIdPrefix, 0) == 0)
-            v.duplicates.push_back((*t).substr(s::kIdPrefix.size()));
-          break;
-        }
+        std::string dup = ArticleIdOf(it.get_document());
+        if (!dup.empty()) v.duplicates.push_back(std::move(dup));
       }
     }
     return v;

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "tongwen/index.h"
 #include "tongwen/schema.h"
 
 namespace tongwen {
@@ -14,12 +15,6 @@ uint64_t BandKey(uint64_t h, int b) {
   return (uint64_t(b) << 16) | ((h >> (kBandBits * b)) & ((1u << kBandBits) - 1));
 }
 
-std::string IdOf(const Xapian::Document& d) {
-  Xapian::TermIterator t = d.termlist_begin();
-  t.skip_to(std::string(schema::kIdPrefix));
-  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
-  return (*t).substr(schema::kIdPrefix.size());
-}
 
 }  // namespace
 
@@ -29,7 +24,7 @@ void NearDuplicateIndex::Load(const Xapian::Database& db) {
        ++v) {
     Xapian::Document d = db.get_document(v.get_docid());
     const uint32_t i = static_cast<uint32_t>(entries_.size());
-    entries_.push_back(Entry{std::strtoull((*v).c_str(), nullptr, 16), IdOf(d), d.get_value(schema::kSlotDupGroup)});
+    entries_.push_back(Entry{std::strtoull((*v).c_str(), nullptr, 16), ArticleIdOf(d), d.get_value(schema::kSlotDupGroup)});
     if (entries_.back().group.empty()) entries_.back().group = entries_.back().id;
     for (int b = 0; b < kBands; ++b) bands_[BandKey(entries_[i].hash, b)].push_back(i);
   }

@@ -32,6 +32,9 @@ class Lexicon;
 
 // Builds the Xapian document for an article (terms, values, stored JSON).
 void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc);
+// The article id of a document built by BuildDocument (from its Q term);
+// empty if it has none.
+std::string ArticleIdOf(const Xapian::Document& doc);
 
 struct Progress {
   uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)
