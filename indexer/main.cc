@@ -26,7 +26,9 @@ const char* kUsage =
     "options:\n"
     "  --max-errors N        fail (leaving the database untouched) after more than N bad lines\n"
     "  --threads N           analysis threads (default: all cores)\n"
-    "  --memory MB           indexing memory budget (default 1024)\n"
+    "  --memory MB           indexing memory budget (default 256); rebuild buffers\n"
+    "                        about MB*16 documents per commit (more: fewer shards\n"
+    "                        to merge and a slightly smaller index, but slower)\n"
     "  --dictionary FILE     CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --no-dictionary       index without the dictionary\n"
     "  --progress MODE       auto | tty | log | json | none (default auto)\n";
@@ -39,9 +41,12 @@ int Usage(const std::string& msg) {
 
 std::string Human(double bytes) {
   char b[32];
-  if (bytes >= 1e9) std::snprintf(b, sizeof b, "%.2f GB", bytes / 1e9);
-  else if (bytes >= 1e6) std::snprintf(b, sizeof b, "%.1f MB", bytes / 1e6);
-  else std::snprintf(b, sizeof b, "%.0f KB", bytes / 1e3);
+  if (bytes >= 1e9)
+    std::snprintf(b, sizeof b, "%.2f GB", bytes / 1e9);
+  else if (bytes >= 1e6)
+    std::snprintf(b, sizeof b, "%.1f MB", bytes / 1e6);
+  else
+    std::snprintf(b, sizeof b, "%.0f KB", bytes / 1e3);
   return b;
 }
 
@@ -75,16 +80,17 @@ struct ProgressPrinter {
       const int width = 24;
       int filled = p.bytes_total ? int(width * double(p.bytes_done) / double(p.bytes_total)) : 0;
       std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
-      std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s", bar.c_str(), pct,
-                   (unsigned long long)p.read, rate, mbs, p.final ? "0:00" : etabuf,
+      std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s", bar.c_str(),
+                   pct, (unsigned long long)p.read, rate, mbs, p.final ? "0:00" : etabuf,
                    (unsigned long long)p.rejected, p.final ? "\n" : "");
       return;
     }
     if (p.final || last_log < 0 || p.seconds - last_log >= 5) {
       last_log = p.seconds;
-      std::fprintf(stderr, "indexer: %s%s / %s, %llu articles, %.0f articles/s, %.1f MB/s, ETA %s, errors %llu\n",
-                   pct, Human(double(p.bytes_done)).c_str(), p.bytes_total ? Human(double(p.bytes_total)).c_str() : "?",
-                   (unsigned long long)p.read, rate, mbs, etabuf, (unsigned long long)p.rejected);
+      std::fprintf(
+          stderr, "indexer: %s%s / %s, %llu articles, %.0f articles/s, %.1f MB/s, ETA %s, errors %llu\n", pct,
+          Human(double(p.bytes_done)).c_str(), p.bytes_total ? Human(double(p.bytes_total)).c_str() : "?",
+          (unsigned long long)p.read, rate, mbs, etabuf, (unsigned long long)p.rejected);
     }
   }
 };
@@ -104,11 +110,12 @@ void PrintReport(const tongwen::IngestReport& r, bool json) {
     std::printf("%s\n", r.SummaryLine().c_str());
     return;
   }
-  std::printf("{\"event\":\"summary\",\"read\":%llu,\"indexed\":%llu,\"replaced\":%llu,\"deleted\":%llu,"
-              "\"not_found\":%llu,\"rejected\":%llu,\"truncated\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"reasons\":{",
-              (unsigned long long)r.read, (unsigned long long)r.indexed, (unsigned long long)r.replaced,
-              (unsigned long long)r.deleted, (unsigned long long)r.not_found, (unsigned long long)r.rejected,
-              (unsigned long long)r.truncated, (unsigned long long)r.bytes, r.seconds);
+  std::printf(
+      "{\"event\":\"summary\",\"read\":%llu,\"indexed\":%llu,\"replaced\":%llu,\"deleted\":%llu,"
+      "\"not_found\":%llu,\"rejected\":%llu,\"truncated\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"reasons\":{",
+      (unsigned long long)r.read, (unsigned long long)r.indexed, (unsigned long long)r.replaced,
+      (unsigned long long)r.deleted, (unsigned long long)r.not_found, (unsigned long long)r.rejected,
+      (unsigned long long)r.truncated, (unsigned long long)r.bytes, r.seconds);
   bool first = true;
   for (const auto& [k, n] : r.reasons) {
     std::string esc;
@@ -151,7 +158,8 @@ int main(int argc, char** argv) {
       if (!ParseUint(value("--max-errors"), &n)) return Usage("--max-errors needs a non-negative integer");
       opt.max_errors = n;
     } else if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
-      if (!ParseUint(value("--threads"), &n) || n == 0 || n > 256) return Usage("--threads needs an integer 1..256");
+      if (!ParseUint(value("--threads"), &n) || n == 0 || n > 256)
+        return Usage("--threads needs an integer 1..256");
       opt.threads = static_cast<unsigned>(n);
     } else if (a == "--memory" || a.rfind("--memory=", 0) == 0) {
       if (!ParseUint(value("--memory"), &n) || n < 64) return Usage("--memory needs megabytes (at least 64)");
@@ -166,7 +174,8 @@ int main(int argc, char** argv) {
       const char* v = value("--progress");
       if (!v) return Usage("--progress needs a mode");
       progress = v;
-      if (progress != "auto" && progress != "tty" && progress != "log" && progress != "json" && progress != "none")
+      if (progress != "auto" && progress != "tty" && progress != "log" && progress != "json" &&
+          progress != "none")
         return Usage("--progress must be auto, tty, log, json or none");
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
       return Usage("unknown option " + a);
@@ -247,7 +256,8 @@ int main(int argc, char** argv) {
   tongwen::Status s = cmd == "rebuild" ? tongwen::Rebuild(opt, args, &rep) : tongwen::Upsert(opt, args, &rep);
   PrintReport(rep, progress == "json");
   if (!s.ok()) {
-    std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", cmd.c_str(), s.ToString().c_str());
+    std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", cmd.c_str(),
+                 s.ToString().c_str());
     return 1;
   }
   return 0;

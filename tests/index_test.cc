@@ -1,21 +1,24 @@
 // Library-level tests of writing a database: Rebuild, Upsert, Delete, Stats,
 // Verify, LiveGeneration and the generation/stub layout (tongwen/index.h).
+#include "tongwen/index.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/engine.h"
-#include "tongwen/index.h"
 #include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
@@ -100,7 +103,8 @@ void BuildFixture(const std::string& db) {
 void WriteGz(const std::string& path, const std::string& content) {
   gzFile g = gzopen(path.c_str(), "wb");
   REQUIRE(g != nullptr);
-  REQUIRE(gzwrite(g, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size()));
+  REQUIRE(gzwrite(g, content.data(), static_cast<unsigned>(content.size())) ==
+          static_cast<int>(content.size()));
   REQUIRE(gzclose(g) == Z_OK);
 }
 
@@ -244,7 +248,8 @@ TEST_CASE("Bad lines are reported as FILE:LINE: reason, counted and skipped", "[
     INFO(id);
     CHECK(e->GetArticle(id).ok());
   }
-  for (const char* id : {"bl-bad-utf8", "bl-source-int", "bl-title-str", "bl-nul", "bl-deep", "bl-bad-date"}) {
+  for (const char* id :
+       {"bl-bad-utf8", "bl-source-int", "bl-title-str", "bl-nul", "bl-deep", "bl-bad-date"}) {
     INFO(id);
     auto a = e->GetArticle(id);
     REQUIRE_FALSE(a.ok());
@@ -331,10 +336,11 @@ TEST_CASE("Upsert adds and replaces articles by id in the live generation", "[in
   TempDir t;
   const std::string db = t / "db";
   BuildFixture(db);
-  WriteFile(t / "up.jsonl",
-            Line({{"id", "fx-en-003"}, {"source", "Harbor Gazette"}, {"published", "2020-01-11"},
-                  {"title", {{"en", "Island operator switches to a catamaran"}}}}) +
-                Article("fx-new-011", "Beekeepers count their hives"));
+  WriteFile(t / "up.jsonl", Line({{"id", "fx-en-003"},
+                                  {"source", "Harbor Gazette"},
+                                  {"published", "2020-01-11"},
+                                  {"title", {{"en", "Island operator switches to a catamaran"}}}}) +
+                                Article("fx-new-011", "Beekeepers count their hives"));
   Ingest in(db);
   REQUIRE(in.Upsert({t / "up.jsonl"}).ok());
   CHECK(in.report.read == 2);
@@ -354,8 +360,8 @@ TEST_CASE("Upsert adds and replaces articles by id in the live generation", "[in
   }
 
   SECTION("an id twice in one upsert: both count, the later line wins") {
-    WriteFile(t / "twice.jsonl", Article("fx-new-012", "draft about lemurs") +
-                                     Article("fx-new-012", "final about pangolins"));
+    WriteFile(t / "twice.jsonl",
+              Article("fx-new-012", "draft about lemurs") + Article("fx-new-012", "final about pangolins"));
     REQUIRE(in.Upsert({t / "twice.jsonl"}).ok());
     CHECK(in.report.indexed == 2);
     CHECK(in.report.replaced == 1);
@@ -421,7 +427,8 @@ TEST_CASE("Upsert is one transaction: exceeding max_errors leaves nothing of the
   // lines at the end are read), a replacement of a fixture article, and then
   // three bad lines with max_errors 2.
   std::string input;
-  for (int i = 0; i < 700; ++i) input += Article("tx-" + std::to_string(i), "transaction test number " + std::to_string(i));
+  for (int i = 0; i < 700; ++i)
+    input += Article("tx-" + std::to_string(i), "transaction test number " + std::to_string(i));
   input += Article("fx-en-003", "replaced by a rolled back upsert about zeppelins");
   input += "not json\n{\"title\":{\"en\":\"no id\"}}\n{\"id\":7}\n";
   WriteFile(t / "tx.jsonl", input);
@@ -527,7 +534,8 @@ TEST_CASE("A line over max_line_bytes is rejected with FILE:LINE, the rest is in
   in.opt.limits.max_line_bytes = kMax;
   REQUIRE(in.Rebuild({path}).ok());
   const std::string reason = ": line is longer than 4096 bytes";
-  CHECK(in.errors == std::vector<std::string>{path + ":2" + reason, path + ":5" + reason, path + ":6" + reason});
+  CHECK(in.errors ==
+        std::vector<std::string>{path + ":2" + reason, path + ":5" + reason, path + ":6" + reason});
   CHECK(in.report.read == 6);
   CHECK(in.report.rejected == 3);
   CHECK(in.report.indexed == 3);
@@ -546,11 +554,10 @@ TEST_CASE("A field over max_field_bytes is truncated at a character boundary", "
   en_body += " closing words mention narwhals.";
   std::string zh_body;
   while (zh_body.size() < 300) zh_body += "長篇報導";  // 3-byte characters
-  WriteFile(t / "long-field.jsonl",
-            Line({{"id", "long-field"},
-                  {"title", {{"en", "A short title"}}},
-                  {"body", {{"en", en_body}, {"zh-Hant", zh_body}}}}) +
-                Article("short-field", "nothing to cut"));
+  WriteFile(t / "long-field.jsonl", Line({{"id", "long-field"},
+                                          {"title", {{"en", "A short title"}}},
+                                          {"body", {{"en", en_body}, {"zh-Hant", zh_body}}}}) +
+                                        Article("short-field", "nothing to cut"));
   Ingest in(db);
   in.opt.limits.max_field_bytes = 64;
   REQUIRE(in.Rebuild({t / "long-field.jsonl"}).ok());
@@ -608,7 +615,8 @@ TEST_CASE("Verify accepts a good database and rejects missing or damaged ones", 
   }
 }
 
-TEST_CASE("Leftovers of a crashed run (tmp-*, unswapped gen-N) are removed by the next run", "[index][layout]") {
+TEST_CASE("Leftovers of a crashed run (tmp-*, unswapped gen-N) are removed by the next run",
+          "[index][layout]") {
   TempDir t;
   const std::string db = t / "db";
   BuildFixture(db);
@@ -686,8 +694,9 @@ namespace {
 std::string GzArchive(const std::string& path) {
   std::string content;
   for (int i = 0; i < 400; ++i)
-    content += Article("gz-" + std::to_string(i), "archive item " + std::to_string(i * 7919),
-                       "paragraph " + std::to_string(i * 104729) + " mentions code " + std::to_string(i * 31337));
+    content +=
+        Article("gz-" + std::to_string(i), "archive item " + std::to_string(i * 7919),
+                "paragraph " + std::to_string(i * 104729) + " mentions code " + std::to_string(i * 31337));
   WriteGz(path, content);
   return ReadFile(path);
 }
@@ -746,27 +755,30 @@ TEST_CASE("A corrupted .gz input is a read error: rebuild fails, database untouc
   CHECK(e->GetArticle("gz-0").status().code() == Code::kNotFound);
 }
 
-TEST_CASE("Malformed encodings and shapes are rejected with their reasons; nesting limit is exact", "[index][errors]") {
+TEST_CASE("Malformed encodings and shapes are rejected with their reasons; nesting limit is exact",
+          "[index][errors]") {
   TempDir t;
   const std::string db = t / "db";
-  std::string nest_ok = "{\"id\":\"depth-32\",\"title\":{\"en\":\"deep but allowed\"},\"x\":" + std::string(31, '[') +
-                        std::string(31, ']') + "}";
-  std::string nest_bad = "{\"id\":\"depth-33\",\"title\":{\"en\":\"one level too deep\"},\"x\":" +
-                         std::string(32, '[') + std::string(32, ']') + "}";
+  std::string nest_ok =
+      "{\"id\":\"depth-32\",\"title\":{\"en\":\"deep but allowed\"},\"x\":" + std::string(31, '[') +
+      std::string(31, ']') + "}";
+  std::string nest_bad =
+      "{\"id\":\"depth-33\",\"title\":{\"en\":\"one level too deep\"},\"x\":" + std::string(32, '[') +
+      std::string(32, ']') + "}";
   const std::string path = t / "enc.jsonl";
-  WriteFile(path, std::string("{\"id\":\"overlong\",\"title\":{\"en\":\"a \xC0\xAF b\"}}\n") +       // 1
-                      "{\"id\":\"surrogate\",\"title\":{\"en\":\"a \xED\xA0\x80 b\"}}\n" +              // 2
-                      "{\"id\":\"too-big\",\"title\":{\"en\":\"a \xF4\x90\x80\x80 b\"}}\n" +            // 3
-                      "{\"id\":\"cut-seq\",\"title\":{\"en\":\"a \xE4\xB8\"}}\n" +                       // 4
-                      "{\"id\":\"lone\",\"title\":{\"en\":\"a \\ud800 b\"}}\n" +                         // 5
-                      "[\"not\", \"an\", \"object\"]\n" +                                              // 6
-                      nest_ok + "\n" +                                                                // 7
-                      nest_bad + "\n" +                                                               // 8
-                      "{\"id\":\"\",\"title\":{\"en\":\"empty id\"}}\n" +                               // 9
-                      "{\"id\":\"a\\u0007b\",\"title\":{\"en\":\"control in id\"}}\n" +                  // 10
-                      "{\"id\":\"no-text\",\"title\":{},\"body\":null}\n" +                              // 11
-                      "{\"id\":\"body-int\",\"body\":{\"en\":42}}\n" +                                   // 12
-                      "{\"id\":\"good\",\"title\":{\"en\":\"the only good line\"}}\n");                  // 13
+  WriteFile(path, std::string("{\"id\":\"overlong\",\"title\":{\"en\":\"a \xC0\xAF b\"}}\n") +  // 1
+                      "{\"id\":\"surrogate\",\"title\":{\"en\":\"a \xED\xA0\x80 b\"}}\n" +      // 2
+                      "{\"id\":\"too-big\",\"title\":{\"en\":\"a \xF4\x90\x80\x80 b\"}}\n" +    // 3
+                      "{\"id\":\"cut-seq\",\"title\":{\"en\":\"a \xE4\xB8\"}}\n" +              // 4
+                      "{\"id\":\"lone\",\"title\":{\"en\":\"a \\ud800 b\"}}\n" +                // 5
+                      "[\"not\", \"an\", \"object\"]\n" +                                       // 6
+                      nest_ok + "\n" +                                                          // 7
+                      nest_bad + "\n" +                                                         // 8
+                      "{\"id\":\"\",\"title\":{\"en\":\"empty id\"}}\n" +                       // 9
+                      "{\"id\":\"a\\u0007b\",\"title\":{\"en\":\"control in id\"}}\n" +         // 10
+                      "{\"id\":\"no-text\",\"title\":{},\"body\":null}\n" +                     // 11
+                      "{\"id\":\"body-int\",\"body\":{\"en\":42}}\n" +                          // 12
+                      "{\"id\":\"good\",\"title\":{\"en\":\"the only good line\"}}\n");         // 13
   Ingest in(db);
   REQUIRE(in.Rebuild({path}).ok());
   REQUIRE(in.errors.size() == 11);
@@ -813,7 +825,8 @@ TEST_CASE("Many batches: commits during a rebuild, and bad lines spread over bat
     REQUIRE_FALSE(fail.Rebuild({path}).ok());
     CHECK(fail.report.rejected == 3);
     REQUIRE(fail.errors.size() == 3);
-    for (size_t i = 0; i < 3; ++i) CHECK(fail.errors[i].rfind(path + ":" + std::to_string(bad_at[i]) + ": invalid JSON", 0) == 0);
+    for (size_t i = 0; i < 3; ++i)
+      CHECK(fail.errors[i].rfind(path + ":" + std::to_string(bad_at[i]) + ": invalid JSON", 0) == 0);
     auto st = tongwen::Stats(db);
     REQUIRE(st.ok());
     CHECK(st->documents == 10);
@@ -838,4 +851,39 @@ TEST_CASE("Many batches: commits during a rebuild, and bad lines spread over bat
   std::string report;
   CHECK(tongwen::Verify(db, &report).ok());
   CHECK(report.find("articles checked: 2497, bad: 0") != std::string::npos);
+}
+
+TEST_CASE("Rebuild over many small shards: two-level merge, repeated ids across shards keep the later line",
+          "[index][shards]") {
+  TempDir t;
+  const std::string db = t / "db";
+  std::string input;
+  for (int i = 1; i <= 300; ++i)
+    input += Article("s-" + std::to_string(i), "shard article number" + std::to_string(i));
+  // Repeated ids land in other shards than their first line.
+  input += Article("s-7", "replaced seven narwhal");
+  input += Article("s-250", "replaced two fifty quokka");
+  const std::string path = t / "shards.jsonl";
+  WriteFile(path, input);
+  Ingest in(db);
+  in.opt.shard_docs = 2;  // about 150 shards: more than one merge level
+  REQUIRE(in.Rebuild({path}).ok());
+  CHECK(in.report.indexed == 302);
+  CHECK(in.report.replaced == 2);
+  auto st = tongwen::Stats(db);
+  REQUIRE(st.ok());
+  CHECK(st->documents == 300);
+  auto e = OpenEngine(db);
+  auto a = e->GetArticle("s-7");
+  REQUIRE(a.ok());
+  CHECK(json::parse(a->json)["title"]["en"] == "replaced seven narwhal");
+  CHECK(SearchIds(*e, "narwhal") == std::vector<std::string>{"s-7"});
+  CHECK(SearchIds(*e, "quokka") == std::vector<std::string>{"s-250"});
+  CHECK(e->GetArticle("s-1").ok());
+  CHECK(e->GetArticle("s-300").ok());
+  // No shard or merge leftovers beside the live generation.
+  CHECK(Entries(db) == std::set<std::string>{".lock", "XAPIANDB", "gen-1"});
+  std::string report;
+  CHECK(tongwen::Verify(db, &report).ok());
+  CHECK(report.find("articles checked: 300, bad: 0") != std::string::npos);
 }

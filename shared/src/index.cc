@@ -141,12 +141,8 @@ class Pipeline {
       auto now = Clock::now();
       if (opt_.on_progress && now - last_progress > std::chrono::milliseconds(500)) {
         last_progress = now;
-        Progress p{RawDone(),
-                   total,
-                   rep->read,
-                   rep->indexed,
-                   rep->rejected,
-                   std::chrono::duration<double>(now - t0).count(),
+        Progress p{RawDone(),    total,         rep->read,
+                   rep->indexed, rep->rejected, std::chrono::duration<double>(now - t0).count(),
                    false};
         opt_.on_progress(p);
       }
@@ -318,24 +314,50 @@ Status CheckSchema(const Xapian::Database& db, const std::string& where) {
   return Status::Ok();
 }
 
-// An id given twice in a rebuild's input exists in the shards twice: keep
-// the document from the later line (highest sequence value).
-void KeepLatest(const std::vector<Xapian::WritableDatabase*>& dbs, const std::string& id) {
+// An id given twice in a rebuild's input is in the merged database twice:
+// keep the document from the later line (highest sequence value).
+void KeepLatest(Xapian::WritableDatabase& db, const std::string& id) {
   const std::string term = std::string(schema::kIdPrefix) + id;
-  std::vector<std::pair<size_t, Xapian::docid>> all;
+  std::vector<Xapian::docid> all;
   size_t best = 0;
   double best_seq = -1;
-  for (size_t s = 0; s < dbs.size(); ++s)
-    for (Xapian::PostingIterator p = dbs[s]->postlist_begin(term); p != dbs[s]->postlist_end(term); ++p) {
-      double seq = Xapian::sortable_unserialise(dbs[s]->get_document(*p).get_value(schema::kSlotSequence));
-      if (seq > best_seq) {
-        best_seq = seq;
-        best = all.size();
-      }
-      all.emplace_back(s, *p);
+  for (Xapian::PostingIterator p = db.postlist_begin(term); p != db.postlist_end(term); ++p) {
+    double seq = Xapian::sortable_unserialise(db.get_document(*p).get_value(schema::kSlotSequence));
+    if (seq > best_seq) {
+      best_seq = seq;
+      best = all.size();
     }
+    all.push_back(*p);
+  }
   for (size_t i = 0; i < all.size(); ++i)
-    if (i != best) dbs[all[i].first]->delete_document(all[i].second);
+    if (i != best) db.delete_document(all[i]);
+}
+
+// Merges `paths` into `out` by compaction. Past kMaxMerge sources the merge
+// goes in two levels, so that no more than kMaxMerge shards (five files each)
+// are open at once.
+void MergeShards(const std::vector<std::string>& paths, const std::string& out, const std::string& scratch) {
+  constexpr size_t kMaxMerge = 64;
+  std::vector<std::string> level = paths;
+  int round = 0;
+  while (level.size() > kMaxMerge) {
+    std::vector<std::string> next;
+    for (size_t i = 0; i < level.size(); i += kMaxMerge) {
+      Xapian::Database group;
+      for (size_t j = i; j < std::min(level.size(), i + kMaxMerge); ++j)
+        group.add_database(Xapian::Database(level[j]));
+      next.push_back(scratch + "/merge" + std::to_string(round) + "-" + std::to_string(next.size()));
+      group.compact(next.back(), Xapian::Compactor::FULL);
+      group.close();
+      for (size_t j = i; j < std::min(level.size(), i + kMaxMerge); ++j)
+        std::filesystem::remove_all(level[j]);
+    }
+    level.swap(next);
+    ++round;
+  }
+  Xapian::Database all;
+  for (const std::string& p : level) all.add_database(Xapian::Database(p));
+  all.compact(out, Xapian::Compactor::FULLER);
 }
 
 }  // namespace
@@ -345,6 +367,10 @@ namespace {
 uint64_t CommitEvery(const IngestOptions& opt) {
   // Xapian buffers postings in memory until commit; ~64 KB per buffered
   // document (with its share of the inverted lists) is a safe estimate.
+  // Smaller batches index faster (the inverter's maps stay small) but give
+  // rebuild more shards, whose postlist chunks the merge keeps apart:
+  // 100k bulk articles, 256 MB: 49 shards, 429 MB peak RSS, postlist table
+  // 215 MB; 1024 MB: 13 shards, 1277 MB, 177 MB.
   return std::max<uint64_t>(1000, opt.memory_mb * 1024 / 64);
 }
 
@@ -414,32 +440,46 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
 
   IngestReport& rep = *report;
   rep = IngestReport();
-  // Each analysis worker writes its documents into its own shard, so the
-  // Xapian inverters run in parallel; the shards are merged by compaction.
+  // Each analysis worker writes its documents into shards of its own, so the
+  // Xapian inverters run in parallel. A shard gets one batch and one commit
+  // and is then closed: merging a batch into a grown shard rewrites postlist
+  // chunks and inserts position entries all over its B-trees, and the
+  // inverter's maps get slower as they grow, so the cost per document would
+  // grow with the archive. The shards are merged by compaction, a sequential
+  // k-way merge.
   Pipeline p(opt, inputs);
-  const unsigned nshards = p.workers();
-  std::vector<std::unique_ptr<Xapian::WritableDatabase>> shards(nshards);
-  std::vector<uint64_t> since_commit(nshards, 0);
-  const uint64_t commit_every = std::max<uint64_t>(500, CommitEvery(opt) / nshards);
-  try {
-    for (unsigned i = 0; i < nshards; ++i)
-      shards[i] = std::make_unique<Xapian::WritableDatabase>(
-          tmp + "/shard" + std::to_string(i),
-          // Shards are scratch space, merged and
-          // fsynced by the compaction: no fsync
-          // or copy-on-write while building.
-          Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS);
-  } catch (const Xapian::Error& e) {
-    return fail(Status::IOError(tmp + ": " + e.get_description()));
-  }
+  const unsigned nworkers = p.workers();
+  std::mutex shards_mu;
+  std::vector<std::string> shard_paths;  // every shard, in creation order
+  std::vector<std::unique_ptr<Xapian::WritableDatabase>> current(nworkers);
+  std::vector<uint64_t> in_current(nworkers, 0);
+  const uint64_t batch_docs =
+      opt.shard_docs ? opt.shard_docs : std::max<uint64_t>(256, CommitEvery(opt) / nworkers);
+  auto open_shard = [&](unsigned w) {
+    std::string path;
+    {
+      std::lock_guard<std::mutex> lk(shards_mu);
+      path = tmp + "/shard" + std::to_string(shard_paths.size());
+      shard_paths.push_back(path);
+    }
+    current[w] = std::make_unique<Xapian::WritableDatabase>(
+        // Shards are scratch space, merged and fsynced by the compaction:
+        // no fsync or copy-on-write while building.
+        path, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC | Xapian::DB_DANGEROUS);
+    in_current[w] = 0;
+  };
+  auto close_shard = [&](unsigned w) {
+    if (!current[w]) return;
+    current[w]->commit();
+    current[w]->close();
+    current[w].reset();
+  };
   p.on_worker_docs = [&](unsigned w, std::vector<Xapian::Document>& docs) -> Status {
     try {
       for (Xapian::Document& d : docs) {
-        shards[w]->add_document(d);
-        if (++since_commit[w] >= commit_every) {
-          shards[w]->commit();
-          since_commit[w] = 0;
-        }
+        if (!current[w]) open_shard(w);
+        current[w]->add_document(d);
+        if (++in_current[w] >= batch_docs) close_shard(w);
       }
     } catch (const Xapian::Error& e) {
       return Status::IOError(opt.db_dir + ": " + e.get_description());
@@ -463,23 +503,22 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     return Status::Ok();
   });
   if (!run.ok()) {
-    shards.clear();
+    current.clear();
     return fail(run);
   }
   try {
-    // Before merging: the later line wins for repeated ids, so that the
-    // compacted output is final.
-    std::vector<Xapian::WritableDatabase*> dbs;
-    for (auto& sh : shards) dbs.push_back(sh.get());
-    WriteMetadata(*shards[0]);
-    for (const std::string& id : repeated) KeepLatest(dbs, id);
-    Xapian::Database all;
-    for (auto& sh : shards) {
-      sh->commit();
-      all.add_database(*sh);
+    for (unsigned w = 0; w < nworkers; ++w) close_shard(w);
+    if (shard_paths.empty()) {  // no documents: an empty database
+      Xapian::WritableDatabase(compacted, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS).close();
+    } else {
+      MergeShards(shard_paths, compacted, tmp);
     }
-    all.compact(compacted, Xapian::Compactor::FULLER);
-    shards.clear();
+    Xapian::WritableDatabase db(compacted, Xapian::DB_OPEN);
+    WriteMetadata(db);
+    // The later line wins for ids given twice.
+    for (const std::string& id : repeated) KeepLatest(db, id);
+    db.commit();
+    db.close();
   } catch (const Xapian::Error& e) {
     return fail(Status::IOError(opt.db_dir + ": " + e.get_description()));
   }

@@ -47,7 +47,10 @@ struct IngestOptions {
   std::string db_dir;
   uint64_t max_errors = UINT64_MAX;  // more bad lines than this fails the run
   unsigned threads = 0;              // analysis threads; 0 = hardware concurrency
-  uint64_t memory_mb = 1024;         // approximate indexing memory budget
+  uint64_t memory_mb = 256;          // approximate indexing memory budget
+  // rebuild: documents per shard (each worker fills shards of this size,
+  // merged at the end); 0 = derived from memory_mb. Tests set it small.
+  uint64_t shard_docs = 0;
   const Lexicon* lexicon = nullptr;  // optional, improves Chinese segmentation
   IngestLimits limits;
   // Called for each rejected line: "FILE:LINE: reason".
@@ -57,9 +60,9 @@ struct IngestOptions {
 };
 
 struct IngestReport {
-  uint64_t read = 0;       // lines read (blank lines excluded)
-  uint64_t indexed = 0;    // articles written (new or replaced)
-  uint64_t replaced = 0;   // of those, ids that existed before (or earlier in the input)
+  uint64_t read = 0;      // lines read (blank lines excluded)
+  uint64_t indexed = 0;   // articles written (new or replaced)
+  uint64_t replaced = 0;  // of those, ids that existed before (or earlier in the input)
   uint64_t deleted = 0;
   uint64_t not_found = 0;  // delete: ids that did not exist
   uint64_t rejected = 0;   // bad lines, skipped
