@@ -420,6 +420,42 @@ TEST_CASE("EnglishFilters::Stem is the Snowball English stemmer", "[analysis][fi
   }
 }
 
+TEST_CASE("EnglishFilters::MayStemTo holds for every word and its own stem (random words, exceptions)",
+          "[analysis][filters][property]") {
+  // The rule snippets rely on to skip stemming. Possessives are stripped
+  // before stemming (StripPossessive), so words here have no apostrophes.
+  std::vector<std::string> words = {"dying",  "lying", "tying",   "skies", "skis",    "ugly",    "early",
+                                    "only",   "idly",  "gently",  "news",  "sky",     "by",      "cry",
+                                    "flying", "yes",   "yearly",  "ys",    "y",       "a",       "yields",
+                                    "ay",     "iy",    "analyse", "eyes",  "syllabi", "ions",    "hyper"};
+  std::mt19937 rng(20261126);
+  const std::vector<std::string> suffixes = {"",     "s",  "es",   "ies",   "y",    "ly",  "ed",  "ing",
+                                             "ying", "ied", "ness", "ation", "ful", "eed", "ement", "izing"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string w;
+    const int n = 1 + static_cast<int>(rng() % 6);
+    for (int k = 0; k < n; ++k) w += "aeiouybcdlnrsty"[rng() % 15];
+    w += suffixes[rng() % suffixes.size()];
+    words.push_back(w);
+  }
+  for (const std::string& w : words) {
+    INFO(w << " -> " << EnglishFilters::Stem(w));
+    const std::string stem = EnglishFilters::Stem(w);
+    CHECK(EnglishFilters::MayStemTo(w, {EnglishFilters::StemKey(stem)}));
+    // And the filter is selective: another first letter never may.
+    CHECK_FALSE(EnglishFilters::MayStemTo(w, {std::string(1, w[0] == 'q' ? 'x' : 'q')}));
+  }
+}
+
+TEST_CASE("Analyzer: stem_keys stems only words that may stem to a wanted term", "[analysis][analyzer]") {
+  const Analyzer an;
+  const std::unordered_set<std::string> keys = {EnglishFilters::StemKey("elect")};
+  AnalyzeOptions o;
+  o.stem_keys = &keys;
+  // "elections" is stemmed; "budgets" cannot stem to anything with key "el".
+  CHECK(an.Dump("Elections budgets", o) == "elect[1] budgets[2]");
+}
+
 // ---- The whole chain ----------------------------------------------------------
 
 TEST_CASE("Analyzer: table of inputs and their dumps (no lexicon)", "[analysis][analyzer]") {

@@ -1,5 +1,10 @@
 #include "tongwen/analysis.h"
 
+#include <array>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
 #include <unicode/brkiter.h>
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
@@ -8,11 +13,6 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 #include <xapian.h>
-
-#include <array>
-#include <mutex>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "tongwen/lexicon.h"
 
@@ -88,13 +88,13 @@ inline int32_t NextCp(std::string_view s, size_t* i) {
 }  // namespace
 
 bool IsHanCodePoint(char32_t c) {
-  if (c >= 0x4E00 && c <= 0x9FFF) return true;  // CJK Unified Ideographs
-  if (c >= 0x3400 && c <= 0x4DBF) return true;  // Extension A
-  if (c >= 0x3040 && c <= 0x30FF) return true;  // Hiragana, Katakana
-  if (c >= 0xAC00 && c <= 0xD7AF) return true;  // Hangul syllables
-  if (c >= 0xF900 && c <= 0xFAFF) return true;  // Compatibility ideographs
+  if (c >= 0x4E00 && c <= 0x9FFF) return true;    // CJK Unified Ideographs
+  if (c >= 0x3400 && c <= 0x4DBF) return true;    // Extension A
+  if (c >= 0x3040 && c <= 0x30FF) return true;    // Hiragana, Katakana
+  if (c >= 0xAC00 && c <= 0xD7AF) return true;    // Hangul syllables
+  if (c >= 0xF900 && c <= 0xFAFF) return true;    // Compatibility ideographs
   if (c >= 0x20000 && c <= 0x3134F) return true;  // Extensions B..G
-  if (c == 0x3005 || c == 0x3007) return true;  // 々 〇
+  if (c == 0x3005 || c == 0x3007) return true;    // 々 〇
   return false;
 }
 
@@ -243,8 +243,7 @@ void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
   if (in_run) out->push_back(cur);
 }
 
-void EnglishSegmenter::Words(std::string_view run,
-                             std::vector<std::pair<uint32_t, uint32_t>>* out) {
+void EnglishSegmenter::Words(std::string_view run, std::vector<std::pair<uint32_t, uint32_t>>* out) {
   out->clear();
   // Decode once: code point, byte start.
   thread_local std::vector<std::pair<char32_t, uint32_t>> cps;
@@ -276,8 +275,7 @@ void EnglishSegmenter::Words(std::string_view run,
       if ((c == '\'' || c == 0x2019) && letter_at(k - 1) && letter_at(k + 1)) join = true;
       if ((c == '.' || c == ',') && digit_at(k - 1) && digit_at(k + 1)) join = true;
       // Acronyms: single letters joined by dots (u.s., u.k.).
-      if (c == '.' && letter_at(k - 1) && (k < 2 || !word_at(k - 2)) && letter_at(k + 1) &&
-          !word_at(k + 2))
+      if (c == '.' && letter_at(k - 1) && (k < 2 || !word_at(k - 2)) && letter_at(k + 1) && !word_at(k + 2))
         join = true;
       if (!join) break;
       k += 1;
@@ -399,8 +397,10 @@ bool EnglishFilters::StripPossessive(std::string* w) {
   auto ends_with = [&](std::string_view suf) {
     return w->size() >= suf.size() && w->compare(w->size() - suf.size(), suf.size(), suf) == 0;
   };
-  if (ends_with("'s")) w->resize(w->size() - 2);
-  else if (ends_with("\xE2\x80\x99s")) w->resize(w->size() - 4);  // ’s
+  if (ends_with("'s"))
+    w->resize(w->size() - 2);
+  else if (ends_with("\xE2\x80\x99s"))
+    w->resize(w->size() - 4);  // ’s
   // Remaining apostrophes (don't -> dont, o'neill -> oneill).
   std::string r;
   r.reserve(w->size());
@@ -413,8 +413,8 @@ bool EnglishFilters::StripPossessive(std::string* w) {
     // Thousands separators and acronym dots: 1,000 -> 1000, u.s -> us;
     // decimal points between digits stay (3.5).
     if ((*w)[i] == ',') continue;
-    if ((*w)[i] == '.' && !(i > 0 && IsAsciiDigit((*w)[i - 1]) && i + 1 < w->size() &&
-                            IsAsciiDigit((*w)[i + 1])))
+    if ((*w)[i] == '.' &&
+        !(i > 0 && IsAsciiDigit((*w)[i - 1]) && i + 1 < w->size() && IsAsciiDigit((*w)[i + 1])))
       continue;
     r.push_back((*w)[i]);
   }
@@ -424,34 +424,56 @@ bool EnglishFilters::StripPossessive(std::string* w) {
 
 bool EnglishFilters::IsStopWord(std::string_view w) {
   static const std::unordered_set<std::string_view> kStop = {
-      "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from",
-      "had", "has", "have", "he", "her", "his", "i", "in", "into", "is", "it", "its",
-      "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them",
-      "then", "there", "these", "they", "this", "those", "to", "was", "we", "were",
-      "what", "when", "which", "while", "who", "whom", "will", "with", "would", "you",
-      "your", "do", "does", "did", "not", "no", "can", "could", "should", "may",
-      "might", "must", "shall", "if", "about", "after", "before", "also", "such",
-      "been", "being", "over", "under", "up", "down", "out", "off", "said", "says",
-      "very", "more", "most", "other", "some", "any", "all", "each", "both", "only",
-      "own", "same", "just", "how", "why", "where", "here", "my", "me", "him", "us"};
+      "a",     "an",    "and",  "are",   "as",    "at",     "be",   "been",  "but",    "by",    "for",
+      "from",  "had",   "has",  "have",  "he",    "her",    "his",  "i",     "in",     "into",  "is",
+      "it",    "its",   "of",   "on",    "or",    "our",    "she",  "so",    "than",   "that",  "the",
+      "their", "them",  "then", "there", "these", "they",   "this", "those", "to",     "was",   "we",
+      "were",  "what",  "when", "which", "while", "who",    "whom", "will",  "with",   "would", "you",
+      "your",  "do",    "does", "did",   "not",   "no",     "can",  "could", "should", "may",   "might",
+      "must",  "shall", "if",   "about", "after", "before", "also", "such",  "been",   "being", "over",
+      "under", "up",    "down", "out",   "off",   "said",   "says", "very",  "more",   "most",  "other",
+      "some",  "any",   "all",  "each",  "both",  "only",   "own",  "same",  "just",   "how",   "why",
+      "where", "here",  "my",   "me",    "him",   "us"};
   return kStop.count(w) > 0;
 }
 
 bool IsChineseStopWord(std::string_view w) {
   static const std::unordered_set<std::string_view> kStop = {
-      "的", "了", "在", "是", "和", "与", "及", "或", "也", "都", "而", "并", "就",
-      "对", "把", "被", "将", "从", "向", "于", "以", "为", "等", "之", "其", "这",
-      "那", "个", "着", "过", "所", "让", "给", "由", "但", "又", "还", "已", "已经",
-      "我", "你", "他", "她", "它", "我们", "他们", "她们", "说", "表示", "一个",
-      "这个", "那个", "这些", "那些", "没有", "不", "有", "会", "要", "可以", "能",
-      "中", "上", "下", "里", "后", "前", "时", "年", "月", "日", "吗", "呢", "吧",
-      "啊", "得", "地", "因为", "所以", "如果", "虽然", "但是", "以及", "并且", "而且"};
+      "的",   "了",   "在",   "是",   "和",   "与",   "及",   "或",   "也", "都",   "而",   "并",   "就",
+      "对",   "把",   "被",   "将",   "从",   "向",   "于",   "以",   "为", "等",   "之",   "其",   "这",
+      "那",   "个",   "着",   "过",   "所",   "让",   "给",   "由",   "但", "又",   "还",   "已",   "已经",
+      "我",   "你",   "他",   "她",   "它",   "我们", "他们", "她们", "说", "表示", "一个", "这个", "那个",
+      "这些", "那些", "没有", "不",   "有",   "会",   "要",   "可以", "能", "中",   "上",   "下",   "里",
+      "后",   "前",   "时",   "年",   "月",   "日",   "吗",   "呢",   "吧", "啊",   "得",   "地",   "因为",
+      "所以", "如果", "虽然", "但是", "以及", "并且", "而且"};
   return kStop.count(w) > 0;
 }
 
 std::string EnglishFilters::Stem(const std::string& word) {
+  // English word frequencies are Zipfian: a small per-thread memo of the
+  // first words seen (the frequent ones, mostly) answers many calls. It
+  // stays small enough for the CPU cache; a large one was slower than
+  // the stemmer under a loaded searchd.
+  constexpr size_t kMaxMemo = 4096;
   thread_local Xapian::Stem stemmer("english");
-  return stemmer(word);
+  thread_local std::unordered_map<std::string, std::string> memo;
+  auto it = memo.find(word);
+  if (it != memo.end()) return it->second;
+  if (memo.size() >= kMaxMemo) return stemmer(word);
+  return memo.emplace(word, stemmer(word)).first->second;
+}
+
+std::string EnglishFilters::StemKey(std::string_view word) {
+  std::string k(word.substr(0, 2));
+  for (char& c : k)
+    if (c == 'y') c = 'i';
+  return k;
+}
+
+bool EnglishFilters::MayStemTo(std::string_view word, const std::unordered_set<std::string>& stem_keys) {
+  // Stems of two or more letters share the word's key; a one-letter stem
+  // shares its first letter.
+  return stem_keys.count(StemKey(word)) || stem_keys.count(StemKey(word.substr(0, 1)));
 }
 
 // ---- Analyzer --------------------------------------------------------------
@@ -482,7 +504,8 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
         tok.pos = ++pos;
         tok.begin = nt.begin_of[seg.begin + b];
         tok.end = nt.end_of[seg.begin + e - 1];
-        tok.text = opt.stem ? EnglishFilters::Stem(w) : w;
+        const bool stem = opt.stem && (!opt.stem_keys || EnglishFilters::MayStemTo(w, *opt.stem_keys));
+        tok.text = stem ? EnglishFilters::Stem(w) : w;
         tok.raw = std::move(w);
         sink(tok);
       }

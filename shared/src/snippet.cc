@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "query_builder.h"
+
 #include "tongwen/schema.h"
 
 namespace tongwen {
@@ -14,12 +15,23 @@ using schema::kStemPrefix;
 void AppendHtmlEscaped(std::string_view s, std::string* out) {
   for (char c : s) {
     switch (c) {
-      case '&': *out += "&amp;"; break;
-      case '<': *out += "&lt;"; break;
-      case '>': *out += "&gt;"; break;
-      case '"': *out += "&quot;"; break;
-      case '\'': *out += "&#39;"; break;
-      default: out->push_back(c);
+      case '&':
+        *out += "&amp;";
+        break;
+      case '<':
+        *out += "&lt;";
+        break;
+      case '>':
+        *out += "&gt;";
+        break;
+      case '"':
+        *out += "&quot;";
+        break;
+      case '\'':
+        *out += "&#39;";
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -68,8 +80,14 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   // so the ICU word break is skipped here. Most matches are near the start
   // of a news article: the first 1 KB is scanned, then 8 KB, then up to
   // 32 KB while nothing has matched.
+  // Only words that may stem to a query stem are stemmed.
+  std::unordered_set<std::string> stem_keys;
+  for (const std::string& t : terms)
+    if (t.size() > kStemPrefix.size() && t.compare(0, kStemPrefix.size(), kStemPrefix) == 0)
+      stem_keys.insert(EnglishFilters::StemKey(std::string_view(t).substr(kStemPrefix.size())));
   AnalyzeOptions ao;
   ao.han_words = false;
+  ao.stem_keys = &stem_keys;
   std::string term;
   for (size_t limit : {size_t{1024}, size_t{8192}, size_t{32 * 1024}}) {
     std::string_view scan = text.substr(0, std::min(text.size(), limit));

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace tongwen {
@@ -36,21 +37,21 @@ enum class Script : uint8_t { kLatin, kHan };
 enum class TokenKind : uint8_t { kWord, kBigram };
 
 struct Token {
-  std::string text;     // analysed term text, without any prefix
-  uint32_t pos = 0;     // word position (1-based); bigrams share their first char's word position
-  uint32_t begin = 0;   // byte offset of the token in the ORIGINAL text
-  uint32_t end = 0;     // one past the last byte in the original text
+  std::string text;    // analysed term text, without any prefix
+  uint32_t pos = 0;    // word position (1-based); bigrams share their first char's word position
+  uint32_t begin = 0;  // byte offset of the token in the ORIGINAL text
+  uint32_t end = 0;    // one past the last byte in the original text
   Script script = Script::kLatin;
   TokenKind kind = TokenKind::kWord;
-  std::string raw;      // Latin only: the unstemmed, normalised word
+  std::string raw;  // Latin only: the unstemmed, normalised word
   const char* lang() const { return script == Script::kHan ? "zh" : "en"; }
 };
 
 // ---- Stage 1 -------------------------------------------------------------
 struct NormalizedText {
-  std::string text;               // normalised UTF-8
-  std::vector<uint32_t> begin_of; // original byte where normalised byte i's chunk starts
-  std::vector<uint32_t> end_of;   // original byte where that chunk ends
+  std::string text;                // normalised UTF-8
+  std::vector<uint32_t> begin_of;  // original byte where normalised byte i's chunk starts
+  std::vector<uint32_t> end_of;    // original byte where that chunk ends
 };
 
 class CharNormalizer {
@@ -101,6 +102,13 @@ class EnglishFilters {
   static bool IsStopWord(std::string_view word);
   // Snowball English (Xapian::Stem), one stemmer per thread.
   static std::string Stem(const std::string& word);
+  // Skipping the stemmer: Snowball English keeps a word's first letter and
+  // rewrites only suffixes, where a y may become i ("dying" -> "die"); a
+  // stem may be as short as one letter ("oed" -> "o"). StemKey is the first
+  // two bytes with y read as i. MayStemTo(w, keys) is false only if w cannot
+  // stem to any stem whose StemKey is in keys: then w need not be stemmed.
+  static std::string StemKey(std::string_view word);
+  static bool MayStemTo(std::string_view word, const std::unordered_set<std::string>& stem_keys);
 };
 
 bool IsChineseStopWord(std::string_view word);
@@ -114,7 +122,11 @@ struct AnalyzeOptions {
   // token (plus bigrams). Much faster (no ICU dictionary break); snippets
   // use it, since bigrams and characters locate every Han match.
   bool han_words = true;
-  uint32_t first_pos = 1;       // position of the first word
+  uint32_t first_pos = 1;  // position of the first word
+  // If set, only English words whose StemKey is in it are stemmed; the
+  // others come out unstemmed (they cannot stem to a wanted term). Snippets
+  // set it from the query's stems: most words of a text are not stemmed.
+  const std::unordered_set<std::string>* stem_keys = nullptr;
 };
 
 class Analyzer {
