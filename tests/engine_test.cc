@@ -15,19 +15,22 @@
 //   fx-escape-2022-en      en only        body contains "<b>&amp; Partners</b>"
 //   fx-stocks-2022-hans    zh-Hans + en   关税 / tariff
 //   fx-orchard-2023-en     en only        unrelated; carries an unknown field "tags"
-#include <catch2/catch.hpp>
+#include "tongwen/engine.h"
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
-#include "tongwen/engine.h"
+
 #include "tongwen/index.h"
 
 using tongwen::Code;
@@ -352,7 +355,8 @@ TEST_CASE("Snippets highlight what matched in the original text", "[engine][snip
     CHECK(s.find("<mark>tariffs</mark>") != std::string::npos);
     std::string stripped = s;
     for (const char* tag : {"<mark>", "</mark>"})
-      for (size_t p; (p = stripped.find(tag)) != std::string::npos;) stripped.erase(p, std::string(tag).size());
+      for (size_t p; (p = stripped.find(tag)) != std::string::npos;)
+        stripped.erase(p, std::string(tag).size());
     CHECK(stripped.find('<') == std::string::npos);
     CHECK(stripped.find('>') == std::string::npos);
   }
@@ -699,4 +703,49 @@ TEST_CASE("An open Engine picks up upserts and deletes", "[engine][reload]") {
   CHECK(MustSearch(e, Req("narwhal")).hits.empty());
   CHECK(e.GetArticle("u-2").status().code() == Code::kNotFound);
   CHECK(e.DocCount() == 1);
+}
+
+TEST_CASE("Romanised names: adjacent syllable pairs of name-like characters", "[engine][romanised]") {
+  // 蔡清文 is no dictionary word: its characters are romanised (cai qing
+  // wen, readings from the dictionary's other entries). In the second
+  // article a stop word separates 蔡 from 清文, so cai-qing is not a pair.
+  testutil::TempDir t;
+  const std::string db = t / "db";
+  auto zh = [](const std::string& id, const std::string& body) {
+    nlohmann::json j = {{"id", id},
+                        {"original_language", "zh-Hant"},
+                        {"title", {{"zh-Hant", "地方新聞"}}},
+                        {"body", {{"zh-Hant", body}}}};
+    return j.dump() + "\n";
+  };
+  testutil::WriteFile(t / "names.jsonl", zh("name-joined", "蔡清文今天在台北表示支持預算。") +
+                                             zh("name-apart", "蔡的清文今天在高雄表示反對。"));
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {t / "names.jsonl"}, &rep).ok());
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = &testutil::MiniLexicon();
+  auto e = Engine::Open(eo);
+  REQUIRE(e.ok());
+  auto ids = [&](const std::string& q) {
+    auto r = (*e)->Search(Req(q));
+    REQUIRE(r.ok());
+    std::set<std::string> out;
+    for (const auto& h : r->hits) out.insert(h.id);
+    return out;
+  };
+  CHECK(ids("Cai Qingwen") == std::set<std::string>{"name-joined"});
+  CHECK(ids("Cai Qing Wen") == std::set<std::string>{"name-joined"});
+  CHECK(ids("Tsai Ching-wen") == std::set<std::string>{"name-joined"});  // Wade-Giles
+  CHECK(ids("Qing Caiwen").empty());                                     // other order
+  auto r = (*e)->Search(Req("Cai Qingwen"));
+  REQUIRE(r.ok());
+  REQUIRE_FALSE(r->query.words.empty());
+  CHECK(r->query.words[0].romanised);
+  // Off, the name finds nothing.
+  SearchRequest off = Req("Cai Qingwen");
+  off.cross = SearchRequest::Cross::kOff;
+  auto o = (*e)->Search(off);
+  REQUIRE(o.ok());
+  CHECK(o->hits.empty());
 }

@@ -25,6 +25,17 @@ Xapian::Query BigramQuery(const std::string& bigram) {
 
 namespace {
 
+// A phrase in the title field: title terms have no positions (schema.h), so
+// it is the phrase of the unprefixed terms in a document whose title has
+// every word. The title terms carry the weight of a title match.
+Xapian::Query TitlePhrase(const std::vector<Xapian::Query>& plain,
+                          const std::vector<Xapian::Query>& in_title) {
+  Xapian::Query words(Xapian::Query::OP_AND, in_title.begin(), in_title.end());
+  if (plain.size() < 2) return words;
+  return Xapian::Query(Xapian::Query::OP_FILTER, words,
+                       Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size()));
+}
+
 // A Han unit of a query: one multi-character word, or a stretch of single
 // characters (which ICU leaves for names it does not know).
 struct HanUnit {
@@ -88,8 +99,10 @@ struct QueryBuilder::Ctx {
   // Folds the scripts seen in one part of the query into detected_language.
   void NoteLanguage(size_t latin, size_t han) {
     std::string& d = out->info.detected_language;
-    if (d.empty() || d == "none") d = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
-    else if ((latin && d == "zh") || (han && d == "en")) d = "mixed";
+    if (d.empty() || d == "none")
+      d = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
+    else if ((latin && d == "zh") || (han && d == "en"))
+      d = "mixed";
   }
   Xapian::Query Term(const std::string& t, bool translated) {
     (translated ? out->translated_terms : out->original_terms).insert(t);
@@ -216,7 +229,8 @@ void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<T
       if (!bg.empty()) {
         df = UINT32_MAX;
         for (const Token& t : bg)
-          df = std::min(df, db_.get_termfreq(std::string(s::kBigramPrefix) + t.text) + db_.get_termfreq(t.text));
+          df = std::min(df,
+                        db_.get_termfreq(std::string(s::kBigramPrefix) + t.text) + db_.get_termfreq(t.text));
       }
     }
     if (df == 0) continue;
@@ -247,24 +261,34 @@ std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::
 }
 
 Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
-  const std::string fp = n.field == "title" ? std::string(s::kTitlePrefix) : std::string();
-  std::vector<Xapian::Query> terms;
+  const bool title = n.field == "title";
+  const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
+  std::vector<Xapian::Query> terms, in_title;
   AnalyzeOptions ao;
   ao.bigrams = false;
   size_t latin = 0, han = 0;
   std::string shown;
   an_.Analyze(n.text, ao, [&](const Token& t) {
-    std::string term = t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text;
-    terms.push_back(c.Term(term, false));
-    if (!fp.empty()) c.out->highlight_terms.insert(TextTerm(t));
+    terms.push_back(c.Term(TextTerm(t), false));
+    if (title)
+      in_title.push_back(c.Term(
+          t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text, false));
     (t.script == Script::kLatin ? latin : han)++;
-    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") + (t.script == Script::kLatin ? t.raw : t.text);
+    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") +
+             (t.script == Script::kLatin ? t.raw : t.text);
   });
   if (terms.empty()) return Xapian::Query();
   ++c.units;
   c.NoteLanguage(latin, han);
   // A phrase is searched exactly as written: no translations.
-  c.out->info.words.push_back(QueryWord{"\"" + shown + "\"", latin && han ? "mixed" : latin ? "en" : "zh", {}, false, {}});
+  c.out->info.words.push_back(QueryWord{"\"" + shown + "\"",
+                                        latin && han ? "mixed"
+                                        : latin      ? "en"
+                                                     : "zh",
+                                        {},
+                                        false,
+                                        {}});
+  if (title) return TitlePhrase(terms, in_title);
   if (terms.size() == 1) return terms[0];
   return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
 }
@@ -340,11 +364,12 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       QueryWord qw{u.text, "zh", {}, false, {}};
       Xapian::Query orig;
       if (title) {
-        std::vector<Xapian::Query> ws;
-        for (const std::string& x : u.words) ws.push_back(c.Term(fp + x, false));
-        for (const std::string& x : u.words) c.out->highlight_terms.insert(x);
-        orig =
-            ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ws.begin(), ws.end(), ws.size());
+        std::vector<Xapian::Query> plain, ws;
+        for (const std::string& x : u.words) {
+          ws.push_back(c.Term(fp + x, false));
+          plain.push_back(c.Term(x, false));
+        }
+        orig = TitlePhrase(plain, ws);
       } else {
         std::vector<Xapian::Query> ws, bs;
         for (const std::string& x : u.words) ws.push_back(c.Term(x, false));
@@ -508,7 +533,8 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
   switch (n.kind) {
     case QueryNode::kText: {
       if (n.field == "source" || n.field == "section") {
-        return Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text));
+        return Xapian::Query(
+            s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text));
       }
       std::vector<const QueryNode*> one{&n};
       return BuildAndGroup(one, n.field, true, c);

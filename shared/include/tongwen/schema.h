@@ -10,18 +10,18 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-4";
+inline constexpr std::string_view kSchemaVersion = "tongwen-5";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 
 // --- boolean (filter) terms, wdf 0, no positions ---
-inline constexpr std::string_view kIdPrefix = "Q";        // Q<id>
-inline constexpr std::string_view kLangPrefix = "L";      // L<en|zh>: has a version in it
-inline constexpr std::string_view kOriginalPrefix = "XO"; // XO<en|zh>: original language
-inline constexpr std::string_view kSourcePrefix = "XS";   // XS<source, case-folded>
-inline constexpr std::string_view kSectionPrefix = "XC";  // XC<section, case-folded>
-inline constexpr std::string_view kYearPrefix = "Y";      // Y<yyyy>
-inline constexpr std::string_view kDupGroupPrefix = "XK"; // XK<group id>: near-duplicate group
+inline constexpr std::string_view kIdPrefix = "Q";         // Q<id>
+inline constexpr std::string_view kLangPrefix = "L";       // L<en|zh>: has a version in it
+inline constexpr std::string_view kOriginalPrefix = "XO";  // XO<en|zh>: original language
+inline constexpr std::string_view kSourcePrefix = "XS";    // XS<source, case-folded>
+inline constexpr std::string_view kSectionPrefix = "XC";   // XC<section, case-folded>
+inline constexpr std::string_view kYearPrefix = "Y";       // Y<yyyy>
+inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near-duplicate group
 
 // The boolean term for a source or section value: the prefix and the value
 // with ASCII letters lower-cased. Index and query both build it here, so
@@ -32,31 +32,37 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
   return t;
 }
 
-// --- free-text terms, with positions ---
+// --- free-text terms ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
 // field, so `title:` queries use the same analysed forms.
-//   English: Z<stem>   (stemmed, Snowball English)
-//   Chinese: <word>    (ICU word, Simplified-folded)
+//   English: Z<stem>   (stemmed, Snowball English), with positions
+//   Chinese: <word>    (ICU word, Simplified-folded), with positions
 //            XB<c1c2>  (overlapping character bigram, Simplified-folded)
-//   Pinyin:  XP<syllable> (romanised Han text, one term per character)
+//   Title:   S<word>, ZS<stem>: no positions. A title phrase is the phrase
+//            of the unprefixed terms, all of whose words are in the title.
+//   Pinyin:  XP<syllable> (romanised Han text, one term per character),
+//            with positions in a space of its own (one per Han character)
+// Positions are the largest table; each positional term of a document costs
+// a B-tree entry of its own (~16 bytes), so only the terms phrases need
+// have them.
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
-inline constexpr std::string_view kSourceTextPrefix = "XT";  // words of the source name
-inline constexpr std::string_view kSectionTextPrefix = "XU"; // words of the section name
+inline constexpr std::string_view kSourceTextPrefix = "XT";   // words of the source name
+inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the section name
 
 // --- value slots ---
 enum Slot : unsigned {
-  kSlotDate = 0,      // "YYYYMMDD" (sortable string), empty if unknown
-  kSlotSource = 1,    // source as given (for facets)
-  kSlotSection = 2,   // section as given (for facets)
-  kSlotYear = 3,      // "YYYY"
-  kSlotLanguages = 4, // one value per doc: "en", "zh" or "en,zh" (facet: language)
-  kSlotSimHash = 5,   // 16 hex chars: 64-bit SimHash of the normalised text
-  kSlotDupGroup = 6,  // near-duplicate group: the id of its first article (a singleton: its own id)
-  kSlotDayNumber = 7, // sortable_serialise(days since 1970-01-01), for recency
-  kSlotSequence = 8,  // sortable_serialise(input line sequence) of a rebuild: the later line wins
+  kSlotDate = 0,       // "YYYYMMDD" (sortable string), empty if unknown
+  kSlotSource = 1,     // source as given (for facets)
+  kSlotSection = 2,    // section as given (for facets)
+  kSlotYear = 3,       // "YYYY"
+  kSlotLanguages = 4,  // one value per doc: "en", "zh" or "en,zh" (facet: language)
+  kSlotSimHash = 5,    // 16 hex chars: 64-bit SimHash of the normalised text
+  kSlotDupGroup = 6,   // near-duplicate group: the id of its first article (a singleton: its own id)
+  kSlotDayNumber = 7,  // sortable_serialise(days since 1970-01-01), for recency
+  kSlotSequence = 8,   // sortable_serialise(input line sequence) of a rebuild: the later line wins
 };
 
 // Near-duplicates: two articles whose SimHashes (over distinct terms) differ
