@@ -173,12 +173,19 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
   size_t i = 0;
   while (i < in.size()) {
     const size_t start = i;
-    // Fast path: a run of ASCII bytes not followed by a combining mark.
-    unsigned char b = static_cast<unsigned char>(in[i]);
-    if (b < 0x80 && (i + 1 >= in.size() || static_cast<unsigned char>(in[i + 1]) < 0x80)) {
-      out->text.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
-      ++i;
-      map_tail(static_cast<uint32_t>(start), static_cast<uint32_t>(i));
+    // Fast path: a run of ASCII bytes; its last byte is left to the slow
+    // path if a non-ASCII byte (maybe a combining mark) follows.
+    size_t run_end = i;
+    while (run_end < in.size() && static_cast<unsigned char>(in[run_end]) < 0x80) ++run_end;
+    if (run_end < in.size() && run_end > i) --run_end;
+    if (run_end > i) {
+      for (size_t k = i; k < run_end; ++k) {
+        const unsigned char b = static_cast<unsigned char>(in[k]);
+        out->text.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
+        out->begin_of.push_back(static_cast<uint32_t>(k));
+        out->end_of.push_back(static_cast<uint32_t>(k + 1));
+      }
+      i = run_end;
       continue;
     }
     int32_t c = NextCp(in, &i);
@@ -401,6 +408,8 @@ bool EnglishFilters::StripPossessive(std::string* w) {
     w->resize(w->size() - 2);
   else if (ends_with("\xE2\x80\x99s"))
     w->resize(w->size() - 4);  // ’s
+  // Most words have nothing more to strip.
+  if (w->find_first_of("',.\xE2") == std::string::npos) return !w->empty();
   // Remaining apostrophes (don't -> dont, o'neill -> oneill).
   std::string r;
   r.reserve(w->size());
@@ -463,17 +472,22 @@ std::string EnglishFilters::Stem(const std::string& word) {
   return memo.emplace(word, stemmer(word)).first->second;
 }
 
-std::string EnglishFilters::StemKey(std::string_view word) {
-  std::string k(word.substr(0, 2));
-  for (char& c : k)
-    if (c == 'y') c = 'i';
-  return k;
+uint16_t EnglishFilters::StemKey(std::string_view word) {
+  auto byte = [&](size_t i) -> uint16_t {
+    if (i >= word.size()) return 0;
+    const unsigned char c = static_cast<unsigned char>(word[i]);
+    return c == 'y' ? 'i' : c;
+  };
+  return static_cast<uint16_t>(byte(0) << 8 | byte(1));
 }
 
-bool EnglishFilters::MayStemTo(std::string_view word, const std::unordered_set<std::string>& stem_keys) {
+bool EnglishFilters::MayStemTo(std::string_view word, const std::vector<uint16_t>& stem_keys) {
   // Stems of two or more letters share the word's key; a one-letter stem
   // shares its first letter.
-  return stem_keys.count(StemKey(word)) || stem_keys.count(StemKey(word.substr(0, 1)));
+  const uint16_t two = StemKey(word), one = StemKey(word.substr(0, 1));
+  for (uint16_t k : stem_keys)
+    if (k == two || k == one) return true;
+  return false;
 }
 
 // ---- Analyzer --------------------------------------------------------------
@@ -499,13 +513,15 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
         const bool acronym = w.find('.') != std::string::npos;
         if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) continue;
         if (opt.drop_stopwords && !acronym && EnglishFilters::IsStopWord(w)) continue;
+        ++pos;
+        // Cannot match a wanted stem: not emitted, but it holds its position.
+        if (opt.stem_keys && !EnglishFilters::MayStemTo(w, *opt.stem_keys)) continue;
         tok.script = Script::kLatin;
         tok.kind = TokenKind::kWord;
-        tok.pos = ++pos;
+        tok.pos = pos;
         tok.begin = nt.begin_of[seg.begin + b];
         tok.end = nt.end_of[seg.begin + e - 1];
-        const bool stem = opt.stem && (!opt.stem_keys || EnglishFilters::MayStemTo(w, *opt.stem_keys));
-        tok.text = stem ? EnglishFilters::Stem(w) : w;
+        tok.text = opt.stem ? EnglishFilters::Stem(w) : w;
         tok.raw = std::move(w);
         sink(tok);
       }

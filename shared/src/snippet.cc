@@ -81,10 +81,10 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   // of a news article: the first 1 KB is scanned, then 8 KB, then up to
   // 32 KB while nothing has matched.
   // Only words that may stem to a query stem are stemmed.
-  std::unordered_set<std::string> stem_keys;
+  std::vector<uint16_t> stem_keys;
   for (const std::string& t : terms)
     if (t.size() > kStemPrefix.size() && t.compare(0, kStemPrefix.size(), kStemPrefix) == 0)
-      stem_keys.insert(EnglishFilters::StemKey(std::string_view(t).substr(kStemPrefix.size())));
+      stem_keys.push_back(EnglishFilters::StemKey(std::string_view(t).substr(kStemPrefix.size())));
   AnalyzeOptions ao;
   ao.han_words = false;
   ao.stem_keys = &stem_keys;

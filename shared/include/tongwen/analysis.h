@@ -105,10 +105,10 @@ class EnglishFilters {
   // Skipping the stemmer: Snowball English keeps a word's first letter and
   // rewrites only suffixes, where a y may become i ("dying" -> "die"); a
   // stem may be as short as one letter ("oed" -> "o"). StemKey is the first
-  // two bytes with y read as i. MayStemTo(w, keys) is false only if w cannot
-  // stem to any stem whose StemKey is in keys: then w need not be stemmed.
-  static std::string StemKey(std::string_view word);
-  static bool MayStemTo(std::string_view word, const std::unordered_set<std::string>& stem_keys);
+  // two bytes with y read as i (a missing byte is 0). MayStemTo(w, keys) is
+  // false only if w cannot stem to any stem whose StemKey is in keys.
+  static uint16_t StemKey(std::string_view word);
+  static bool MayStemTo(std::string_view word, const std::vector<uint16_t>& stem_keys);
 };
 
 bool IsChineseStopWord(std::string_view word);
@@ -123,10 +123,11 @@ struct AnalyzeOptions {
   // use it, since bigrams and characters locate every Han match.
   bool han_words = true;
   uint32_t first_pos = 1;  // position of the first word
-  // If set, only English words whose StemKey is in it are stemmed; the
-  // others come out unstemmed (they cannot stem to a wanted term). Snippets
-  // set it from the query's stems: most words of a text are not stemmed.
-  const std::unordered_set<std::string>* stem_keys = nullptr;
+  // If set, English words that cannot stem to a stem with one of these
+  // StemKeys are skipped (not stemmed, not emitted; their positions still
+  // count). Snippets set it from the query's stems: most words of a text
+  // cannot match, and stemming them was much of a snippet's cost.
+  const std::vector<uint16_t>* stem_keys = nullptr;
 };
 
 class Analyzer {
