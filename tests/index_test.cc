@@ -8,7 +8,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "simhash.h"
 #include "test_util.h"
 
 #include "tongwen/engine.h"
@@ -886,4 +889,27 @@ TEST_CASE("Rebuild over many small shards: two-level merge, repeated ids across 
   std::string report;
   CHECK(tongwen::Verify(db, &report).ok());
   CHECK(report.find("articles checked: 300, bad: 0") != std::string::npos);
+}
+
+TEST_CASE("SimHasher: bit i is set when most features' hashes have it (bit-sliced counting)",
+          "[index][simhash]") {
+  // Reference: the per-bit majority over the features' Fnv1a hashes, for
+  // feature counts around the byte-counter flush at 255.
+  std::mt19937_64 rng(7);
+  for (size_t n : {0u, 1u, 2u, 254u, 255u, 256u, 511u, 1000u}) {
+    INFO("features " << n);
+    tongwen::SimHasher sim;
+    std::array<long, 64> ones{};
+    for (size_t i = 0; i < n; ++i) {
+      const std::string f = "feature-" + std::to_string(rng());
+      sim.Add(f);
+      const uint64_t h = tongwen::SimHasher::Fnv1a(f);
+      for (int b = 0; b < 64; ++b) ones[b] += (h >> b) & 1;
+    }
+    uint64_t want = 0;
+    for (int b = 0; b < 64; ++b)
+      if (2 * ones[b] > static_cast<long>(n)) want |= uint64_t{1} << b;
+    CHECK(sim.count() == n);
+    CHECK(sim.Finish() == want);
+  }
 }

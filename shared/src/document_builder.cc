@@ -19,7 +19,7 @@ namespace {
 // Pinyin syllables get their own position space (one position per Han
 // character, `char_pos`), so a romanised name is an adjacent-syllable phrase.
 uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos, bool title,
-                   Xapian::Document* doc, SimHasher* sim, uint32_t* char_pos) {
+                   Xapian::Document* doc, uint32_t* char_pos) {
   namespace s = schema;
   const Xapian::termcount wdf = title ? s::kTitleWdf : 1;
   const Lexicon* lex = an.lexicon();
@@ -34,7 +34,6 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       if (t.text == word) return;
       term.assign(s::kBigramPrefix).append(t.text);
       doc->add_term(term, wdf);
-      if (sim) sim->Add(term);
       return;
     }
     if (t.script == Script::kLatin) {
@@ -47,12 +46,10 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
         title_term += t.text;
         doc->add_term(title_term);
       }
-      if (sim) sim->Add(term);
       return;
     }
     word = t.text;
     doc->add_posting(t.text, t.pos, wdf);
-    if (sim) sim->Add(t.text);
     if (title) {
       title_term.assign(s::kTitlePrefix);
       title_term += t.text;
@@ -120,17 +117,26 @@ void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) 
     doc->add_value(s::kSlotDayNumber,
                    Xapian::sortable_serialise(static_cast<double>(DayNumber(a.published))));
   }
-  SimHasher sim;
   uint32_t pos = 0, char_pos = 0;
   for (const Version& v : a.versions) {
     if (!v.title.empty()) {
-      pos = IndexText(an, v.title, pos + 1, true, doc, &sim, &char_pos) + s::kFieldGap;
+      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos) + s::kFieldGap;
       char_pos += s::kFieldGap;
     }
     if (!v.body.empty()) {
-      pos = IndexText(an, v.body, pos + 1, false, doc, &sim, &char_pos) + s::kFieldGap;
+      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos) + s::kFieldGap;
       char_pos += s::kFieldGap;
     }
+  }
+  // SimHash features: the distinct text terms (stems, Han words, bigrams),
+  // read back from the document, which already holds each term once.
+  SimHasher sim;
+  for (Xapian::TermIterator it = doc->termlist_begin(); it != doc->termlist_end(); ++it) {
+    const std::string& term = *it;
+    const bool stem =
+        term.size() > 1 && term[0] == 'Z' && term.compare(1, s::kTitlePrefix.size(), s::kTitlePrefix) != 0;
+    const bool han = !term.empty() && static_cast<unsigned char>(term[0]) >= 0x80;
+    if (stem || han || term.rfind(s::kBigramPrefix, 0) == 0) sim.Add(term);
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sim.Finish()));
