@@ -1,6 +1,7 @@
 // The compiled CC-CEDICT lexicon: gloss cleaning, compile/open/load, lookups,
 // English->Chinese, and every way a file can be bad.
-#include <catch2/catch.hpp>
+#include "tongwen/lexicon.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/analysis.h"
-#include "tongwen/lexicon.h"
 
 using tongwen::Code;
 using tongwen::LexCandidate;
@@ -247,8 +250,11 @@ TEST_CASE("Lexicon lookups on the fixture", "[lexicon]") {
   CHECK(lex.max_word_chars() == 5);  // 亚利桑那州
 
   SECTION("Traditional and Simplified headwords fold to the same key") {
-    for (auto [trad, simp] : std::vector<std::pair<std::string, std::string>>{
-             {"國防", "国防"}, {"臺灣", "台湾"}, {"台積電", "台积电"}, {"總統府", "总统府"}, {"颱風", "台风"}}) {
+    for (auto [trad, simp] : std::vector<std::pair<std::string, std::string>>{{"國防", "国防"},
+                                                                              {"臺灣", "台湾"},
+                                                                              {"台積電", "台积电"},
+                                                                              {"總統府", "总统府"},
+                                                                              {"颱風", "台风"}}) {
       INFO(trad);
       CHECK(Fold(trad) == simp);
       CHECK(Fold(trad) == Fold(simp));
@@ -348,17 +354,18 @@ TEST_CASE("Lexicon::EnglishToChinese finds headwords by stemmed gloss", "[lexico
 TEST_CASE("Lexicon from a hand-written dictionary: readings, long words, tolerance", "[lexicon]") {
   testutil::TempDir dir;
   const std::string path = dir / "small.u8";
-  testutil::WriteFile(path,
-                      "# comment line\n"
-                      "\n"
-                      "女 女 [nu:3] /woman/female/\n"
-                      "綠 绿 [lu:4] /green/\n"
-                      "中華人民共和國 中华人民共和国 [Zhong1 hua2 Ren2 min2 Gong4 he2 guo2] /People's Republic of China/\n"
-                      "this line is not cedict\n"
-                      "長 长 [chang2] /long/\n"
-                      "長 长 [zhang3] /chief/head/elder/to grow/\n"
-                      "長大 长大 [zhang3 da4] /to grow up/\n"
-                      "市長 市长 [shi4 zhang3] /mayor/\n");
+  testutil::WriteFile(
+      path,
+      "# comment line\n"
+      "\n"
+      "女 女 [nu:3] /woman/female/\n"
+      "綠 绿 [lu:4] /green/\n"
+      "中華人民共和國 中华人民共和国 [Zhong1 hua2 Ren2 min2 Gong4 he2 guo2] /People's Republic of China/\n"
+      "this line is not cedict\n"
+      "長 长 [chang2] /long/\n"
+      "長 长 [zhang3] /chief/head/elder/to grow/\n"
+      "長大 长大 [zhang3 da4] /to grow up/\n"
+      "市長 市长 [shi4 zhang3] /mayor/\n");
   auto r = Lexicon::Load(path);  // one unreadable line among good ones is tolerated
   REQUIRE(r.ok());
   const Lexicon& lex = *r.value();
@@ -446,9 +453,9 @@ TEST_CASE("Lexicon: damaged headers and bodies never crash", "[lexicon][errors]"
     // glosses_off, glosses_n, chars_off, chars_n, keys_off, keys_n, posts_off,
     // posts_n, max_word_chars, file_len.
     std::vector<size_t> checked;
-    for (size_t i = 0; i < 8; ++i) checked.push_back(i);                    // magic
-    for (size_t i = 60; i < 64; ++i) checked.push_back(i);                  // file_len
-    for (size_t off : {16, 24, 32, 40, 48}) checked.push_back(off + 2);     // section offsets (3rd byte)
+    for (size_t i = 0; i < 8; ++i) checked.push_back(i);                 // magic
+    for (size_t i = 60; i < 64; ++i) checked.push_back(i);               // file_len
+    for (size_t off : {16, 24, 32, 40, 48}) checked.push_back(off + 2);  // section offsets (3rd byte)
     for (size_t i : checked) {
       for (unsigned char x : {0x01, 0x80, 0xFF}) {
         INFO("byte " << i << " xor " << int(x));
@@ -547,4 +554,26 @@ TEST_CASE("A lexicon compiled by another format version asks to be recompiled", 
     CHECK(r.status().code() == tongwen::Code::kCorruption);
     CHECK(r.status().message().find("recompile it with `indexer compile-dictionary`") != std::string::npos);
   }
+}
+
+TEST_CASE("Lexicon::MayStartWord never says no to a headword's first two characters", "[lexicon]") {
+  const Lexicon& lex = testutil::MiniLexicon();
+  // Every multi-character headword of the fixture (Simplified-folded).
+  for (const char* w : {"中国",   "亚利桑那州", "京都", "北京", "半导体", "台湾",   "台积电", "国民党",
+                        "国防部", "地震",       "晶圆", "东京", "柯文哲", "民进党", "总统府", "蔡英文",
+                        "贸易战", "赖清德",     "选举", "关税", "预算",   "台风",   "鸿海"}) {
+    INFO(w);
+    REQUIRE(lex.Contains(w));
+    const std::u32string cps = tongwen::DecodeUtf8(w);
+    std::string two;
+    tongwen::AppendUtf8(cps[0], &two);
+    tongwen::AppendUtf8(cps[1], &two);
+    CHECK(lex.MayStartWord(two));
+  }
+  // No headword starts with these (the filter may say maybe for a few
+  // pairs; with this small fixture none of these collide).
+  int maybes = 0;
+  for (const char* two : {"的的", "了在", "是和", "和是", "算预", "震地", "们人", "的了"})
+    maybes += lex.MayStartWord(two);
+  CHECK(maybes == 0);
 }

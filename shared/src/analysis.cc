@@ -383,7 +383,11 @@ void ChineseSegmenter::Words(std::string_view run, const Lexicon* lex,
     size_t a = k;
     while (a < m) {
       size_t best = a + 1;
-      for (size_t len = std::min<size_t>(max_chars, m - a); len >= 2; --len) {
+      // Most character pairs start no headword: one filter probe skips
+      // the lookups of every length.
+      const bool may = a + 1 < m && lex->MayStartWord(run.substr(
+                                        icu_words[a].first, icu_words[a + 1].second - icu_words[a].first));
+      for (size_t len = may ? std::min<size_t>(max_chars, m - a) : 1; len >= 2; --len) {
         std::string_view cand =
             run.substr(icu_words[a].first, icu_words[a + len - 1].second - icu_words[a].first);
         if (lex->Contains(cand)) {

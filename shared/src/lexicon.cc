@@ -17,8 +17,8 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cstddef>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -26,6 +26,7 @@
 #include <unordered_set>
 
 #include "line_reader.h"
+
 #include "tongwen/analysis.h"
 
 namespace tongwen {
@@ -201,8 +202,10 @@ std::vector<std::string> Syllables(const std::string& py) {
     cur.clear();
   };
   for (char c : py) {
-    if (c == ' ') flush();
-    else cur.push_back(c);
+    if (c == ' ')
+      flush();
+    else
+      cur.push_back(c);
   }
   flush();
   return out;
@@ -316,7 +319,8 @@ class Builder {
     std::vector<PostRec> posts;
     for (auto& [k, v] : keys) {
       std::sort(v.begin(), v.end(), [](const PostRec& a, const PostRec& b) { return a.score > b.score; });
-      keyrecs.push_back(KeyRec{intern(k), static_cast<uint32_t>(posts.size()), static_cast<uint32_t>(v.size())});
+      keyrecs.push_back(
+          KeyRec{intern(k), static_cast<uint32_t>(posts.size()), static_cast<uint32_t>(v.size())});
       posts.insert(posts.end(), v.begin(), v.end());
     }
     Header h{};
@@ -389,8 +393,13 @@ struct Lexicon::Impl {
   // Headword -> entry index: the analyzer asks Contains() for every Han word
   // it indexes, so this is a hash lookup rather than a binary search.
   std::unordered_map<std::string_view, uint32_t> by_headword;
-  std::string owned;            // when loaded into memory
-  void* map = nullptr;          // when memory-mapped
+  // A bit per hash of the first two characters of every headword: a
+  // filter (128 KB, ~5% false positives) that answers "no headword starts
+  // with these two characters" without a lookup in the large map.
+  static constexpr uint64_t kPrefixBits = uint64_t{1} << 20;
+  std::vector<uint64_t> prefix_bits;
+  std::string owned;    // when loaded into memory
+  void* map = nullptr;  // when memory-mapped
   size_t map_len = 0;
   const char* base = nullptr;
   Header h{};
@@ -408,8 +417,9 @@ struct Lexicon::Impl {
   Status Init(const char* data, size_t len, const std::string& where) {
     base = data;
     if (len >= 8 && std::memcmp(data, kMagic, 5) == 0 && std::memcmp(data, kMagic, 8) != 0)
-      return Status::Corruption(where + ": compiled by another version of Tongwen; recompile it with "
-                                        "`indexer compile-dictionary`");
+      return Status::Corruption(where +
+                                ": compiled by another version of Tongwen; recompile it with "
+                                "`indexer compile-dictionary`");
     if (len < sizeof(Header) || std::memcmp(data, kMagic, 8) != 0)
       return Status::Corruption(where + ": not a compiled Tongwen lexicon");
     std::memcpy(&h, data, sizeof h);
@@ -422,9 +432,8 @@ struct Lexicon::Impl {
     };
     if (h.file_len != len || !fits(h.pool_off, h.pool_len, 1) ||
         !fits(h.entries_off, h.entries_n, sizeof(EntryRec)) ||
-        !fits(h.glosses_off, h.glosses_n, sizeof(Str)) ||
-        !fits(h.chars_off, h.chars_n, sizeof(CharRec)) || !fits(h.keys_off, h.keys_n, sizeof(KeyRec)) ||
-        !fits(h.posts_off, h.posts_n, sizeof(PostRec)))
+        !fits(h.glosses_off, h.glosses_n, sizeof(Str)) || !fits(h.chars_off, h.chars_n, sizeof(CharRec)) ||
+        !fits(h.keys_off, h.keys_n, sizeof(KeyRec)) || !fits(h.posts_off, h.posts_n, sizeof(PostRec)))
       return Status::Corruption(where + ": truncated or corrupt lexicon");
     entries = reinterpret_cast<const EntryRec*>(data + h.entries_off);
     glosses = reinterpret_cast<const Str*>(data + h.glosses_off);
@@ -449,8 +458,32 @@ struct Lexicon::Impl {
       if (posts[i].entry >= h.entries_n) return Status::Corruption(where + ": bad posting");
     for (uint32_t i = 0; i < h.chars_n; ++i) syllables.insert(S(chars[i].py));
     by_headword.reserve(h.entries_n);
-    for (uint32_t i = 0; i < h.entries_n; ++i) by_headword.emplace(S(entries[i].hw), i);
+    prefix_bits.assign(kPrefixBits / 64, 0);
+    for (uint32_t i = 0; i < h.entries_n; ++i) {
+      const std::string_view hw = S(entries[i].hw);
+      by_headword.emplace(hw, i);
+      const std::string_view two = FirstTwoChars(hw);
+      if (!two.empty()) {
+        const uint64_t b = PrefixBit(two);
+        prefix_bits[b / 64] |= uint64_t{1} << (b % 64);
+      }
+    }
     return Status::Ok();
+  }
+  // The first two code points of `w` (empty if it has fewer).
+  static std::string_view FirstTwoChars(std::string_view w) {
+    size_t i = 0;
+    for (int n = 0; n < 2; ++n) {
+      if (i >= w.size()) return {};
+      i += Utf8Len(static_cast<unsigned char>(w[i]));
+    }
+    return i <= w.size() ? w.substr(0, i) : std::string_view();
+  }
+  static size_t Utf8Len(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
+  static uint64_t PrefixBit(std::string_view two) {
+    uint64_t x = 1469598103934665603ull;
+    for (unsigned char c : two) x = (x ^ c) * 1099511628211ull;
+    return (x ^ (x >> 29)) % kPrefixBits;
   }
 
   const EntryRec* Find(std::string_view w) const {
@@ -459,9 +492,8 @@ struct Lexicon::Impl {
   }
   const KeyRec* FindKey(std::string_view k) const {
     const KeyRec* end = keys + h.keys_n;
-    const KeyRec* it = std::lower_bound(keys, end, k, [&](const KeyRec& e, std::string_view x) {
-      return S(e.key) < x;
-    });
+    const KeyRec* it =
+        std::lower_bound(keys, end, k, [&](const KeyRec& e, std::string_view x) { return S(e.key) < x; });
     return it != end && S(it->key) == k ? it : nullptr;
   }
 };
@@ -527,6 +559,10 @@ Result<std::unique_ptr<Lexicon>> Lexicon::Load(const std::string& path) {
 
 size_t Lexicon::size() const { return impl_->h.entries_n; }
 bool Lexicon::Contains(std::string_view w) const { return impl_->Find(w) != nullptr; }
+bool Lexicon::MayStartWord(std::string_view two_chars) const {
+  const uint64_t b = Impl::PrefixBit(two_chars);
+  return (impl_->prefix_bits[b / 64] >> (b % 64)) & 1;
+}
 unsigned Lexicon::max_word_chars() const { return impl_->h.max_word_chars; }
 
 bool Lexicon::Lookup(std::string_view w, LexEntry* out) const {
@@ -535,7 +571,8 @@ bool Lexicon::Lookup(std::string_view w, LexEntry* out) const {
   out->headword = impl_->S(e->hw);
   out->pinyin = impl_->S(e->py);
   out->glosses.clear();
-  for (uint32_t i = 0; i < e->gloss_count; ++i) out->glosses.push_back(impl_->S(impl_->glosses[e->gloss_begin + i]));
+  for (uint32_t i = 0; i < e->gloss_count; ++i)
+    out->glosses.push_back(impl_->S(impl_->glosses[e->gloss_begin + i]));
   return true;
 }
 
@@ -551,7 +588,8 @@ bool Lexicon::IsSyllable(std::string_view s) const { return impl_->syllables.cou
 std::vector<std::string> Lexicon::RomanisedSyllables(std::string_view word) const {
   std::vector<std::string> out;
   auto add = [&](const std::string& s) {
-    if (out.size() < 4 && IsSyllable(s) && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    if (out.size() < 4 && IsSyllable(s) && std::find(out.begin(), out.end(), s) == out.end())
+      out.push_back(s);
   };
   std::string w(word);
   if (w.empty() || w.size() > 7) return out;
@@ -561,18 +599,21 @@ std::vector<std::string> Lexicon::RomanisedSyllables(std::string_view word) cons
   // Wade-Giles initials (aspiration marks are usually dropped in names, so
   // ch/ts/k/p/t are ambiguous) and the pinyin initials they stand for.
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kInitials = {
-      {"hs", {"x"}},  {"tz", {"z", "c"}}, {"ts", {"c", "z"}},       {"ch", {"zh", "j", "q", "ch"}},
-      {"ss", {"s"}},  {"sz", {"s"}},      {"sh", {"sh"}},           {"k", {"g", "k"}},
-      {"p", {"b", "p"}}, {"t", {"d", "t"}}, {"j", {"r"}},           {"", {""}}};
+      {"hs", {"x"}},     {"tz", {"z", "c"}}, {"ts", {"c", "z"}}, {"ch", {"zh", "j", "q", "ch"}},
+      {"ss", {"s"}},     {"sz", {"s"}},      {"sh", {"sh"}},     {"k", {"g", "k"}},
+      {"p", {"b", "p"}}, {"t", {"d", "t"}},  {"j", {"r"}},       {"", {""}}};
   // Finals: Wade-Giles spelling -> pinyin spellings.
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kFinals = {
-      {"ih", {"i"}},     {"ieh", {"ie"}},  {"ien", {"ian"}}, {"iung", {"iong"}}, {"ung", {"ong"}},
-      {"uei", {"ui"}},   {"ueh", {"ue"}},  {"o", {"e", "o", "uo"}}, {"u", {"u", "i"}}, {"ei", {"ei"}},
-      {"ee", {"i"}}};
+      {"ih", {"i"}},     {"ieh", {"ie"}}, {"ien", {"ian"}}, {"iung", {"iong"}},
+      {"ung", {"ong"}},  {"uei", {"ui"}}, {"ueh", {"ue"}},  {"o", {"e", "o", "uo"}},
+      {"u", {"u", "i"}}, {"ei", {"ei"}},  {"ee", {"i"}}};
   // Zero-initial Taiwanese spellings: ing -> ying, ih -> yi, yu -> you.
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kWhole = {
-      {"ing", {"ying"}}, {"in", {"yin"}}, {"i", {"yi"}}, {"ih", {"yi"}}, {"yu", {"yu", "you"}},
-      {"yung", {"yong"}}, {"wei", {"wei"}}, {"lee", {"li"}}, {"hsu", {"xu"}}, {"chu", {"zhu", "ju", "qu", "chu"}}};
+      {"ing", {"ying"}},     {"in", {"yin"}},
+      {"i", {"yi"}},         {"ih", {"yi"}},
+      {"yu", {"yu", "you"}}, {"yung", {"yong"}},
+      {"wei", {"wei"}},      {"lee", {"li"}},
+      {"hsu", {"xu"}},       {"chu", {"zhu", "ju", "qu", "chu"}}};
   for (const auto& [from, tos] : kWhole)
     if (w == from)
       for (const std::string& t : tos) add(t);

@@ -16,8 +16,8 @@
 namespace tongwen {
 
 struct LexEntry {
-  std::string_view headword;        // Simplified-folded headword
-  std::string_view pinyin;          // pinyin as in CC-CEDICT: numbered syllables, e.g. "Cai4 Ying1 wen2"
+  std::string_view headword;  // Simplified-folded headword
+  std::string_view pinyin;    // pinyin as in CC-CEDICT: numbered syllables, e.g. "Cai4 Ying1 wen2"
   std::vector<std::string_view> glosses;  // cleaned English glosses, sense order
 };
 
@@ -52,6 +52,9 @@ class Lexicon {
   size_t size() const;
   // Is `word` (Simplified-folded) a headword?
   bool Contains(std::string_view word) const;
+  // False if no headword of two or more characters starts with these two
+  // characters (Simplified-folded); true means maybe (a hashed filter).
+  bool MayStartWord(std::string_view two_chars) const;
   // Longest headword length (in code points).
   unsigned max_word_chars() const;
   // Entry for a Simplified-folded headword, or false.
