@@ -1,18 +1,20 @@
 #include "tongwen/engine.h"
 
 #include <sys/stat.h>
-#include <xapian.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+#include <xapian.h>
+
 #include "query_builder.h"
 #include "snippet.h"
+
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/lexicon.h"
@@ -59,8 +61,10 @@ class RecencySource : public Xapian::PostingSource {
   Xapian::doccount get_termfreq_est() const override { return db_.get_value_freq(s::kSlotDayNumber); }
   Xapian::doccount get_termfreq_max() const override { return db_.get_value_freq(s::kSlotDayNumber); }
   void next(double) override {
-    if (!started_) started_ = true;
-    else ++it_;
+    if (!started_)
+      started_ = true;
+    else
+      ++it_;
   }
   void skip_to(Xapian::docid did, double) override {
     started_ = true;
@@ -85,7 +89,6 @@ class RecencySource : public Xapian::PostingSource {
   Xapian::ValueIterator it_, end_;
   bool started_ = false;
 };
-
 
 // The hits (given as docids) that any of `terms` indexes: one postlist walk
 // per term with skip_to, cheaper than reading each hit's termlist.
@@ -263,16 +266,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& opt) {
 }
 
 uint64_t Engine::DocCount() const {
-  Result<uint64_t> n = impl_->WithDb([](Xapian::Database& db) -> Result<uint64_t> { return uint64_t{db.get_doccount()}; });
+  Result<uint64_t> n =
+      impl_->WithDb([](Xapian::Database& db) -> Result<uint64_t> { return uint64_t{db.get_doccount()}; });
   return n.ok() ? *n : 0;
 }
 
 Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
   if (r.limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
   if (r.offset + r.limit > opt.max_offset)
-    return Status::InvalidArgument("offset + limit must be at most " + std::to_string(opt.max_offset) +
-                                       " (deep paging is capped)",
-                                   "offset");
+    return Status::InvalidArgument(
+        "offset + limit must be at most " + std::to_string(opt.max_offset) + " (deep paging is capped)",
+        "offset");
   if (!r.from.empty() && !IsValidDate(r.from)) return Status::InvalidArgument("must be YYYY-MM-DD", "from");
   if (!r.to.empty() && !IsValidDate(r.to)) return Status::InvalidArgument("must be YYYY-MM-DD", "to");
   if (!r.from.empty() && !r.to.empty() && r.from > r.to)
@@ -283,7 +287,8 @@ Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
     return Status::InvalidArgument("must be en or zh", "original");
   if (r.lang_hint != "auto" && r.lang_hint != "en" && r.lang_hint != "zh")
     return Status::InvalidArgument("must be en, zh or auto", "lang");
-  if (r.recency < 0 || r.recency > 36500) return Status::InvalidArgument("must be between 0 and 36500 days", "recency");
+  if (r.recency < 0 || r.recency > 36500)
+    return Status::InvalidArgument("must be between 0 and 36500 days", "recency");
   for (const std::string& f : r.facets)
     if (f != "source" && f != "section" && f != "year" && f != "language")
       return Status::InvalidArgument("unknown facet '" + f + "' (source, section, year, language)", "facets");
@@ -319,29 +324,42 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
     if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
     if (req.sort == SearchRequest::Sort::kDate) enq.set_sort_by_value_then_relevance(s::kSlotDate, false);
-    if (req.sort == SearchRequest::Sort::kDateDesc || (bq.empty && req.sort == SearchRequest::Sort::kRelevance))
+    if (req.sort == SearchRequest::Sort::kDateDesc ||
+        (bq.empty && req.sort == SearchRequest::Sort::kRelevance))
       enq.set_sort_by_value_then_relevance(s::kSlotDate, true);
     if (req.collapse_duplicates) enq.set_collapse_key(s::kSlotDupGroup);
     std::vector<std::pair<std::string, std::unique_ptr<Xapian::ValueCountMatchSpy>>> spies;
     for (const std::string& f : req.facets) {
-      Xapian::valueno slot = f == "source" ? s::kSlotSource
+      Xapian::valueno slot = f == "source"    ? s::kSlotSource
                              : f == "section" ? s::kSlotSection
-                             : f == "year" ? s::kSlotYear
-                                           : s::kSlotLanguages;
+                             : f == "year"    ? s::kSlotYear
+                                              : s::kSlotLanguages;
       spies.emplace_back(f, std::make_unique<Xapian::ValueCountMatchSpy>(slot));
-      enq.add_matchspy(spies.back().second.get());
     }
     enq.set_query(filtered(primary));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
-    // Facets count every match when they are asked for (exact counts).
     // Totals are exact up to kExactTotal matches (as Elasticsearch's
     // track_total_hits); beyond that `total` is a lower bound.
     constexpr Xapian::doccount kExactTotal = 1000;
-    const Xapian::doccount check_at_least = spies.empty() ? std::max(want, kExactTotal) : db.get_doccount();
     Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
-                                     static_cast<Xapian::doccount>(req.limit), check_at_least);
+                                     static_cast<Xapian::doccount>(req.limit), std::max(want, kExactTotal));
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
+    if (!spies.empty()) {
+      // Facets count every match: a second pass over all of them, without
+      // ranking (BoolWeight: no BM25, no document lengths), which costs less
+      // than ranking every match. It also makes `total` exact.
+      Xapian::Enquire fenq(db);
+      fenq.set_weighting_scheme(Xapian::BoolWeight());
+      fenq.set_docid_order(Xapian::Enquire::DONT_CARE);
+      if (impl_->opt.query_time_limit_ms) fenq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
+      if (req.collapse_duplicates) fenq.set_collapse_key(s::kSlotDupGroup);
+      for (auto& sp : spies) fenq.add_matchspy(sp.second.get());
+      fenq.set_query(filtered(primary));
+      Xapian::MSet all = fenq.get_mset(0, 0, db.get_doccount());
+      resp.total_exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
+      resp.total = all.get_matches_lower_bound();
+    }
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
       resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
     // Relaxation: when the query matches fewer than a page, append matches
@@ -354,7 +372,8 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       enq2.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
       if (impl_->opt.query_time_limit_ms) enq2.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
       if (req.sort == SearchRequest::Sort::kDate) enq2.set_sort_by_value_then_relevance(s::kSlotDate, false);
-      if (req.sort == SearchRequest::Sort::kDateDesc) enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
+      if (req.sort == SearchRequest::Sort::kDateDesc)
+        enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
       if (req.collapse_duplicates) enq2.set_collapse_key(s::kSlotDupGroup);
       // Facets count the appended matches too, so they add up to `total`.
       for (auto& sp : spies) enq2.add_matchspy(sp.second.get());
@@ -362,8 +381,9 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.relaxed), filtered(primary)));
       const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
       const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
-      Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take),
-                                      spies.empty() ? 0 : db.get_doccount());
+      Xapian::MSet m2 =
+          enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take),
+                        spies.empty() ? 0 : db.get_doccount());
       // AND_NOT already excludes the first list; checking the docids as well
       // keeps a hit from ever appearing twice, even if a time limit cut one
       // of the two matches short.
@@ -392,16 +412,20 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
             size_t q = v.find(',', p);
             if (q == std::string::npos) q = v.size();
             std::string one = v.substr(p, q - p);
-            auto it = std::find_if(out.begin(), out.end(), [&](const FacetValue& f) { return f.value == one; });
-            if (it == out.end()) out.push_back(FacetValue{one, t.get_termfreq()});
-            else it->count += t.get_termfreq();
+            auto it =
+                std::find_if(out.begin(), out.end(), [&](const FacetValue& f) { return f.value == one; });
+            if (it == out.end())
+              out.push_back(FacetValue{one, t.get_termfreq()});
+            else
+              it->count += t.get_termfreq();
             p = q + 1;
           }
           continue;
         }
         out.push_back(FacetValue{v, t.get_termfreq()});
       }
-      std::stable_sort(out.begin(), out.end(), [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
+      std::stable_sort(out.begin(), out.end(),
+                       [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
     }
     resp.query = std::move(bq.info);
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -497,7 +521,8 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
               hl.insert(std::string(s::kStemPrefix) + st);
               shown += (shown.empty() ? "" : " ") + st;
             }
-            alts.push_back(ts.size() == 1 ? ts[0] : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end()));
+            alts.push_back(ts.size() == 1 ? ts[0]
+                                          : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end()));
             qw.translations.push_back(Translation{shown, 1.0});
           }
         }
@@ -515,14 +540,15 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm));
     if (!before.empty()) {  // strictly before the date
       const std::string b = DateValue(before);
-      q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Xapian::Query::OP_VALUE_LE, s::kSlotDate, b));
-      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDate, b, b));
+      q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                        Xapian::Query(Xapian::Query::OP_VALUE_LE, s::kSlotDate, b));
+      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
+                        Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDate, b, b));
     }
     // Hide the article's own near-duplicates (same story, other outlet).
     std::string group = db.get_document(self).get_value(s::kSlotDupGroup);
     if (!group.empty())
-      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q,
-                        Xapian::Query(std::string(s::kDupGroupPrefix) + group));
+      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(std::string(s::kDupGroupPrefix) + group));
     enq.set_query(q);
     enq.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
     if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
