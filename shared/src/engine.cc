@@ -491,6 +491,8 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     rset.add_document(self);
     TextTermDecider decider;
     Xapian::ESet eset = enq.get_eset(30, rset, &decider);
+    const Xapian::Document self_doc = db.get_document(self);
+    const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
     std::vector<Xapian::Query> parts;
     std::unordered_set<std::string> hl;
     QueryWord dummy;
@@ -503,8 +505,9 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
       hl.insert(t);
       QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false, {}};
       // Expand into the other language through the dictionary, so coverage
-      // that exists only in the other language is found.
-      if (impl_->opt.lexicon && resp.query.words.size() < 15) {
+      // that exists only in the other language is found. An article with
+      // versions in both languages has expansion terms in both already.
+      if (impl_->opt.lexicon && !bilingual && resp.query.words.size() < 15) {
         std::vector<Xapian::Query> alts;
         if (t[0] == 'Z') {
           for (const Translation& tr : qb.EnglishToChinese({t.substr(1)})) {
@@ -546,7 +549,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
                         Xapian::Query(Xapian::Query::OP_VALUE_RANGE, s::kSlotDate, b, b));
     }
     // Hide the article's own near-duplicates (same story, other outlet).
-    std::string group = db.get_document(self).get_value(s::kSlotDupGroup);
+    std::string group = self_doc.get_value(s::kSlotDupGroup);
     if (!group.empty())
       q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(std::string(s::kDupGroupPrefix) + group));
     enq.set_query(q);
