@@ -578,6 +578,25 @@ TEST_CASE("Related finds coverage of the same story across languages", "[engine]
     CHECK_FALSE(Has(Ids(r.value()), "fx-quake-2024-en"));
     for (const Hit& h : r->hits) CHECK(h.published < "2024-03-15");
   }
+  SECTION("a one-language article is expanded into the other language; a bilingual one is not") {
+    auto count_translated = [](const tongwen::SearchResponse& r) {
+      size_t n = 0;
+      for (const auto& w : r.query.words) n += !w.translations.empty();
+      return n;
+    };
+    auto zh = Fx().Related("fx-quake-2023-zh", 10, "");
+    REQUIRE(zh.ok());
+    CHECK(count_translated(zh.value()) > 0);
+    // fx-president-2024-bi has zh-Hant and en versions: its expansion terms
+    // are in both languages already.
+    auto bi = Fx().Related("fx-president-2024-bi", 10, "");
+    REQUIRE(bi.ok());
+    CHECK(count_translated(bi.value()) == 0);
+    bool en = false, han = false;
+    for (const auto& w : bi->query.words) (w.lang == "en" ? en : han) = true;
+    CHECK(en);
+    CHECK(han);
+  }
   SECTION("limit is honoured") {
     auto r = Fx().Related("fx-budget-2024-hant", 1, "");
     REQUIRE(r.ok());
