@@ -174,6 +174,7 @@ class Pipeline {
     stop_ = true;
     space_cv_.notify_all();
     work_cv_.notify_all();
+    applied_cv_.notify_all();
   }
 
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
@@ -250,9 +251,23 @@ class Pipeline {
         it.id = a->id;
         it.doc.emplace();
         BuildDocument(*a, analyzer_, &*it.doc);
-        if (duplicates) duplicates->Apply(a->id, &*it.doc);
         it.doc->add_value(schema::kSlotSequence,
                           Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
+      }
+      // Near-duplicate groups are assigned in input order (batch by batch),
+      // so that a rebuild of the same input gives the same groups whatever
+      // the threads' timing: a group is named after its first article.
+      if (duplicates) {
+        std::unique_lock<std::mutex> lk(mu_);
+        applied_cv_.wait(lk, [&] { return stop_ || applied_seq_ == b->seq; });
+        if (!stop_) {  // stopping: the run fails, its documents are dropped
+          lk.unlock();
+          for (Item& it : b->items)
+            if (it.doc) duplicates->Apply(it.id, &*it.doc);
+          lk.lock();
+        }
+        ++applied_seq_;
+        applied_cv_.notify_all();
       }
       b->lines.clear();
       b->lines.shrink_to_fit();
@@ -289,10 +304,11 @@ class Pipeline {
   const std::vector<std::string>& inputs_;
   Analyzer analyzer_;
   std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_, space_cv_;
+  std::condition_variable work_cv_, done_cv_, space_cv_, applied_cv_;
   std::deque<std::unique_ptr<Batch>> work_;
   std::unordered_map<uint64_t, std::unique_ptr<Batch>> done_;
   uint64_t produced_ = 0, processed_ = 0;
+  uint64_t applied_seq_ = 0;  // batches whose near-duplicate groups are assigned
   size_t in_flight_ = 0;
   bool read_finished_ = false, stop_ = false;
   Status worker_status_;
