@@ -154,6 +154,16 @@ tongwen::IngestOptions SmallIngest(const std::string& db) {
   return io;
 }
 
+// An engine on a small test database, with the fixture dictionary.
+std::unique_ptr<Engine> OpenSmall(const std::string& db) {
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = &testutil::MiniLexicon();
+  auto e = Engine::Open(eo);
+  REQUIRE(e.ok());
+  return std::move(e).value();
+}
+
 // The engine re-checks the database at most every reopen_interval_ms (200 ms
 // by default); this waits comfortably longer. Not a timing assertion.
 void WaitForPickUp() { std::this_thread::sleep_for(std::chrono::milliseconds(1200)); }
@@ -662,12 +672,8 @@ TEST_CASE("An open Engine picks up a rebuilt index", "[engine][reload]") {
   tongwen::IngestReport rep;
   REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
 
-  tongwen::EngineOptions eo;
-  eo.db_dir = db;
-  eo.lexicon = &testutil::MiniLexicon();
-  auto opened = Engine::Open(eo);
-  REQUIRE(opened.ok());
-  const Engine& e = *opened.value();
+  const auto opened = OpenSmall(db);
+  const Engine& e = *opened;
   CHECK(Ids(MustSearch(e, Req("zebra"))) == std::vector<std::string>{"r-1"});
   CHECK(MustSearch(e, Req("okapi")).hits.empty());
   CHECK(e.DocCount() == 2);
@@ -696,12 +702,8 @@ TEST_CASE("An open Engine picks up upserts and deletes", "[engine][reload]") {
   tongwen::IngestReport rep;
   REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
 
-  tongwen::EngineOptions eo;
-  eo.db_dir = db;
-  eo.lexicon = &testutil::MiniLexicon();
-  auto opened = Engine::Open(eo);
-  REQUIRE(opened.ok());
-  const Engine& e = *opened.value();
+  const auto opened = OpenSmall(db);
+  const Engine& e = *opened;
   CHECK(Ids(MustSearch(e, Req("zebra"))) == std::vector<std::string>{"u-1"});
 
   REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "up.jsonl"}, &rep).ok());
@@ -741,13 +743,9 @@ TEST_CASE("Romanised names: adjacent syllable pairs of name-like characters", "[
                                              zh("name-apart", "蔡的清文今天在高雄表示反對。"));
   tongwen::IngestReport rep;
   REQUIRE(tongwen::Rebuild(SmallIngest(db), {t / "names.jsonl"}, &rep).ok());
-  tongwen::EngineOptions eo;
-  eo.db_dir = db;
-  eo.lexicon = &testutil::MiniLexicon();
-  auto e = Engine::Open(eo);
-  REQUIRE(e.ok());
+  const auto e = OpenSmall(db);
   auto ids = [&](const std::string& q) {
-    auto r = (*e)->Search(Req(q));
+    auto r = e->Search(Req(q));
     REQUIRE(r.ok());
     std::set<std::string> out;
     for (const auto& h : r->hits) out.insert(h.id);
@@ -757,14 +755,14 @@ TEST_CASE("Romanised names: adjacent syllable pairs of name-like characters", "[
   CHECK(ids("Cai Qing Wen") == std::set<std::string>{"name-joined"});
   CHECK(ids("Tsai Ching-wen") == std::set<std::string>{"name-joined"});  // Wade-Giles
   CHECK(ids("Qing Caiwen").empty());                                     // other order
-  auto r = (*e)->Search(Req("Cai Qingwen"));
+  auto r = e->Search(Req("Cai Qingwen"));
   REQUIRE(r.ok());
   REQUIRE_FALSE(r->query.words.empty());
   CHECK(r->query.words[0].romanised);
   // Off, the name finds nothing.
   SearchRequest off = Req("Cai Qingwen");
   off.cross = SearchRequest::Cross::kOff;
-  auto o = (*e)->Search(off);
+  auto o = e->Search(off);
   REQUIRE(o.ok());
   CHECK(o->hits.empty());
 }
