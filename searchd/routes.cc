@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
-#include "tongwen/article.h"
 #include "web_page.h"
+
+#include "tongwen/article.h"
 
 namespace searchd {
 namespace {
@@ -14,17 +16,23 @@ using nlohmann::json;
 
 int HttpStatus(const tongwen::Status& s) {
   switch (s.code()) {
-    case tongwen::Code::kOk: return 200;
-    case tongwen::Code::kInvalidArgument: return 400;
-    case tongwen::Code::kNotFound: return 404;
-    case tongwen::Code::kUnavailable: return 503;
-    default: return 500;
+    case tongwen::Code::kOk:
+      return 200;
+    case tongwen::Code::kInvalidArgument:
+      return 400;
+    case tongwen::Code::kNotFound:
+      return 404;
+    case tongwen::Code::kUnavailable:
+      return 503;
+    default:
+      return 500;
   }
 }
 
 void SendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json; charset=utf-8");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
 }
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
@@ -36,7 +44,8 @@ void SendError(httplib::Response& res, int status, const std::string& code, cons
 
 void SendStatus(httplib::Response& res, const tongwen::Status& s) {
   std::string code = s.code() == tongwen::Code::kInvalidArgument ? "invalid_parameter" : s.code_name();
-  SendError(res, HttpStatus(s), code, s.where().empty() ? s.message() : s.where() + ": " + s.message(), s.where());
+  SendError(res, HttpStatus(s), code, s.where().empty() ? s.message() : s.where() + ": " + s.message(),
+            s.where());
 }
 
 // Parses a non-negative integer parameter; false (and a 400) if malformed.
@@ -47,7 +56,8 @@ bool UintParam(const httplib::Request& req, httplib::Response& res, const char* 
   errno = 0;
   long long n = v.empty() ? -1 : std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end || errno) {
-    SendError(res, 400, "invalid_parameter", std::string(name) + " must be an integer, got \"" + v + "\"", name);
+    SendError(res, 400, "invalid_parameter", std::string(name) + " must be an integer, got \"" + v + "\"",
+              name);
     return false;
   }
   if (n < 0) {
@@ -69,8 +79,8 @@ bool EnumParam(const httplib::Request& req, httplib::Response& res, const char* 
     }
   std::string list;
   for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-  SendError(res, 400, "invalid_parameter", std::string(name) + " must be one of: " + list + "; got \"" + v + "\"",
-            name);
+  SendError(res, 400, "invalid_parameter",
+            std::string(name) + " must be one of: " + list + "; got \"" + v + "\"", name);
   return false;
 }
 
@@ -119,6 +129,7 @@ json ResponseJson(const tongwen::SearchResponse& r) {
   for (const auto& h : r.hits) hits.push_back(HitJson(h));
   json j = {{"total", r.total},
             {"total_exact", r.total_exact},
+            {"total_estimate", r.total_estimate},
             {"total_relation", r.total_exact ? "eq" : "gte"},
             {"took_ms", std::round(r.took_ms * 1000) / 1000},
             {"hits", hits},
@@ -161,7 +172,8 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
       !UintParam(req, res, "snippet_length", &r.snippet_length))
     return;
   std::string mode = "all", cross = "auto", sort = "relevance", collapse, lang, original;
-  if (!EnumParam(req, res, "mode", {"all", "any"}, &mode) || !EnumParam(req, res, "cross", {"auto", "off"}, &cross) ||
+  if (!EnumParam(req, res, "mode", {"all", "any"}, &mode) ||
+      !EnumParam(req, res, "cross", {"auto", "off"}, &cross) ||
       !EnumParam(req, res, "query_lang", {"auto", "en", "zh"}, &r.lang_hint) ||
       !EnumParam(req, res, "lang", {"auto", "en", "zh"}, &lang) ||
       !EnumParam(req, res, "original", {"en", "zh"}, &original) ||
@@ -172,7 +184,7 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
   r.cross = cross == "off" ? tongwen::SearchRequest::Cross::kOff : tongwen::SearchRequest::Cross::kAuto;
   r.lang = lang == "auto" ? "" : lang;
   r.original = original;
-  r.sort = sort == "date" ? tongwen::SearchRequest::Sort::kDate
+  r.sort = sort == "date"    ? tongwen::SearchRequest::Sort::kDate
            : sort == "-date" ? tongwen::SearchRequest::Sort::kDateDesc
                              : tongwen::SearchRequest::Sort::kRelevance;
   r.collapse_duplicates = collapse == "duplicates";
@@ -210,9 +222,11 @@ void HandleArticle(const ServerState& st, const httplib::Request& req, httplib::
 void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches[1];
   size_t limit = 10, snippet_length = 160;
-  if (!UintParam(req, res, "limit", &limit) || !UintParam(req, res, "snippet_length", &snippet_length)) return;
+  if (!UintParam(req, res, "limit", &limit) || !UintParam(req, res, "snippet_length", &snippet_length))
+    return;
   if (snippet_length < 20 || snippet_length > 1000)
-    return SendError(res, 400, "invalid_parameter", "snippet_length must be between 20 and 1000", "snippet_length");
+    return SendError(res, 400, "invalid_parameter", "snippet_length must be between 20 and 1000",
+                     "snippet_length");
   auto out = st.engine->Related(id, limit, req.get_param_value("before"), snippet_length);
   if (!out.ok()) return SendStatus(res, out.status());
   SendJson(res, 200, ResponseJson(*out));
@@ -224,7 +238,8 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
   server.Get("/search", [&st](const httplib::Request& q, httplib::Response& r) { HandleSearch(st, q, r); });
   server.Get(R"(/articles/([^/]+)/related)",
              [&st](const httplib::Request& q, httplib::Response& r) { HandleRelated(st, q, r); });
-  server.Get(R"(/articles/([^/]+))", [&st](const httplib::Request& q, httplib::Response& r) { HandleArticle(st, q, r); });
+  server.Get(R"(/articles/([^/]+))",
+             [&st](const httplib::Request& q, httplib::Response& r) { HandleArticle(st, q, r); });
   server.Get("/health", [&st](const httplib::Request&, httplib::Response& r) {
     auto s = st.engine->Stats();
     if (!s.ok()) return SendError(r, 503, "unavailable", s.status().message());
@@ -236,8 +251,9 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
     SendJson(r, 200,
              {{"documents", s->documents},
               {"languages", s->languages},
-              {"date_range", {{"from", s->first_date.empty() ? json() : json(s->first_date)},
-                              {"to", s->last_date.empty() ? json() : json(s->last_date)}}},
+              {"date_range",
+               {{"from", s->first_date.empty() ? json() : json(s->first_date)},
+                {"to", s->last_date.empty() ? json() : json(s->last_date)}}},
               {"size_bytes", s->size_bytes},
               {"generation", s->generation},
               {"schema", s->schema},
@@ -251,11 +267,16 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
     if (!r.body.empty()) return;
-    if (r.status == 404) SendError(r, 404, "not_found", "no such endpoint");
-    else if (r.status == 413) SendError(r, 413, "payload_too_large", "request too large");
-    else if (r.status == 414) SendError(r, 414, "uri_too_long", "request URI too long");
-    else if (r.status == 405) SendError(r, 405, "method_not_allowed", "method not allowed");
-    else if (r.status >= 400 && r.status < 500) SendError(r, r.status, "bad_request", "bad request");
+    if (r.status == 404)
+      SendError(r, 404, "not_found", "no such endpoint");
+    else if (r.status == 413)
+      SendError(r, 413, "payload_too_large", "request too large");
+    else if (r.status == 414)
+      SendError(r, 414, "uri_too_long", "request URI too long");
+    else if (r.status == 405)
+      SendError(r, 405, "method_not_allowed", "method not allowed");
+    else if (r.status >= 400 && r.status < 500)
+      SendError(r, r.status, "bad_request", "bad request");
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
     SendError(r, 500, "internal", "internal error");

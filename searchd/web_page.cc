@@ -57,7 +57,7 @@ async function run(){
 }
 function render(j){
   const w=j.query.words.filter(x=>x.translations.length).map(x=>esc(x.text)+' → '+x.translations.map(t=>esc(t.term)).join(' / ')).join('; ');
-  let h=`<div class=why>${j.total_exact?'':'about '}${j.total} results · ${j.took_ms} ms${w?' · translated: '+w:''}${j.query.relaxed?' · showing partial matches too':''}</div>`;
+  let h=`<div class=why>${j.total_exact?j.total:'about '+j.total_estimate} results · ${j.took_ms} ms${w?' · translated: '+w:''}${j.query.relaxed?' · showing partial matches too':''}</div>`;
   for(const hit of j.hits){
     const tags=Object.keys(hit.snippet);
     const title=Object.values(hit.title)[0]||hit.id;
@@ -66,7 +66,7 @@ function render(j){
     for(const t of tags)h+=`<div class=snip><b>${esc(t)}</b>${hit.snippet[t]}</div>`;
     h+=`<a class=rel href="#" data-id="${esc(hit.id)}">Earlier coverage »</a></div>`;
   }
-  h+=`<div class=pager>${offset>0?'<button id=prev>Previous</button>':''}${offset+10<j.total?'<button id=next>Next</button>':''}</div>`;
+  h+=`<div class=pager>${offset>0?'<button id=prev>Previous</button>':''}${offset+10<Math.min(1000,j.total_exact?j.total:j.total_estimate)?'<button id=next>Next</button>':''}</div>`;
   $('results').innerHTML=h;
   if($('prev'))$('prev').onclick=()=>{offset=Math.max(0,offset-10);run();};
   if($('next'))$('next').onclick=()=>{offset+=10;run();};

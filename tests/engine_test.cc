@@ -766,3 +766,47 @@ TEST_CASE("Romanised names: adjacent syllable pairs of name-like characters", "[
   REQUIRE(o.ok());
   CHECK(o->hits.empty());
 }
+
+TEST_CASE("Totals: exact up to exact_total matches, then a lower bound with an estimate", "[engine][total]") {
+  // 150 articles with "walrus", 120 of them with "colony", 30 with
+  // "narwhal"; 100 with neither. Xapian cannot tell how many of the 250
+  // match "walrus colony" without counting them.
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  std::vector<std::tuple<std::string, std::string, std::string>> arts;
+  for (int i = 0; i < 150; ++i)
+    arts.emplace_back(
+        "t-" + std::to_string(i), "2024-03-01",
+        "Walrus count number " + std::to_string(i) + (i < 120 ? " colony" : "") + (i < 30 ? " narwhal" : ""));
+  for (int i = 0; i < 100; ++i)
+    arts.emplace_back("o-" + std::to_string(i), "2024-03-02", "Harbour ferry timetable " + std::to_string(i));
+  WriteArticles(dir / "many.jsonl", arts);
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "many.jsonl"}, &rep).ok());
+  const auto e = OpenSmall(db);
+  REQUIRE(e->options().exact_total == 100);
+
+  auto narrow = MustSearch(*e, Req("walrus narwhal"));  // 30 matches: counted exactly
+  CHECK(narrow.total_exact);
+  CHECK(narrow.total == 30);
+  CHECK(narrow.total_estimate == 30);
+
+  // 120 matches, more than exact_total. (Xapian knows some counts without
+  // counting, e.g. a single term's, and then says they are exact.)
+  auto wide = MustSearch(*e, Req("walrus -narwhal"));
+  CHECK_FALSE(wide.total_exact);
+  CHECK(wide.total >= 100);
+  CHECK(wide.total <= 120);
+  CHECK(wide.total_estimate >= wide.total);
+  CHECK(wide.total_estimate <= 150);
+  CHECK(wide.hits.size() == 10);
+
+  SearchRequest faceted = Req("walrus -narwhal");  // facets count every match
+  faceted.facets = {"year"};
+  auto f = MustSearch(*e, faceted);
+  CHECK(f.total_exact);
+  CHECK(f.total == 120);
+  CHECK(f.total_estimate == 120);
+  REQUIRE(f.facets["year"].size() == 1);
+  CHECK(f.facets["year"][0].count == 120);
+}

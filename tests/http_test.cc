@@ -1,13 +1,10 @@
 // HTTP API tests: run the real searchd (build/bin/searchd) on a database
 // built from the sample archive (data/sample/articles.jsonl) and talk to it.
-#include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -15,7 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/index.h"
 
 using nlohmann::json;
@@ -175,6 +176,8 @@ TEST_CASE("GET /search in English", "[http][search]") {
   REQUIRE_FALSE(j["hits"].empty());
   CHECK(j["total"].is_number_unsigned());
   CHECK(j["total"].get<uint64_t>() >= j["hits"].size());
+  REQUIRE(j["total_estimate"].is_number_unsigned());
+  CHECK(j["total_estimate"].get<uint64_t>() >= j["total"].get<uint64_t>());
   CHECK(j["took_ms"].is_number());
   CHECK(j["took_ms"].get<double>() >= 0);
   const json& q = j["query"];
@@ -232,7 +235,7 @@ TEST_CASE("GET /search in Traditional and Simplified Chinese", "[http][search]")
   CHECK(ids == HitIds(simp.j));
   CHECK(trad.j["total"] == simp.j["total"]);
   CHECK(trad.j["query"]["detected_language"] == "zh");
-  CHECK(Has(ids, "udn-2024-1120-defence-budget-freeze"));   // zh-Hant only
+  CHECK(Has(ids, "udn-2024-1120-defence-budget-freeze"));  // zh-Hant only
   CHECK(Has(ids, "ltn-2024-0822-defence-budget"));
   CHECK(Has(ids, "taipeitimes-2025-0122-budget-defence-cuts"));
 
@@ -324,7 +327,8 @@ TEST_CASE("GET /articles/{id}", "[http][article]") {
     REQUIRE(r.status == 200);
     REQUIRE(r.j.is_object());
     const json& want = s.articles.at(id);
-    for (const char* k : {"id", "source", "section", "published", "url", "original_language", "title", "body"}) {
+    for (const char* k :
+         {"id", "source", "section", "published", "url", "original_language", "title", "body"}) {
       INFO(k);
       CHECK(r.j[k] == want[k]);
     }
@@ -460,7 +464,8 @@ TEST_CASE("Request latency in /metrics is measured for rejected requests too", "
   tongwen::IngestOptions io;
   io.db_dir = db;
   tongwen::IngestReport rep;
-  REQUIRE(tongwen::Rebuild(io, {WriteSmallArchive(dir / "a.jsonl", "m-1", "Lighthouse restored")}, &rep).ok());
+  REQUIRE(
+      tongwen::Rebuild(io, {WriteSmallArchive(dir / "a.jsonl", "m-1", "Lighthouse restored")}, &rep).ok());
   const auto t0 = std::chrono::steady_clock::now();
   testutil::Searchd sd(db, {"--no-dictionary", "--quiet"});
   REQUIRE(sd.ok());
@@ -475,7 +480,8 @@ TEST_CASE("Request latency in /metrics is measured for rejected requests too", "
   double sum = -1;
   std::istringstream in(r.body);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("tongwen_request_duration_seconds_sum ", 0) == 0) sum = std::stod(line.substr(line.rfind(' ') + 1));
+    if (line.rfind("tongwen_request_duration_seconds_sum ", 0) == 0)
+      sum = std::stod(line.substr(line.rfind(' ') + 1));
   REQUIRE(sum >= 0);
   CHECK(sum <= elapsed);
 }
@@ -516,34 +522,80 @@ TEST_CASE("Nothing a client sends produces a 5xx or a crash", "[http][robustness
   auto& s = Sample();
   std::mt19937 rng(20250611);
   auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
-  const std::vector<std::string> syntax = {"(", ")", "\"", "-", "OR", "NOT", "AND", "title:", "source:",
-                                           "section:", "*", ":", "\\", "--", "((", "))", "\"\"", "- -",
-                                           "OR OR", "NOT NOT", "title:\"", "(\"", "-(", "|", "&", "+"};
-  const std::vector<std::string> words = {"Taiwan", "台灣", "台湾", "tariffs", "關稅", "颱風", "TSMC", "the",
-                                          "的", "election", "選舉", "2024", "3.5%", "U.S.", "Ko", "凱米"};
-  const std::vector<std::string> bad_escapes = {"%", "%Z", "%ZZ", "%E4%B8", "%%", "%0", "%00", "%C0%AF",
-                                                "%ED%A0%80", "%F4%90%80%80", "%FF%FE", "%E2%80%AE", "%0A"};
-  const std::vector<std::string> params = {
-      "limit=0", "limit=1", "limit=100", "limit=101", "limit=-5", "limit=1e3", "limit=%20", "offset=999",
-      "offset=18446744073709551615", "mode=any", "mode=", "cross=off", "sort=date", "sort=-date",
-      "sort=", "from=2024-02-29", "from=0000-00-00", "to=9999-12-31", "from=2024-01-01&to=2023-01-01",
-      "facets=source,section,year,language", "facets=,,,", "facets=source&facets=year", "collapse=duplicates",
-      "recency=1e-320", "recency=inf", "recency=1e309", "recency=36500", "recency=nan", "snippet_length=20",
-      "snippet_length=1000", "source=", "source=Reuters,BBC", "section=%00", "lang=zh", "original=en",
-      "query_lang=zh", "query_lang=en", "q=second"};
+  const std::vector<std::string> syntax = {
+      "(",  ")",  "\"", "-",    "OR",  "NOT",   "AND",     "title:",   "source:", "section:", "*", ":", "\\",
+      "--", "((", "))", "\"\"", "- -", "OR OR", "NOT NOT", "title:\"", "(\"",     "-(",       "|", "&", "+"};
+  const std::vector<std::string> words = {"Taiwan", "台灣", "台湾", "tariffs",  "關稅", "颱風",
+                                          "TSMC",   "the",  "的",   "election", "選舉", "2024",
+                                          "3.5%",   "U.S.", "Ko",   "凱米"};
+  const std::vector<std::string> bad_escapes = {"%",      "%Z",        "%ZZ",    "%E4%B8",    "%%",
+                                                "%0",     "%00",       "%C0%AF", "%ED%A0%80", "%F4%90%80%80",
+                                                "%FF%FE", "%E2%80%AE", "%0A"};
+  const std::vector<std::string> params = {"limit=0",
+                                           "limit=1",
+                                           "limit=100",
+                                           "limit=101",
+                                           "limit=-5",
+                                           "limit=1e3",
+                                           "limit=%20",
+                                           "offset=999",
+                                           "offset=18446744073709551615",
+                                           "mode=any",
+                                           "mode=",
+                                           "cross=off",
+                                           "sort=date",
+                                           "sort=-date",
+                                           "sort=",
+                                           "from=2024-02-29",
+                                           "from=0000-00-00",
+                                           "to=9999-12-31",
+                                           "from=2024-01-01&to=2023-01-01",
+                                           "facets=source,section,year,language",
+                                           "facets=,,,",
+                                           "facets=source&facets=year",
+                                           "collapse=duplicates",
+                                           "recency=1e-320",
+                                           "recency=inf",
+                                           "recency=1e309",
+                                           "recency=36500",
+                                           "recency=nan",
+                                           "snippet_length=20",
+                                           "snippet_length=1000",
+                                           "source=",
+                                           "source=Reuters,BBC",
+                                           "section=%00",
+                                           "lang=zh",
+                                           "original=en",
+                                           "query_lang=zh",
+                                           "query_lang=en",
+                                           "q=second"};
 
   auto random_text = [&] {
     std::string t;
     const size_t parts = 1 + pick(8);
     for (size_t i = 0; i < parts; ++i) {
       switch (pick(7)) {
-        case 0: t += syntax[pick(syntax.size())]; break;
-        case 1: t += words[pick(words.size())]; break;
-        case 2: AppendUtf8(static_cast<char32_t>(0x4E00 + pick(0x9FFF - 0x4E00)), &t); break;
-        case 3: AppendUtf8(static_cast<char32_t>(0x1F300 + pick(0x300)), &t); break;  // emoji
-        case 4: AppendUtf8(static_cast<char32_t>(1 + pick(0x7F)), &t); break;         // ASCII incl. controls
-        case 5: AppendUtf8(static_cast<char32_t>(0x300 + pick(0x70)), &t); break;      // combining marks
-        case 6: t.push_back(static_cast<char>(0x80 + pick(0x80))); break;              // invalid UTF-8 byte
+        case 0:
+          t += syntax[pick(syntax.size())];
+          break;
+        case 1:
+          t += words[pick(words.size())];
+          break;
+        case 2:
+          AppendUtf8(static_cast<char32_t>(0x4E00 + pick(0x9FFF - 0x4E00)), &t);
+          break;
+        case 3:
+          AppendUtf8(static_cast<char32_t>(0x1F300 + pick(0x300)), &t);
+          break;  // emoji
+        case 4:
+          AppendUtf8(static_cast<char32_t>(1 + pick(0x7F)), &t);
+          break;  // ASCII incl. controls
+        case 5:
+          AppendUtf8(static_cast<char32_t>(0x300 + pick(0x70)), &t);
+          break;  // combining marks
+        case 6:
+          t.push_back(static_cast<char>(0x80 + pick(0x80)));
+          break;  // invalid UTF-8 byte
       }
       if (pick(2)) t += ' ';
     }
@@ -572,7 +624,8 @@ TEST_CASE("Nothing a client sends produces a 5xx or a crash", "[http][robustness
   // Article ids and related parameters.
   for (int i = 0; i < 60; ++i) {
     std::string target = "/articles/" + UrlEncode(random_text());
-    if (pick(2)) target += "/related?limit=" + std::to_string(pick(150)) + (pick(2) ? "&before=2024-05-01" : "");
+    if (pick(2))
+      target += "/related?limit=" + std::to_string(pick(150)) + (pick(2) ? "&before=2024-05-01" : "");
     if (pick(4) == 0) target += bad_escapes[pick(bad_escapes.size())];
     Reply r = Get(*s.searchd, target);
     INFO(target << " -> " << r.status << " " << r.body.substr(0, 300));
@@ -592,16 +645,18 @@ TEST_CASE("searchd picks up a rebuilt index without a restart", "[http][reload]"
   std::string out;
   WriteSmallArchive(dir / "v1.jsonl", "p-1", "Lighthouse keeper retires after forty years");
   WriteSmallArchive(dir / "v2.jsonl", "p-2", "Submarine cable repaired off the east coast");
-  REQUIRE(testutil::Run(indexer + " rebuild --db " + db + " --no-dictionary --progress none " + (dir / "v1.jsonl"),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              indexer + " rebuild --db " + db + " --no-dictionary --progress none " + (dir / "v1.jsonl"),
+              &out) == 0);
   testutil::Searchd sd(db, {"--no-dictionary", "--quiet"});
   REQUIRE(sd.ok());
   CHECK(HitIds(Search(sd, "lighthouse").j) == std::vector<std::string>{"p-1"});
   CHECK(HitIds(Search(sd, "submarine").j).empty());
 
   INFO(out);
-  REQUIRE(testutil::Run(indexer + " rebuild --db " + db + " --no-dictionary --progress none " + (dir / "v2.jsonl"),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              indexer + " rebuild --db " + db + " --no-dictionary --progress none " + (dir / "v2.jsonl"),
+              &out) == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // pick-up window
   // Several requests, so that every worker thread that answers has seen it.
   for (int i = 0; i < 8; ++i) {
@@ -641,7 +696,7 @@ TEST_CASE("searchd without a usable dictionary", "[http][dictionary]") {
     REQUIRE(r.status == 200);
     CHECK(r.j["query"]["cross"] == false);
     CHECK_FALSE(Has(HitIds(r.j), "cna-2024-0723-gaemi-land-warning"));  // Chinese only: not reachable
-    CHECK(Has(HitIds(r.j), "taipeitimes-2024-0727-gaemi-aftermath"));  // English still works
+    CHECK(Has(HitIds(r.j), "taipeitimes-2024-0727-gaemi-aftermath"));   // English still works
     CHECK(testutil::ReadFile(sd.log()).find("warning") != std::string::npos);
   }
 

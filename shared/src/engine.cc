@@ -338,13 +338,14 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     }
     enq.set_query(filtered(primary));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
-    // Totals are exact up to kExactTotal matches (as Elasticsearch's
-    // track_total_hits); beyond that `total` is a lower bound.
-    constexpr Xapian::doccount kExactTotal = 1000;
+    // Totals are exact up to opt.exact_total matches; beyond, `total` is a
+    // lower bound and total_estimate Xapian's estimate.
+    const auto exact_total = static_cast<Xapian::doccount>(impl_->opt.exact_total);
     Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
-                                     static_cast<Xapian::doccount>(req.limit), std::max(want, kExactTotal));
+                                     static_cast<Xapian::doccount>(req.limit), std::max(want, exact_total));
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
+    resp.total_estimate = mset.get_matches_estimated();
     if (!spies.empty()) {
       // Facets count every match: a second pass over all of them, without
       // ranking (BoolWeight: no BM25, no document lengths), which costs less
@@ -359,6 +360,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       Xapian::MSet all = fenq.get_mset(0, 0, db.get_doccount());
       resp.total_exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
       resp.total = all.get_matches_lower_bound();
+      resp.total_estimate = all.get_matches_estimated();
     }
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
       resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
@@ -392,6 +394,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
         if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
       resp.total = n_all + m2.get_matches_lower_bound();
+      resp.total_estimate = n_all + m2.get_matches_estimated();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
       bq.info.relaxed = true;
     }
@@ -427,6 +430,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       std::stable_sort(out.begin(), out.end(),
                        [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
     }
+    if (resp.total_exact || resp.total_estimate < resp.total) resp.total_estimate = resp.total;
     resp.query = std::move(bq.info);
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return resp;
@@ -558,6 +562,8 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(limit));
     resp.total = m.get_matches_lower_bound();
     resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+    resp.total_estimate =
+        resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
       resp.hits.push_back(impl_->MakeHit(it, hl, snippet_length));
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
