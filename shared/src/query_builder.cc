@@ -76,16 +76,15 @@ void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams
 }
 
 // The query for one Han unit of a translation: all its bigrams are required
-// (whatever the document's segmentation), its word terms boost. A
-// two-character word is its own single bigram, whose query already includes
-// the word: just that (half the postlists for most headwords).
-Xapian::Query UnitQuery(const HanUnit& u, const std::vector<Xapian::Query>& words,
-                        const std::vector<Xapian::Query>& bigrams) {
-  Xapian::Query wq(Xapian::Query::OP_OR, words.begin(), words.end());
-  if (bigrams.empty()) return wq;
-  Xapian::Query bq(Xapian::Query::OP_AND, bigrams.begin(), bigrams.end());
-  if (u.words.size() == 1 && u.bigrams.size() == 1 && u.bigrams[0] == u.words[0]) return bq;
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, bq, wq);
+// (whatever the document's segmentation); a bigram query includes the word
+// a two-character bigram is (BigramQuery). No OP_AND_MAYBE for a word boost:
+// these queries go inside OP_SYNONYM, where Xapian 1.4 never sets an
+// AndMaybePostList's max weights (valgrind: uninitialised reads in
+// AndMaybePostList::next), so it turned into an AND at random and results
+// changed from one search to the next.
+Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vector<Xapian::Query>& bigrams) {
+  if (bigrams.empty()) return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
+  return Xapian::Query(Xapian::Query::OP_AND, bigrams.begin(), bigrams.end());
 }
 
 }  // namespace
@@ -134,7 +133,7 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_
         hl->insert(x);
       }
     }
-    parts.push_back(UnitQuery(u, w, b));
+    parts.push_back(UnitQuery(w, b));
   }
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }

@@ -1,11 +1,11 @@
 // Internal: ParsedQuery -> Xapian::Query, with cross-language expansion.
 #pragma once
 
-#include <xapian.h>
-
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <xapian.h>
 
 #include "tongwen/analysis.h"
 #include "tongwen/engine.h"
@@ -20,10 +20,10 @@ std::string TextTerm(const Token& t);
 Xapian::Query BigramQuery(const std::string& bigram);
 
 struct BuiltQuery {
-  Xapian::Query all;  // the query in mode=all (source-word groups ANDed)
-  Xapian::Query any;  // the same groups ORed (mode=any)
+  Xapian::Query all;      // the query in mode=all (source-word groups ANDed)
+  Xapian::Query any;      // the same groups ORed (mode=any)
   Xapian::Query relaxed;  // ORed, phrases as plain words: the fallback
-  bool empty = true;  // no positive terms at all
+  bool empty = true;      // no positive terms at all
   std::unordered_set<std::string> original_terms;
   std::unordered_set<std::string> translated_terms;
   // Every positive term, for highlighting (no field prefixes).
@@ -34,14 +34,14 @@ struct BuiltQuery {
 class QueryBuilder {
  public:
   // REQUIRES: db, analyzer and lexicon outlive the builder. lex may be null.
-  QueryBuilder(const Xapian::Database& db, const Analyzer& an, const Lexicon* lex,
-               const EngineOptions& opt)
+  QueryBuilder(const Xapian::Database& db, const Analyzer& an, const Lexicon* lex, const EngineOptions& opt)
       : db_(db), an_(an), lex_(lex), opt_(opt) {}
 
   BuiltQuery Build(const ParsedQuery& pq, const SearchRequest& req) const;
 
-  // Han headword -> the query matching it as indexed (bigrams required,
-  // word term boosting). Exposed for related-article expansion.
+  // Han headword -> the query matching it as indexed (all its bigrams
+  // required), for use inside OP_SYNONYM. Exposed for related-article
+  // expansion.
   Xapian::Query HanTextQuery(const std::string& folded_han, std::unordered_set<std::string>* hl) const;
   // English -> Chinese candidates for a stem sequence, reranked by how often
   // the headword occurs in the index. Empty if none.
