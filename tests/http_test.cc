@@ -57,17 +57,12 @@ SampleServer& Sample() {
   return s;
 }
 
-struct Reply {
-  int status = -1;
-  std::string body;
-  json j;  // parsed body, or discarded
-};
+using testutil::Reply;
 
 Reply Get(const testutil::Searchd& sd, const std::string& target) {
-  Reply r;
-  r.status = sd.Get(target, &r.body);
-  r.j = json::parse(r.body, nullptr, false);
-  return r;
+  std::string body;
+  const int status = sd.Get(target, &body);
+  return testutil::MakeReply(status, std::move(body));
 }
 
 Reply Search(const testutil::Searchd& sd, const std::string& q, const std::string& extra = "") {
@@ -96,19 +91,7 @@ bool DictionaryLoaded(const testutil::Searchd& sd) {
   return h.status == 200 && h.j.is_object() && h.j.value("dictionary", "").rfind("loaded", 0) == 0;
 }
 
-// Checks the error envelope {"error": {"code", "message", ["parameter"]}}.
-void CheckError(const Reply& r, int status, const std::string& parameter = "") {
-  INFO("body: " << r.body);
-  CHECK(r.status == status);
-  REQUIRE(r.j.is_object());
-  REQUIRE(r.j.contains("error"));
-  const json& e = r.j["error"];
-  REQUIRE(e.is_object());
-  CHECK(e.contains("code"));
-  CHECK(e.value("code", "") != "");
-  CHECK(e.value("message", "") != "");
-  if (!parameter.empty()) CHECK(e.value("parameter", "") == parameter);
-}
+using testutil::CheckErrorEnvelope;
 
 // GET /metrics until it contains `needle` (a request is recorded just after
 // its response is sent, so the previous request may still be in flight).
@@ -335,10 +318,10 @@ TEST_CASE("GET /articles/{id}", "[http][article]") {
     CHECK(r.j["duplicates"].is_array());
   }
   SECTION("404 JSON for an unknown id") {
-    CheckError(Get(*s.searchd, "/articles/no-such-article"), 404);
+    CheckErrorEnvelope(Get(*s.searchd, "/articles/no-such-article"), 404);
     CHECK(Get(*s.searchd, "/articles/no-such-article").j["error"]["code"] == "not_found");
-    CheckError(Get(*s.searchd, "/articles/" + UrlEncode("不存在的文章")), 404);
-    CheckError(Get(*s.searchd, "/articles/no-such-article/related"), 404);
+    CheckErrorEnvelope(Get(*s.searchd, "/articles/" + UrlEncode("不存在的文章")), 404);
+    CheckErrorEnvelope(Get(*s.searchd, "/articles/no-such-article/related"), 404);
   }
   SECTION("related coverage") {
     Reply r = Get(*s.searchd, "/articles/ltn-2024-0822-defence-budget/related?limit=5");
@@ -347,16 +330,17 @@ TEST_CASE("GET /articles/{id}", "[http][article]") {
     REQUIRE_FALSE(ids.empty());
     CHECK(ids.size() <= 5);
     CHECK_FALSE(Has(ids, "ltn-2024-0822-defence-budget"));
-    CheckError(Get(*s.searchd, "/articles/ltn-2024-0822-defence-budget/related?limit=abc"), 400, "limit");
-    CheckError(Get(*s.searchd, "/articles/ltn-2024-0822-defence-budget/related?before=2024-02-30"), 400,
-               "before");
+    CheckErrorEnvelope(Get(*s.searchd, "/articles/ltn-2024-0822-defence-budget/related?limit=abc"), 400,
+                       "limit");
+    CheckErrorEnvelope(Get(*s.searchd, "/articles/ltn-2024-0822-defence-budget/related?before=2024-02-30"),
+                       400, "before");
   }
 }
 
 TEST_CASE("Bad parameters answer 400 naming the parameter", "[http][errors]") {
   auto& s = Sample();
-  CheckError(Get(*s.searchd, "/search"), 400, "q");
-  CheckError(Get(*s.searchd, "/search?limit=5"), 400, "q");
+  CheckErrorEnvelope(Get(*s.searchd, "/search"), 400, "q");
+  CheckErrorEnvelope(Get(*s.searchd, "/search?limit=5"), 400, "q");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"limit=abc", "limit"},
       {"limit=101", "limit"},
@@ -387,7 +371,7 @@ TEST_CASE("Bad parameters answer 400 naming the parameter", "[http][errors]") {
   };
   for (const auto& [param, name] : cases) {
     INFO("/search?q=taiwan&" << param);
-    CheckError(Get(*s.searchd, "/search?q=taiwan&" + param), 400, name);
+    CheckErrorEnvelope(Get(*s.searchd, "/search?q=taiwan&" + param), 400, name);
   }
   // The boundaries themselves are fine.
   for (const std::string ok : {"limit=100", "limit=0", "offset=900&limit=100", "snippet_length=20",
@@ -402,7 +386,7 @@ TEST_CASE("Unknown endpoints answer 404 JSON", "[http][errors]") {
   auto& s = Sample();
   for (const std::string path : {"/nope", "/search/extra", "/articles", "/articles/", "/health/x"}) {
     INFO(path);
-    CheckError(Get(*s.searchd, path), 404);
+    CheckErrorEnvelope(Get(*s.searchd, path), 404);
   }
 }
 

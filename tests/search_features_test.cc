@@ -21,14 +21,11 @@
 //   sf-cna-2022-0725-typhoon-bilingual          zh-Hant + en  颱風 / typhoon, Hualien
 //   sf-ltn-2022-1003-mango-harvest              en            harvested / Harvesting (stemming)
 //   sf-bbc-2025-0118-recall-campaign            en            budget (politics)
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -36,7 +33,11 @@
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/index.h"
 
 using nlohmann::json;
@@ -72,11 +73,7 @@ const std::string kTyphoon = "sf-cna-2022-0725-typhoon-bilingual";
 const std::string kMango = "sf-ltn-2022-1003-mango-harvest";
 const std::string kRecall = "sf-bbc-2025-0118-recall-campaign";
 
-struct Reply {
-  int status = -1;
-  std::string body;
-  json j;  // parsed body, or discarded
-};
+using testutil::Reply;
 
 // Every request this process sends to the server, by metrics route and
 // status, so that /metrics can be checked against it.
@@ -89,8 +86,9 @@ std::string MetricsRoute(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   if (path.rfind("/articles/", 0) == 0)
     return path.size() > 8 && path.compare(path.size() - 8, 8, "/related") == 0 ? "/articles/{id}/related"
-                                                                                 : "/articles/{id}";
-  if (path == "/search" || path == "/health" || path == "/stats" || path == "/metrics" || path == "/") return path;
+                                                                                : "/articles/{id}";
+  if (path == "/search" || path == "/health" || path == "/stats" || path == "/metrics" || path == "/")
+    return path;
   return "other";
 }
 
@@ -99,7 +97,7 @@ struct StoryServer {
   testutil::TempDir dir;
   std::string db;
   std::unique_ptr<testutil::Searchd> searchd;
-  std::vector<json> articles;           // in fixture order
+  std::vector<json> articles;  // in fixture order
   std::map<std::string, json> by_id;
 
   StoryServer() : db(dir / "db") {
@@ -135,11 +133,10 @@ StoryServer& Story() {
 }
 
 Reply Get(const std::string& target) {
-  Reply r;
-  r.status = Story().searchd->Get(target, &r.body);
-  if (r.status > 0) ++Sent()[{MetricsRoute(target), r.status}];
-  r.j = json::parse(r.body, nullptr, false);
-  return r;
+  std::string body;
+  const int status = Story().searchd->Get(target, &body);
+  if (status > 0) ++Sent()[{MetricsRoute(target), status}];
+  return testutil::MakeReply(status, std::move(body));
 }
 
 // GET /search?q=<q>&<extra>; `extra` is already URL-encoded.
@@ -244,18 +241,9 @@ bool HasKeyFor(const json& obj, const std::string& base) {
 }
 
 void CheckError(const Reply& r, int status, const std::string& parameter = "") {
-  INFO("body: " << r.body);
-  CHECK(r.status == status);
-  REQUIRE(r.j.is_object());
-  REQUIRE(r.j.contains("error"));
-  const json& e = r.j["error"];
-  REQUIRE(e.is_object());
+  const json e = testutil::CheckErrorEnvelope(r, status, parameter);
   CHECK(e.value("code", "") == (status == 404 ? "not_found" : "invalid_parameter"));
-  CHECK(e.value("message", "") != "");
-  if (!parameter.empty()) {
-    CHECK(e.value("parameter", "") == parameter);
-    CHECK(e.value("message", "").find(parameter) != std::string::npos);
-  }
+  if (!parameter.empty()) CHECK(e.value("message", "").find(parameter) != std::string::npos);
 }
 
 // Facet values as a map.
@@ -342,8 +330,8 @@ TEST_CASE("Filter: published date range, inclusive", "[http][search][filter]") {
     CHECK(want.size() == 5);
     CHECK(Ids(r.j) == want);
     CHECK(r.j["total"] == want.size());
-    CHECK(Has(Ids(r.j), kStoryEn));          // published on `from`
-    CHECK(Has(Ids(r.j), kPortWire));         // published on `to`
+    CHECK(Has(Ids(r.j), kStoryEn));           // published on `from`
+    CHECK(Has(Ids(r.j), kPortWire));          // published on `to`
     CHECK_FALSE(Has(Ids(r.j), kPortRepost));  // the day after
   }
   SECTION("one day") {
@@ -401,7 +389,8 @@ TEST_CASE("Filter: source, repeatable, comma list, case-insensitive", "[http][se
   for (const auto& h : lt.j["hits"]) CHECK(h["source"] == "Liberty Times");  // shown as stored
 
   // Three sources, mixing both forms.
-  CHECK(Ids(MustSearch("", "source=" + UrlEncode("Liberty Times,bbc") + "&source=central%20news%20agency&limit=100")
+  CHECK(Ids(MustSearch(
+                "", "source=" + UrlEncode("Liberty Times,bbc") + "&source=central%20news%20agency&limit=100")
                 .j) == from({"liberty times", "bbc", "central news agency"}));
 
   Reply none = MustSearch("", "source=" + UrlEncode("Nonexistent Wire"));
@@ -479,8 +468,9 @@ TEST_CASE("Filters combine (AND)", "[http][search][filter]") {
   CHECK(Ids(MustSearch("", "original=en&lang=zh").j) == std::vector<std::string>{kChipTariffs});
   CHECK(Ids(MustSearch("", "section=business&source=" + UrlEncode("Taipei Times") + "&to=2023-12-31").j) ==
         std::vector<std::string>{kGrain});
-  CHECK(Ids(MustSearch("", "section=business&source=taipei%20times,reuters&from=2024-09-02&to=2024-10-15").j) ==
-        std::vector<std::string>{kPortWire, kEscape});
+  CHECK(
+      Ids(MustSearch("", "section=business&source=taipei%20times,reuters&from=2024-09-02&to=2024-10-15").j) ==
+      std::vector<std::string>{kPortWire, kEscape});
   // Filters that exclude each other.
   CHECK(MustSearch("", "section=politics&source=reuters").j["total"] == 0);
   CHECK(MustSearch("", "original=zh&source=bbc").j["hits"].empty());
@@ -495,7 +485,8 @@ TEST_CASE("Sorting by date and the recency boost", "[http][search][sort]") {
     std::vector<std::string> oldest(newest.rbegin(), newest.rend());
     CHECK(Ids(MustSearch("", "sort=date&limit=100").j) == oldest);
     CHECK(Ids(MustSearch("", "sort=-date&limit=100").j) == newest);
-    CHECK(Ids(MustSearch("", "sort=date&limit=3").j) == std::vector<std::string>(oldest.begin(), oldest.begin() + 3));
+    CHECK(Ids(MustSearch("", "sort=date&limit=3").j) ==
+          std::vector<std::string>(oldest.begin(), oldest.begin() + 3));
   }
   SECTION("a query sorted by date") {
     for (const std::string q : {"Taiwan", "Matsu", "cable"}) {
@@ -580,7 +571,8 @@ TEST_CASE("Facets count the matches under the filters", "[http][search][facets]"
     CHECK(Sum(Facet(r.j, "source")) == kArticles);
     CHECK(Sum(Facet(r.j, "section")) == kArticles);
     CHECK(Sum(Facet(r.j, "year")) == kArticles);
-    CHECK(Facet(r.j, "year") == std::map<std::string, uint64_t>{{"2022", 3}, {"2023", 3}, {"2024", 6}, {"2025", 3}});
+    CHECK(Facet(r.j, "year") ==
+          std::map<std::string, uint64_t>{{"2022", 3}, {"2023", 3}, {"2024", 6}, {"2025", 3}});
     CHECK(Facet(r.j, "language") == std::map<std::string, uint64_t>{{"en", 10}, {"zh", 7}});
     // Facets are only there when asked for.
     CHECK_FALSE(MustSearch("", "limit=0").j.contains("facets"));
@@ -590,7 +582,9 @@ TEST_CASE("Facets count the matches under the filters", "[http][search][facets]"
   SECTION("under filters") {
     Reply r = MustSearch("", "facets=source,section,year,language&from=2024-01-01&lang=en&limit=100");
     INFO(r.body.substr(0, 2000));
-    auto pred = [](const json& a) { return a["published"].get<std::string>() >= "2024-01-01" && HasLanguage(a, "en"); };
+    auto pred = [](const json& a) {
+      return a["published"].get<std::string>() >= "2024-01-01" && HasLanguage(a, "en");
+    };
     auto want = fixture_counts(pred);
     for (const char* f : {"source", "section", "year", "language"}) {
       INFO(f);
@@ -607,7 +601,8 @@ TEST_CASE("Facets count the matches under the filters", "[http][search][facets]"
     // counts add up to `total`; with a page holding every match, the counts
     // are those of the hits. "\"trade war\"" is relaxed: two articles have
     // the phrase and the third (the words apart) fills the page, and counts.
-    for (const std::string q : {"Taiwan", "Matsu", "cable", "tariffs", "\"trade war\"", "trade war", "Kaohsiung port"}) {
+    for (const std::string q :
+         {"Taiwan", "Matsu", "cable", "tariffs", "\"trade war\"", "trade war", "Kaohsiung port"}) {
       Reply r = MustSearch(q, "facets=source,section,year,language&limit=100");
       INFO("q=" << q << ": " << r.body.substr(0, 3000));
       REQUIRE_FALSE(r.j["hits"].empty());
@@ -701,7 +696,8 @@ TEST_CASE("Phrases match adjacent words; Chinese phrases match whole words", "[h
     CHECK(r.j["query"]["relaxed"] == true);
     CHECK(r.j["query"]["detected_language"] == "en");
     REQUIRE(ids.size() >= 3);
-    CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) == std::set<std::string>{kTradeWar, kChipTariffs});
+    CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) ==
+          std::set<std::string>{kTradeWar, kChipTariffs});
     CHECK(Pos(ids, kGrain) >= 2);
   }
   SECTION("phrase in titles only: title:\"...\"") {
@@ -711,7 +707,8 @@ TEST_CASE("Phrases match adjacent words; Chinese phrases match whole words", "[h
     CHECK(ExactIds("title:\"trade war\" tariffs", "cross=off") == std::set<std::string>{kTradeWar});
     CHECK(ExactIds("title:颱風") == std::set<std::string>{kTyphoon});
     CHECK(ExactIds("title:\"海底電纜\"") == std::set<std::string>{kStoryHant, kStoryHans});
-    CHECK(ExactIds("title:台风", "cross=off") == std::set<std::string>{kTyphoon});  // Simplified finds Traditional
+    CHECK(ExactIds("title:台风", "cross=off") ==
+          std::set<std::string>{kTyphoon});  // Simplified finds Traditional
   }
 }
 
@@ -753,7 +750,8 @@ TEST_CASE("OR, exclusion, grouping and field prefixes", "[http][search][syntax]"
     CHECK(ExactIds("budget section:politics") == std::set<std::string>{kRecall, kDefence});
     CHECK(ExactIds("source:reuters OR source:bbc") ==
           std::set<std::string>{kTradeWar, kChipTariffs, kStoryEn, kPortWire, kRecall});
-    CHECK(ExactIds("section:business -source:reuters") == std::set<std::string>{kGrain, kEscape, kPortRepost});
+    CHECK(ExactIds("section:business -source:reuters") ==
+          std::set<std::string>{kGrain, kEscape, kPortRepost});
     CHECK(ExactIds("Kaohsiung source:nobody").empty());
   }
 }
@@ -807,7 +805,8 @@ TEST_CASE("Snippets highlight the original text and are HTML-escaped", "[http][s
     CHECK(s.find("<mark>margin</mark>") != std::string::npos);
     std::string stripped = s;
     for (const char* tag : {"<mark>", "</mark>"})
-      for (size_t p; (p = stripped.find(tag)) != std::string::npos;) stripped.erase(p, std::string(tag).size());
+      for (size_t p; (p = stripped.find(tag)) != std::string::npos;)
+        stripped.erase(p, std::string(tag).size());
     CHECK(stripped.find('<') == std::string::npos);
     CHECK(stripped.find('>') == std::string::npos);
     CHECK(stripped.find('"') == std::string::npos);
@@ -873,7 +872,8 @@ TEST_CASE("Snippets highlight the original text and are HTML-escaped", "[http][s
 // CC-CEDICT lists 年 as the Simplified form of the old variant 秊 "grain/
 // harvest (old)". Searching "harvest" must not match every Chinese text that
 // mentions a year (2023年): the Matsu cable report says nothing about crops.
-TEST_CASE("An English word does not match Chinese text through a rare variant sense", "[http][search][cross]") {
+TEST_CASE("An English word does not match Chinese text through a rare variant sense",
+          "[http][search][cross]") {
   Reply r = MustSearch("harvest", "limit=20");
   INFO(r.body.substr(0, 2000));
   CHECK(Has(Ids(r.j), kMango));
@@ -892,7 +892,8 @@ TEST_CASE("Related coverage across languages and time", "[http][search][related]
     CHECK_FALSE(Has(ids, kStoryEn));
     // The story's two Chinese reports lead.
     REQUIRE(ids.size() >= 2);
-    CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) == std::set<std::string>{kStoryHant, kStoryHans});
+    CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) ==
+          std::set<std::string>{kStoryHant, kStoryHans});
     const json* h = HitById(r.j, kStoryHant);
     REQUIRE(h);
     CHECK(Str((*h)["title"], "zh-Hant") == Story().by_id[kStoryHant]["title"]["zh-Hant"]);
@@ -1030,12 +1031,15 @@ TEST_CASE("/metrics counts the requests made", "[http][search][metrics]") {
       total += n;
       bool ok = body.find(line(key.first, key.second, n)) != std::string::npos;
       // The previous /metrics request may still be in flight.
-      if (!ok && key.first == "/metrics") ok = body.find(line(key.first, key.second, n - 1)) != std::string::npos;
+      if (!ok && key.first == "/metrics")
+        ok = body.find(line(key.first, key.second, n - 1)) != std::string::npos;
       all_match = all_match && ok;
     }
     const bool count_ok =
-        body.find("tongwen_request_duration_seconds_count " + std::to_string(total) + "\n") != std::string::npos ||
-        body.find("tongwen_request_duration_seconds_count " + std::to_string(total - 1) + "\n") != std::string::npos;
+        body.find("tongwen_request_duration_seconds_count " + std::to_string(total) + "\n") !=
+            std::string::npos ||
+        body.find("tongwen_request_duration_seconds_count " + std::to_string(total - 1) + "\n") !=
+            std::string::npos;
     all_match = all_match && count_ok;
     if (!all_match) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <httplib.h>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include <catch2/catch.hpp>
+#include <httplib.h>
 
 namespace fs = std::filesystem;
 
@@ -89,7 +91,8 @@ Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra) {
     FILE* log = std::fopen(log_path_.c_str(), "w");
     if (log) dup2(fileno(log), STDERR_FILENO);
     close(out_pipe[0]);
-    std::vector<std::string> args = {BinPath("searchd"), "--db", db, "--listen", "127.0.0.1:0", "--threads", "4"};
+    std::vector<std::string> args = {BinPath("searchd"), "--db",      db, "--listen",
+                                     "127.0.0.1:0",      "--threads", "4"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -128,13 +131,35 @@ std::string UrlEncode(const std::string& s) {
   std::string out;
   char buf[4];
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out += static_cast<char>(c);
     else {
       std::snprintf(buf, sizeof buf, "%%%02X", c);
       out += buf;
     }
   }
   return out;
+}
+
+Reply MakeReply(int status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  r.j = nlohmann::json::parse(r.body, nullptr, false);
+  return r;
+}
+
+nlohmann::json CheckErrorEnvelope(const Reply& r, int status, const std::string& parameter) {
+  INFO("body: " << r.body);
+  CHECK(r.status == status);
+  REQUIRE(r.j.is_object());
+  REQUIRE(r.j.contains("error"));
+  const nlohmann::json& e = r.j["error"];
+  REQUIRE(e.is_object());
+  CHECK(e.value("code", "") != "");
+  CHECK(e.value("message", "") != "");
+  if (!parameter.empty()) CHECK(e.value("parameter", "") == parameter);
+  return e;
 }
 
 }  // namespace testutil

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tongwen/lexicon.h"
 
 namespace testutil {
@@ -22,8 +24,8 @@ class TempDir {
   std::string path_;
 };
 
-std::string DataPath(const std::string& name);   // tests/data/<name>
-std::string BinPath(const std::string& name);    // build/bin/<name>
+std::string DataPath(const std::string& name);  // tests/data/<name>
+std::string BinPath(const std::string& name);   // build/bin/<name>
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
 
@@ -54,5 +56,20 @@ class Searchd {
 };
 
 std::string UrlEncode(const std::string& s);
+
+// An HTTP reply: status, body, and the body parsed as JSON (discarded if it
+// is not JSON).
+struct Reply {
+  int status = -1;
+  std::string body;
+  nlohmann::json j;
+};
+// Parses `body` into a Reply.
+Reply MakeReply(int status, std::string body);
+
+// Checks searchd's error envelope {"error": {"code", "message",
+// ["parameter"]}} with this status (and parameter, if given); returns the
+// "error" object for further checks.
+nlohmann::json CheckErrorEnvelope(const Reply& r, int status, const std::string& parameter = "");
 
 }  // namespace testutil
