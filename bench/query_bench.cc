@@ -1,6 +1,7 @@
 // In-process query latency: runs queries against an Engine (no HTTP) and
 // prints p50/p99 per query type. Useful under perf.
-//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N]
+//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets]
+// --facets asks every search for the four facets (source, section, year, language).
 // QUERIES.txt: one query per line; a line "## name" starts a named group.
 #include <algorithm>
 #include <chrono>
@@ -17,14 +18,19 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N]\n");
+    std::fprintf(stderr, "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets]\n");
     return 2;
   }
   int rounds = 3;
+  bool facets = false;
   std::string dict;
   for (int i = 3; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::atoi(argv[++i]);
-    else dict = argv[i];
+    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc)
+      rounds = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--facets"))
+      facets = true;
+    else
+      dict = argv[i];
   }
   auto lex = tongwen::LoadDictionary(dict);
   if (!lex.ok()) {
@@ -43,14 +49,17 @@ int main(int argc, char** argv) {
   std::ifstream in(argv[2]);
   std::string line, group = "all";
   while (std::getline(in, line)) {
-    if (line.rfind("## ", 0) == 0) group = line.substr(3);
-    else if (!line.empty()) queries.emplace_back(group, line);
+    if (line.rfind("## ", 0) == 0)
+      group = line.substr(3);
+    else if (!line.empty())
+      queries.emplace_back(group, line);
   }
   std::map<std::string, std::vector<double>> lat;
   for (int r = 0; r < rounds; ++r)
     for (const auto& [g, q] : queries) {
       tongwen::SearchRequest req;
       req.q = q;
+      if (facets) req.facets = {"source", "section", "year", "language"};
       auto t0 = std::chrono::steady_clock::now();
       auto res = (*engine)->Search(req);
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -63,8 +72,8 @@ int main(int argc, char** argv) {
   for (auto& [g, v] : lat) {
     std::sort(v.begin(), v.end());
     auto pct = [&](double p) { return v[std::min(v.size() - 1, size_t(p * v.size()))]; };
-    std::printf("%-12s n=%-5zu p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(), pct(0.5), pct(0.9),
-                pct(0.99));
+    std::printf("%-12s n=%-5zu p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(), pct(0.5),
+                pct(0.9), pct(0.99));
   }
   return 0;
 }

@@ -109,6 +109,46 @@ std::unordered_set<Xapian::docid> DocsWithAnyTerm(const Xapian::Database& db,
   return found;
 }
 
+// Facets: the matches' docids are collected during the match (no value is
+// read there), then each facet's value stream is walked once over them in
+// docid order. Xapian's ValueCountMatchSpy reads every value through the
+// match's Document and counts in a std::map (query_bench --facets on the
+// 100k bulk corpus: p50 6.1 ms with it, 5.5 ms this way; walking the facet
+// terms' postlists against a bitmap was slower, 7.9 ms).
+class DocidCollector : public Xapian::MatchSpy {
+ public:
+  explicit DocidCollector(std::vector<Xapian::docid>* out) : out_(out) {}
+  void operator()(const Xapian::Document& doc, double) override { out_->push_back(doc.get_docid()); }
+
+ private:
+  std::vector<Xapian::docid>* out_;
+};
+
+// Counts the values of `slot` over `docs` (sorted); empty values are not
+// counted. Facet slots hold few distinct values: a short vector suffices.
+std::vector<std::pair<std::string, uint64_t>> CountValues(const Xapian::Database& db, Xapian::valueno slot,
+                                                          const std::vector<Xapian::docid>& docs) {
+  std::vector<std::pair<std::string, uint64_t>> counts;
+  Xapian::ValueIterator v = db.valuestream_begin(slot);
+  const Xapian::ValueIterator end = db.valuestream_end(slot);
+  for (Xapian::docid d : docs) {
+    if (v == end) break;
+    if (v.get_docid() < d) {
+      v.skip_to(d);
+      if (v == end) break;
+    }
+    if (v.get_docid() != d) continue;
+    const std::string value = *v;
+    if (value.empty()) continue;
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == value; });
+    if (it == counts.end())
+      counts.emplace_back(value, 1);
+    else
+      ++it->second;
+  }
+  return counts;
+}
+
 // matched_via: "original" if a term of the query as typed indexes the hit,
 // "translation" if only translated terms (or their bigrams) do, "both".
 void SetMatchedVia(const Xapian::Database& db, const BuiltQuery& bq, std::vector<Hit>* hits) {
@@ -328,14 +368,15 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
         (bq.empty && req.sort == SearchRequest::Sort::kRelevance))
       enq.set_sort_by_value_then_relevance(s::kSlotDate, true);
     if (req.collapse_duplicates) enq.set_collapse_key(s::kSlotDupGroup);
-    std::vector<std::pair<std::string, std::unique_ptr<Xapian::ValueCountMatchSpy>>> spies;
-    for (const std::string& f : req.facets) {
-      Xapian::valueno slot = f == "source"    ? s::kSlotSource
-                             : f == "section" ? s::kSlotSection
-                             : f == "year"    ? s::kSlotYear
-                                              : s::kSlotLanguages;
-      spies.emplace_back(f, std::make_unique<Xapian::ValueCountMatchSpy>(slot));
-    }
+    std::vector<std::pair<std::string, Xapian::valueno>> facet_slots;
+    for (const std::string& f : req.facets)
+      facet_slots.emplace_back(f, f == "source"    ? s::kSlotSource
+                                  : f == "section" ? s::kSlotSection
+                                  : f == "year"    ? s::kSlotYear
+                                                   : s::kSlotLanguages);
+    std::vector<Xapian::docid> facet_docs;  // every match, when facets are asked for
+    DocidCollector collector(&facet_docs);
+    const bool faceted = !facet_slots.empty();
     enq.set_query(filtered(primary));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
     // Totals are exact up to opt.exact_total matches; beyond, `total` is a
@@ -346,7 +387,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
     resp.total_estimate = mset.get_matches_estimated();
-    if (!spies.empty()) {
+    if (faceted) {
       // Facets count every match: a second pass over all of them, without
       // ranking (BoolWeight: no BM25, no document lengths), which costs less
       // than ranking every match. It also makes `total` exact.
@@ -355,7 +396,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       fenq.set_docid_order(Xapian::Enquire::DONT_CARE);
       if (impl_->opt.query_time_limit_ms) fenq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
       if (req.collapse_duplicates) fenq.set_collapse_key(s::kSlotDupGroup);
-      for (auto& sp : spies) fenq.add_matchspy(sp.second.get());
+      fenq.add_matchspy(&collector);
       fenq.set_query(filtered(primary));
       Xapian::MSet all = fenq.get_mset(0, 0, db.get_doccount());
       resp.total_exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
@@ -378,14 +419,13 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
         enq2.set_sort_by_value_then_relevance(s::kSlotDate, true);
       if (req.collapse_duplicates) enq2.set_collapse_key(s::kSlotDupGroup);
       // Facets count the appended matches too, so they add up to `total`.
-      for (auto& sp : spies) enq2.add_matchspy(sp.second.get());
+      if (faceted) enq2.add_matchspy(&collector);
       // Exclude the all-words matches, which already lead the list.
       enq2.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, filtered(bq.relaxed), filtered(primary)));
       const size_t skip = req.offset > n_all ? req.offset - n_all : 0;
       const size_t take = req.limit - std::min<size_t>(req.limit, resp.hits.size());
-      Xapian::MSet m2 =
-          enq2.get_mset(static_cast<Xapian::doccount>(skip), static_cast<Xapian::doccount>(take),
-                        spies.empty() ? 0 : db.get_doccount());
+      Xapian::MSet m2 = enq2.get_mset(static_cast<Xapian::doccount>(skip),
+                                      static_cast<Xapian::doccount>(take), faceted ? db.get_doccount() : 0);
       // AND_NOT already excludes the first list; checking the docids as well
       // keeps a hit from ever appearing twice, even if a time limit cut one
       // of the two matches short.
@@ -404,31 +444,33 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
         resp.hits[i].duplicates = m.get_collapse_count();
     }
     SetMatchedVia(db, bq, &resp.hits);
-    for (auto& [name, spy] : spies) {
+    if (faceted) std::sort(facet_docs.begin(), facet_docs.end());
+    for (const auto& [name, slot] : facet_slots) {
       std::vector<FacetValue>& out = resp.facets[name];
-      for (Xapian::TermIterator t = spy->top_values_begin(50); t != spy->top_values_end(50); ++t) {
-        std::string v = *t;
-        if (v.empty()) continue;
-        if (name == "language") {  // "en,zh" counts for both
-          size_t p = 0;
-          while (p <= v.size()) {
-            size_t q = v.find(',', p);
-            if (q == std::string::npos) q = v.size();
-            std::string one = v.substr(p, q - p);
-            auto it =
-                std::find_if(out.begin(), out.end(), [&](const FacetValue& f) { return f.value == one; });
-            if (it == out.end())
-              out.push_back(FacetValue{one, t.get_termfreq()});
-            else
-              it->count += t.get_termfreq();
-            p = q + 1;
-          }
+      for (const auto& [v, n] : CountValues(db, slot, facet_docs)) {
+        if (name != "language") {
+          out.push_back(FacetValue{v, n});
           continue;
         }
-        out.push_back(FacetValue{v, t.get_termfreq()});
+        // "en,zh" counts for both.
+        size_t p = 0;
+        while (p <= v.size()) {
+          size_t q = v.find(',', p);
+          if (q == std::string::npos) q = v.size();
+          std::string one = v.substr(p, q - p);
+          auto it = std::find_if(out.begin(), out.end(), [&](const FacetValue& f) { return f.value == one; });
+          if (it == out.end())
+            out.push_back(FacetValue{one, n});
+          else
+            it->count += n;
+          p = q + 1;
+        }
       }
-      std::stable_sort(out.begin(), out.end(),
-                       [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
+      // Most frequent first; equal counts by value, so the order is stable.
+      std::sort(out.begin(), out.end(), [](const FacetValue& a, const FacetValue& b) {
+        return a.count != b.count ? a.count > b.count : a.value < b.value;
+      });
+      if (out.size() > 50) out.resize(50);
     }
     if (resp.total_exact || resp.total_estimate < resp.total) resp.total_estimate = resp.total;
     resp.query = std::move(bq.info);
