@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -846,4 +847,41 @@ TEST_CASE("Translated queries hold no OP_AND_MAYBE inside OP_SYNONYM; repeated s
     MustSearch(Fx(), Req(i % 2 ? "typhoon Taiwan" : "Legislative Yuan budget vote"));
     CHECK(key(MustSearch(Fx(), Req("semiconductor factory earthquake Nantou"))) == first);
   }
+}
+
+TEST_CASE("Facet counts follow the index: columns are rebuilt for a new revision", "[engine][facets]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  auto article = [](const std::string& id, const std::string& source, const std::string& date) {
+    nlohmann::json j = {{"id", id},
+                        {"source", source},
+                        {"published", date},
+                        {"title", {{"en", "Harbour crane inspection " + id}}}};
+    return j.dump() + "\n";
+  };
+  testutil::WriteFile(dir / "v1.jsonl", article("c-1", "Port Gazette", "2023-05-01") +
+                                            article("c-2", "Port Gazette", "2024-05-01") +
+                                            article("c-3", "Dock News", "2024-06-01"));
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+  const auto e = OpenSmall(db);
+  auto facets = [&](const std::string& name) {
+    SearchRequest r = Req("harbour crane");
+    r.facets = {"source", "year"};
+    const SearchResponse resp = MustSearch(*e, r);
+    std::map<std::string, uint64_t> out;
+    for (const auto& f : resp.facets.at(name)) out[f.value] = f.count;
+    return out;
+  };
+  CHECK(facets("source") == std::map<std::string, uint64_t>{{"Port Gazette", 2}, {"Dock News", 1}});
+  CHECK(facets("year") == std::map<std::string, uint64_t>{{"2023", 1}, {"2024", 2}});
+
+  // An upsert (a new revision): one article changes source and year, one is new.
+  testutil::WriteFile(dir / "v2.jsonl",
+                      article("c-1", "Dock News", "2025-01-01") + article("c-4", "Quay Times", "2025-02-01"));
+  REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "v2.jsonl"}, &rep).ok());
+  WaitForPickUp();
+  CHECK(facets("source") ==
+        std::map<std::string, uint64_t>{{"Port Gazette", 1}, {"Dock News", 2}, {"Quay Times", 1}});
+  CHECK(facets("year") == std::map<std::string, uint64_t>{{"2024", 2}, {"2025", 2}});
 }

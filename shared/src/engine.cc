@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -109,12 +110,14 @@ std::unordered_set<Xapian::docid> DocsWithAnyTerm(const Xapian::Database& db,
   return found;
 }
 
-// Facets: the matches' docids are collected during the match (no value is
-// read there), then each facet's value stream is walked once over them in
-// docid order. Xapian's ValueCountMatchSpy reads every value through the
-// match's Document and counts in a std::map (query_bench --facets on the
-// 100k bulk corpus: p50 6.1 ms with it, 5.5 ms this way; walking the facet
-// terms' postlists against a bitmap was slower, 7.9 ms).
+// Facets: the matches' docids are collected during the match (nothing is
+// read there) and counted against FacetColumns, each facet slot's values
+// held per docid in memory (as Lucene's doc values): a few array reads per
+// match. query_bench --facets on the 100k bulk corpus: p50 6.1 ms with
+// Xapian's ValueCountMatchSpy (a value read through each match's Document,
+// counted in a std::map), 5.5 ms walking the value streams per search,
+// 2.6 ms with these columns (whose building adds ~46 ms to the first
+// faceted search of a revision).
 class DocidCollector : public Xapian::MatchSpy {
  public:
   explicit DocidCollector(std::vector<Xapian::docid>* out) : out_(out) {}
@@ -124,29 +127,38 @@ class DocidCollector : public Xapian::MatchSpy {
   std::vector<Xapian::docid>* out_;
 };
 
-// Counts the values of `slot` over `docs` (sorted); empty values are not
-// counted. Facet slots hold few distinct values: a short vector suffices.
-std::vector<std::pair<std::string, uint64_t>> CountValues(const Xapian::Database& db, Xapian::valueno slot,
-                                                          const std::vector<Xapian::docid>& docs) {
-  std::vector<std::pair<std::string, uint64_t>> counts;
-  Xapian::ValueIterator v = db.valuestream_begin(slot);
-  const Xapian::ValueIterator end = db.valuestream_end(slot);
-  for (Xapian::docid d : docs) {
-    if (v == end) break;
-    if (v.get_docid() < d) {
-      v.skip_to(d);
-      if (v == end) break;
+// One database revision's facet values: for each facet slot, its distinct
+// values and each docid's value as an index into them (0: none). Built from
+// the value streams on the first faceted search of a revision; 4 bytes per
+// document and slot.
+struct FacetColumns {
+  std::string key;  // database uuid and revision
+  std::vector<std::vector<std::string>> values;
+  std::vector<std::vector<uint32_t>> ids;
+};
+
+std::string RevisionKey(const Xapian::Database& db) {
+  return db.get_uuid() + ":" + std::to_string(db.get_revision());
+}
+
+std::shared_ptr<const FacetColumns> BuildFacetColumns(const Xapian::Database& db,
+                                                      const std::vector<Xapian::valueno>& slots) {
+  auto c = std::make_shared<FacetColumns>();
+  c->key = RevisionKey(db);
+  const size_t n = size_t{db.get_lastdocid()} + 1;
+  for (Xapian::valueno slot : slots) {
+    std::vector<std::string>& values = c->values.emplace_back();
+    std::vector<uint32_t>& ids = c->ids.emplace_back(n, 0);
+    std::unordered_map<std::string, uint32_t> index;
+    for (Xapian::ValueIterator v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
+      const std::string value = *v;
+      if (value.empty() || v.get_docid() >= n) continue;
+      auto [it, added] = index.emplace(value, static_cast<uint32_t>(values.size() + 1));
+      if (added) values.push_back(value);
+      ids[v.get_docid()] = it->second;
     }
-    if (v.get_docid() != d) continue;
-    const std::string value = *v;
-    if (value.empty()) continue;
-    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == value; });
-    if (it == counts.end())
-      counts.emplace_back(value, 1);
-    else
-      ++it->second;
   }
-  return counts;
+  return c;
 }
 
 // matched_via: "original" if a term of the query as typed indexes the hit,
@@ -172,6 +184,21 @@ struct Engine::Impl {
   EngineOptions opt;
   uint64_t id;
   Analyzer analyzer;
+  // The facet slots, in the order FacetColumns holds them.
+  static constexpr Xapian::valueno kFacetSlots[] = {s::kSlotSource, s::kSlotSection, s::kSlotYear,
+                                                    s::kSlotLanguages};
+  mutable std::mutex facet_mu;
+  mutable std::shared_ptr<const FacetColumns> facet_columns;  // the last revision's
+
+  // Facet columns for the revision `db` is at: built once per revision,
+  // shared by every thread.
+  std::shared_ptr<const FacetColumns> Columns(const Xapian::Database& db) const {
+    const std::string key = RevisionKey(db);
+    std::lock_guard<std::mutex> lk(facet_mu);
+    if (!facet_columns || facet_columns->key != key)
+      facet_columns = BuildFacetColumns(db, {std::begin(kFacetSlots), std::end(kFacetSlots)});
+    return facet_columns;
+  }
 
   explicit Impl(const EngineOptions& o) : opt(o), id(g_engine_ids++), analyzer(o.lexicon) {}
 
@@ -444,10 +471,21 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
         resp.hits[i].duplicates = m.get_collapse_count();
     }
     SetMatchedVia(db, bq, &resp.hits);
-    if (faceted) std::sort(facet_docs.begin(), facet_docs.end());
+    std::shared_ptr<const FacetColumns> columns = faceted ? impl_->Columns(db) : nullptr;
     for (const auto& [name, slot] : facet_slots) {
       std::vector<FacetValue>& out = resp.facets[name];
-      for (const auto& [v, n] : CountValues(db, slot, facet_docs)) {
+      const size_t col =
+          static_cast<size_t>(std::find(std::begin(Impl::kFacetSlots), std::end(Impl::kFacetSlots), slot) -
+                              std::begin(Impl::kFacetSlots));
+      const std::vector<uint32_t>& ids = columns->ids[col];
+      const std::vector<std::string>& values = columns->values[col];
+      std::vector<uint64_t> counts(values.size() + 1, 0);
+      for (Xapian::docid d : facet_docs)
+        if (d < ids.size()) ++counts[ids[d]];
+      for (size_t i = 1; i < counts.size(); ++i) {
+        if (!counts[i]) continue;
+        const std::string& v = values[i - 1];
+        const uint64_t n = counts[i];
         if (name != "language") {
           out.push_back(FacetValue{v, n});
           continue;
