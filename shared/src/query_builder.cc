@@ -78,10 +78,10 @@ void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams
 // The query for one Han unit of a translation: all its bigrams are required
 // (whatever the document's segmentation); a bigram query includes the word
 // a two-character bigram is (BigramQuery). No OP_AND_MAYBE for a word boost:
-// these queries go inside OP_SYNONYM, where Xapian 1.4 never sets an
-// AndMaybePostList's max weights (valgrind: uninitialised reads in
-// AndMaybePostList::next), so it turned into an AND at random and results
-// changed from one search to the next.
+// these queries go inside OP_SYNONYM, where Xapian 1.4 reads an
+// AndMaybePostList's max weights before they are set (valgrind:
+// uninitialised reads in AndMaybePostList::next), so it turned into an AND
+// at random and results changed from one search to the next.
 Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vector<Xapian::Query>& bigrams) {
   if (bigrams.empty()) return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
   return Xapian::Query(Xapian::Query::OP_AND, bigrams.begin(), bigrams.end());
