@@ -63,6 +63,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
+    // A numeric option's value, within [lo, hi] (and whole if `integer`);
+    // anything else is a usage error naming the option and its range.
+    auto number = [&](const char* name, double lo, double hi, bool integer, const char* range) -> double {
+      const char* v = next(name);
+      char* end = nullptr;
+      const double x = integer ? static_cast<double>(std::strtol(v, &end, 10)) : std::strtod(v, &end);
+      if (end == v || *end || !(x >= lo && x <= hi)) {
+        std::fprintf(stderr, "searchd: %s must be %s\n", name, range);
+        std::exit(2);
+      }
+      return x;
+    };
     if (a == "--db") db = next("--db");
     else if (a == "--listen") listen = next("--listen");
     else if (a == "--dictionary") dict = next("--dictionary");
@@ -70,45 +82,16 @@ int main(int argc, char** argv) {
     else if (a == "--no-dictionary") no_dict = true;
     else if (a == "--quiet") quiet = true;
     else if (a == "--no-romanised-names") eo.romanised_names = false;
-    else if (a == "--query-time-limit") {
-      const char* v = next("--query-time-limit");
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (*end || n < 0 || n > 600000) {
-        std::fprintf(stderr, "searchd: --query-time-limit must be 0..600000 ms\n");
-        return 2;
-      }
-      eo.query_time_limit_ms = static_cast<unsigned>(n);
-    }
-    else if (a == "--translation-weight") {
-      const char* v = next("--translation-weight");
-      char* end = nullptr;
-      double w = std::strtod(v, &end);
-      if (*end || !(w >= 0 && w <= 10)) {
-        std::fprintf(stderr, "searchd: --translation-weight must be a number 0..10\n");
-        return 2;
-      }
-      eo.translation_weight = w;
-    } else if (a == "--max-translations") {
-      const char* v = next("--max-translations");
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (*end || n < 1 || n > 50) {
-        std::fprintf(stderr, "searchd: --max-translations must be 1..50\n");
-        return 2;
-      }
-      eo.max_translations = static_cast<unsigned>(n);
-    }
-    else if (a == "--threads") {
-      const char* v = next("--threads");
-      char* end = nullptr;
-      long n = std::strtol(v, &end, 10);
-      if (*end || n < 1 || n > 256) {
-        std::fprintf(stderr, "searchd: --threads must be 1..256\n");
-        return 2;
-      }
-      threads = static_cast<unsigned>(n);
-    } else if (a == "-h" || a == "--help") {
+    else if (a == "--query-time-limit")
+      eo.query_time_limit_ms =
+          static_cast<unsigned>(number("--query-time-limit", 0, 600000, true, "0..600000 ms"));
+    else if (a == "--translation-weight")
+      eo.translation_weight = number("--translation-weight", 0, 10, false, "a number 0..10");
+    else if (a == "--max-translations")
+      eo.max_translations = static_cast<unsigned>(number("--max-translations", 1, 50, true, "1..50"));
+    else if (a == "--threads")
+      threads = static_cast<unsigned>(number("--threads", 1, 256, true, "1..256"));
+    else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
     } else {

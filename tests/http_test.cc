@@ -696,3 +696,28 @@ TEST_CASE("searchd without a usable dictionary", "[http][dictionary]") {
     CHECK(out.find("dictionary") != std::string::npos);
   }
 }
+
+TEST_CASE("searchd rejects bad arguments with exit 2 and a message naming the option", "[http][cli]") {
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"--threads 0", "--threads must be 1..256"},
+      {"--threads 257", "--threads must be 1..256"},
+      {"--threads 4x", "--threads must be 1..256"},
+      {"--max-translations 0", "--max-translations must be 1..50"},
+      {"--translation-weight 10.5", "--translation-weight must be a number 0..10"},
+      {"--translation-weight abc", "--translation-weight must be a number 0..10"},
+      {"--query-time-limit -1", "--query-time-limit must be 0..600000 ms"},
+      {"--query-time-limit ''", "--query-time-limit must be 0..600000 ms"},
+      {"--query-time-limit", "--query-time-limit needs a value"},
+      {"--frobnicate", "unknown argument --frobnicate"},
+      {"", "--db DIR is required"},
+  };
+  for (const auto& [args, want] : rows) {
+    INFO(args);
+    std::string out;
+    const std::string db = args.empty() ? "" : " --db /nonexistent";
+    const int rc = testutil::Run("timeout 5 " + testutil::BinPath("searchd") + db + " " + args, &out);
+    INFO(out);
+    CHECK(rc == 2);
+    CHECK(out.find(want) != std::string::npos);
+  }
+}
