@@ -10,10 +10,15 @@ namespace tongwen {
 
 namespace s = schema;
 
+std::string_view TextTermPrefix(const Token& t) {
+  if (t.kind == TokenKind::kBigram) return s::kBigramPrefix;
+  if (t.script == Script::kLatin) return s::kStemPrefix;
+  return {};
+}
+
 std::string TextTerm(const Token& t) {
-  if (t.kind == TokenKind::kBigram) return std::string(s::kBigramPrefix) + t.text;
-  if (t.script == Script::kLatin) return std::string(s::kStemPrefix) + t.text;
-  return t.text;
+  std::string term(TextTermPrefix(t));
+  return term += t.text;
 }
 
 // The index leaves out a bigram that is a whole two-character word (the word

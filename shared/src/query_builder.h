@@ -14,8 +14,10 @@
 
 namespace tongwen {
 
-// The index term for an analysed token (no field prefix), per schema.h.
+// The index term for an analysed token (no field prefix), per schema.h:
+// TextTermPrefix(t) followed by t.text.
 std::string TextTerm(const Token& t);
+std::string_view TextTermPrefix(const Token& t);
 // The query for a Han bigram: SYNONYM(XB<bigram>, <bigram> as a word).
 Xapian::Query BigramQuery(const std::string& bigram);
 

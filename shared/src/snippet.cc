@@ -9,7 +9,6 @@
 
 namespace tongwen {
 
-using schema::kBigramPrefix;
 using schema::kStemPrefix;
 
 void AppendHtmlEscaped(std::string_view s, std::string* out) {
@@ -97,7 +96,7 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
     spans.clear();
     an.Analyze(scan, ao, [&](const Token& t) {
       const bool bigram = t.kind == TokenKind::kBigram;
-      term.assign(bigram ? kBigramPrefix : t.script == Script::kLatin ? kStemPrefix : std::string_view());
+      term.assign(TextTermPrefix(t));  // TextTerm without a new string per token
       term += t.text;
       const bool single_han = t.script == Script::kHan && !bigram;
       if ((terms.count(term) && !(single_han && han_multi)) || (bigram && terms.count(t.text)))
