@@ -25,6 +25,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <unicode/utf8.h>
+
 #include "line_reader.h"
 
 #include "tongwen/analysis.h"
@@ -472,19 +474,16 @@ struct Lexicon::Impl {
   }
   // The first two code points of `w` (empty if it has fewer).
   static std::string_view FirstTwoChars(std::string_view w) {
-    size_t i = 0;
-    for (int n = 0; n < 2; ++n) {
-      if (i >= w.size()) return {};
-      i += Utf8Len(static_cast<unsigned char>(w[i]));
+    const auto* p = reinterpret_cast<const uint8_t*>(w.data());
+    const auto n = static_cast<int32_t>(w.size());
+    int32_t i = 0;
+    for (int k = 0; k < 2; ++k) {
+      if (i >= n) return {};
+      U8_FWD_1(p, i, n);
     }
-    return i <= w.size() ? w.substr(0, i) : std::string_view();
+    return w.substr(0, static_cast<size_t>(i));
   }
-  static size_t Utf8Len(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
-  static uint64_t PrefixBit(std::string_view two) {
-    uint64_t x = 1469598103934665603ull;
-    for (unsigned char c : two) x = (x ^ c) * 1099511628211ull;
-    return (x ^ (x >> 29)) % kPrefixBits;
-  }
+  static uint64_t PrefixBit(std::string_view two) { return std::hash<std::string_view>{}(two) % kPrefixBits; }
 
   const EntryRec* Find(std::string_view w) const {
     auto it = by_headword.find(w);
