@@ -127,6 +127,24 @@ class DocidCollector : public Xapian::MatchSpy {
   std::vector<Xapian::docid>* out_;
 };
 
+// The facets a search may ask for, and their value slots; FacetColumns
+// holds them in this order.
+struct FacetDef {
+  std::string_view name;
+  Xapian::valueno slot;
+};
+constexpr FacetDef kFacets[] = {{"source", s::kSlotSource},
+                                {"section", s::kSlotSection},
+                                {"year", s::kSlotYear},
+                                {"language", s::kSlotLanguages}};
+
+// The index of a facet in kFacets, or -1 if there is none of that name.
+int FacetIndex(std::string_view name) {
+  for (size_t i = 0; i < std::size(kFacets); ++i)
+    if (kFacets[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
 // One database revision's facet values: for each facet slot, its distinct
 // values and each docid's value as an index into them (0: none). Built from
 // the value streams on the first faceted search of a revision; 4 bytes per
@@ -141,12 +159,12 @@ std::string RevisionKey(const Xapian::Database& db) {
   return db.get_uuid() + ":" + std::to_string(db.get_revision());
 }
 
-std::shared_ptr<const FacetColumns> BuildFacetColumns(const Xapian::Database& db,
-                                                      const std::vector<Xapian::valueno>& slots) {
+std::shared_ptr<const FacetColumns> BuildFacetColumns(const Xapian::Database& db) {
   auto c = std::make_shared<FacetColumns>();
   c->key = RevisionKey(db);
   const size_t n = size_t{db.get_lastdocid()} + 1;
-  for (Xapian::valueno slot : slots) {
+  for (const FacetDef& f : kFacets) {
+    const Xapian::valueno slot = f.slot;
     std::vector<std::string>& values = c->values.emplace_back();
     std::vector<uint32_t>& ids = c->ids.emplace_back(n, 0);
     std::unordered_map<std::string, uint32_t> index;
@@ -184,9 +202,6 @@ struct Engine::Impl {
   EngineOptions opt;
   uint64_t id;
   Analyzer analyzer;
-  // The facet slots, in the order FacetColumns holds them.
-  static constexpr Xapian::valueno kFacetSlots[] = {s::kSlotSource, s::kSlotSection, s::kSlotYear,
-                                                    s::kSlotLanguages};
   mutable std::mutex facet_mu;
   mutable std::shared_ptr<const FacetColumns> facet_columns;  // the last revision's
 
@@ -195,8 +210,7 @@ struct Engine::Impl {
   std::shared_ptr<const FacetColumns> Columns(const Xapian::Database& db) const {
     const std::string key = RevisionKey(db);
     std::lock_guard<std::mutex> lk(facet_mu);
-    if (!facet_columns || facet_columns->key != key)
-      facet_columns = BuildFacetColumns(db, {std::begin(kFacetSlots), std::end(kFacetSlots)});
+    if (!facet_columns || facet_columns->key != key) facet_columns = BuildFacetColumns(db);
     return facet_columns;
   }
 
@@ -357,8 +371,11 @@ Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
   if (r.recency < 0 || r.recency > 36500)
     return Status::InvalidArgument("must be between 0 and 36500 days", "recency");
   for (const std::string& f : r.facets)
-    if (f != "source" && f != "section" && f != "year" && f != "language")
-      return Status::InvalidArgument("unknown facet '" + f + "' (source, section, year, language)", "facets");
+    if (FacetIndex(f) < 0) {
+      std::string known;
+      for (const FacetDef& d : kFacets) known += (known.empty() ? "" : ", ") + std::string(d.name);
+      return Status::InvalidArgument("unknown facet '" + f + "' (" + known + ")", "facets");
+    }
   if (r.snippet_length < 20 || r.snippet_length > 1000)
     return Status::InvalidArgument("must be between 20 and 1000", "snippet_length");
   return Status::Ok();
@@ -395,15 +412,9 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
         (bq.empty && req.sort == SearchRequest::Sort::kRelevance))
       enq.set_sort_by_value_then_relevance(s::kSlotDate, true);
     if (req.collapse_duplicates) enq.set_collapse_key(s::kSlotDupGroup);
-    std::vector<std::pair<std::string, Xapian::valueno>> facet_slots;
-    for (const std::string& f : req.facets)
-      facet_slots.emplace_back(f, f == "source"    ? s::kSlotSource
-                                  : f == "section" ? s::kSlotSection
-                                  : f == "year"    ? s::kSlotYear
-                                                   : s::kSlotLanguages);
     std::vector<Xapian::docid> facet_docs;  // every match, when facets are asked for
     DocidCollector collector(&facet_docs);
-    const bool faceted = !facet_slots.empty();
+    const bool faceted = !req.facets.empty();
     enq.set_query(filtered(primary));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
     // Totals are exact up to opt.exact_total matches; beyond, `total` is a
@@ -472,11 +483,9 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     }
     SetMatchedVia(db, bq, &resp.hits);
     std::shared_ptr<const FacetColumns> columns = faceted ? impl_->Columns(db) : nullptr;
-    for (const auto& [name, slot] : facet_slots) {
+    for (const std::string& name : req.facets) {
       std::vector<FacetValue>& out = resp.facets[name];
-      const size_t col =
-          static_cast<size_t>(std::find(std::begin(Impl::kFacetSlots), std::end(Impl::kFacetSlots), slot) -
-                              std::begin(Impl::kFacetSlots));
+      const auto col = static_cast<size_t>(FacetIndex(name));
       const std::vector<uint32_t>& ids = columns->ids[col];
       const std::vector<std::string>& values = columns->values[col];
       std::vector<uint64_t> counts(values.size() + 1, 0);
