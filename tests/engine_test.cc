@@ -366,10 +366,7 @@ TEST_CASE("Snippets highlight what matched in the original text", "[engine][snip
     CHECK(s.find("&lt;b&gt;&amp;amp; Partners&lt;/b&gt;") != std::string::npos);
     CHECK(s.find("<b>") == std::string::npos);
     CHECK(s.find("<mark>tariffs</mark>") != std::string::npos);
-    std::string stripped = s;
-    for (const char* tag : {"<mark>", "</mark>"})
-      for (size_t p; (p = stripped.find(tag)) != std::string::npos;)
-        stripped.erase(p, std::string(tag).size());
+    const std::string stripped = testutil::WithoutMarks(s);
     CHECK(stripped.find('<') == std::string::npos);
     CHECK(stripped.find('>') == std::string::npos);
   }

@@ -261,9 +261,8 @@ uint64_t Sum(const std::map<std::string, uint64_t>& m) {
 }
 
 // Snippet text as a reader sees it: <mark> removed, entities decoded.
-std::string PlainText(std::string s) {
-  for (const char* tag : {"<mark>", "</mark>"})
-    for (size_t p; (p = s.find(tag)) != std::string::npos;) s.erase(p, std::string(tag).size());
+std::string PlainText(const std::string& snippet) {
+  const std::string s = testutil::WithoutMarks(snippet);
   const std::vector<std::pair<std::string, std::string>> ents = {
       {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}};
   std::string out;
@@ -803,10 +802,7 @@ TEST_CASE("Snippets highlight the original text and are HTML-escaped", "[http][s
     CHECK(s.find("A&amp;B Corp") != std::string::npos);
     CHECK(s.find("&lt; 10%") != std::string::npos);
     CHECK(s.find("<mark>margin</mark>") != std::string::npos);
-    std::string stripped = s;
-    for (const char* tag : {"<mark>", "</mark>"})
-      for (size_t p; (p = stripped.find(tag)) != std::string::npos;)
-        stripped.erase(p, std::string(tag).size());
+    const std::string stripped = testutil::WithoutMarks(s);
     CHECK(stripped.find('<') == std::string::npos);
     CHECK(stripped.find('>') == std::string::npos);
     CHECK(stripped.find('"') == std::string::npos);

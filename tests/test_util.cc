@@ -162,4 +162,10 @@ nlohmann::json CheckErrorEnvelope(const Reply& r, int status, const std::string&
   return e;
 }
 
+std::string WithoutMarks(std::string snippet) {
+  for (const std::string tag : {"<mark>", "</mark>"})
+    for (size_t p; (p = snippet.find(tag)) != std::string::npos;) snippet.erase(p, tag.size());
+  return snippet;
+}
+
 }  // namespace testutil

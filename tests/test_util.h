@@ -57,6 +57,9 @@ class Searchd {
 
 std::string UrlEncode(const std::string& s);
 
+// A snippet with its <mark> and </mark> tags taken out.
+std::string WithoutMarks(std::string snippet);
+
 // An HTTP reply: status, body, and the body parsed as JSON (discarded if it
 // is not JSON).
 struct Reply {
