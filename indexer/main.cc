@@ -26,9 +26,9 @@ const char* kUsage =
     "options:\n"
     "  --max-errors N        fail (leaving the database untouched) after more than N bad lines\n"
     "  --threads N           analysis threads (default: all cores)\n"
-    "  --memory MB           indexing memory budget (default 256); rebuild buffers\n"
-    "                        about MB*16 documents per commit (more: fewer shards\n"
-    "                        to merge and a slightly smaller index, but slower)\n"
+    "  --memory MB           indexing memory cap (default 256, at least 64); rebuild\n"
+    "                        commits every 512 documents per worker, or fewer if\n"
+    "                        MB*16 documents in all is less\n"
     "  --dictionary FILE     CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --no-dictionary       index without the dictionary\n"
     "  --progress MODE       auto | tty | log | json | none (default auto)\n";
@@ -65,13 +65,14 @@ struct ProgressPrinter {
       std::printf(
           "{\"event\":\"progress\",\"read\":%llu,\"indexed\":%llu,\"rejected\":%llu,\"bytes\":%llu,"
           "\"bytes_total\":%llu,\"seconds\":%.2f,\"articles_per_second\":%.1f,\"mb_per_second\":%.2f,"
-          "\"eta_seconds\":%.1f,\"final\":%s}\n",
+          "\"eta_seconds\":%.1f,\"phase\":\"%s\",\"final\":%s}\n",
           (unsigned long long)p.read, (unsigned long long)p.indexed, (unsigned long long)p.rejected,
           (unsigned long long)p.bytes_done, (unsigned long long)p.bytes_total, p.seconds, rate, mbs, eta,
-          p.final ? "true" : "false");
+          p.phase, p.final ? "true" : "false");
       std::fflush(stdout);
       return;
     }
+    const bool merging = std::strcmp(p.phase, "merging") == 0;
     char etabuf[32] = "?";
     if (eta >= 0) std::snprintf(etabuf, sizeof etabuf, "%d:%02d", int(eta) / 60, int(eta) % 60);
     char pct[16] = "";
@@ -80,9 +81,14 @@ struct ProgressPrinter {
       const int width = 24;
       int filled = p.bytes_total ? int(width * double(p.bytes_done) / double(p.bytes_total)) : 0;
       std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
-      std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s", bar.c_str(),
-                   pct, (unsigned long long)p.read, rate, mbs, p.final ? "0:00" : etabuf,
-                   (unsigned long long)p.rejected, p.final ? "\n" : "");
+      std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s%s", bar.c_str(),
+                   pct, (unsigned long long)p.read, rate, mbs, p.final || merging ? "0:00" : etabuf,
+                   (unsigned long long)p.rejected, merging ? "merging shards... " : "", p.final ? "\n" : "");
+      return;
+    }
+    if (merging) {
+      std::fprintf(stderr, "indexer: %llu articles read in %.1f s; merging shards\n",
+                   (unsigned long long)p.read, p.seconds);
       return;
     }
     if (p.final || last_log < 0 || p.seconds - last_log >= 5) {

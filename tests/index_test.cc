@@ -136,6 +136,15 @@ TEST_CASE("Rebuild from the fixture: report, stats, live generation, contents", 
   CHECK(in.progress.back().read == 10);
   CHECK(in.progress.back().bytes_total == ReadFile(fixture).size());
   CHECK(std::count_if(in.progress.begin(), in.progress.end(), [](const auto& p) { return p.final; }) == 1);
+  // A rebuild says when it merges (once, just before the final report), and
+  // its time covers the merge.
+  REQUIRE(in.progress.size() >= 2);
+  CHECK(std::string(in.progress.back().phase) == "done");
+  CHECK(std::string(in.progress[in.progress.size() - 2].phase) == "merging");
+  CHECK(std::count_if(in.progress.begin(), in.progress.end(),
+                      [](const auto& p) { return std::string(p.phase) == "merging"; }) == 1);
+  CHECK(in.progress.back().seconds >= in.progress[in.progress.size() - 2].seconds);
+  CHECK(in.report.seconds == in.progress.back().seconds);
 
   auto st = tongwen::Stats(db);
   REQUIRE(st.ok());
@@ -352,6 +361,11 @@ TEST_CASE("Upsert adds and replaces articles by id in the live generation", "[in
   CHECK(in.report.indexed == 2);
   CHECK(in.report.replaced == 1);
   CHECK(in.report.rejected == 0);
+  // No merge phase: the final report follows the indexing.
+  REQUIRE_FALSE(in.progress.empty());
+  CHECK(std::string(in.progress.back().phase) == "done");
+  CHECK(std::none_of(in.progress.begin(), in.progress.end(),
+                     [](const auto& p) { return std::string(p.phase) == "merging"; }));
 
   auto st = tongwen::Stats(db);
   REQUIRE(st.ok());

@@ -1,13 +1,15 @@
 // The `indexer` command-line tool, run as a real process (build/bin/indexer).
-#include <catch2/catch.hpp>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
 #include "tongwen/schema.h"
@@ -84,17 +86,23 @@ TEST_CASE("indexer: usage errors exit 2 with a message and touch nothing", "[cli
       {"frobnicate --db " + Q(db), "indexer: unknown command frobnicate"},
       {"rebuild " + kNoDict + fx, "indexer: rebuild needs --db DIR"},
       {"stats", "indexer: stats needs --db DIR"},
-      {"rebuild --db " + Q(db) + " --max-errors abc " + fx, "indexer: --max-errors needs a non-negative integer"},
-      {"rebuild --db " + Q(db) + " --max-errors -1 " + fx, "indexer: --max-errors needs a non-negative integer"},
-      {"rebuild --db " + Q(db) + " --max-errors=12x " + fx, "indexer: --max-errors needs a non-negative integer"},
-      {"rebuild --db " + Q(db) + " " + fx + " --max-errors", "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --max-errors abc " + fx,
+       "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --max-errors -1 " + fx,
+       "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " --max-errors=12x " + fx,
+       "indexer: --max-errors needs a non-negative integer"},
+      {"rebuild --db " + Q(db) + " " + fx + " --max-errors",
+       "indexer: --max-errors needs a non-negative integer"},
       {"rebuild --db " + Q(db) + " --bogus " + fx, "indexer: unknown option --bogus"},
       {"rebuild --db " + Q(db) + " --threads 0 " + fx, "indexer: --threads needs an integer 1..256"},
-      {"rebuild --db " + Q(db) + " --progress=fancy " + fx, "indexer: --progress must be auto, tty, log, json or none"},
+      {"rebuild --db " + Q(db) + " --progress=fancy " + fx,
+       "indexer: --progress must be auto, tty, log, json or none"},
       {"rebuild --db " + Q(db) + kNoDict, "indexer: rebuild needs at least one FILE (or '-')"},
       {"upsert --db " + Q(db) + kNoDict, "indexer: upsert needs at least one FILE (or '-')"},
       {"delete --db " + Q(db), "indexer: delete needs at least one ID"},
-      {"compile-dictionary " + Q(DataPath("mini_cedict.u8")), "indexer: compile-dictionary needs CEDICT and OUT"},
+      {"compile-dictionary " + Q(DataPath("mini_cedict.u8")),
+       "indexer: compile-dictionary needs CEDICT and OUT"},
   };
   for (const Case& c : cases) {
     INFO("indexer " << c.args);
@@ -154,7 +162,8 @@ TEST_CASE("indexer --max-errors: too many bad lines exit 1 and leave the databas
   const std::string db = t / "db";
   REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
 
-  Outcome o = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors 0 " + Q(DataPath("bad_lines.jsonl")));
+  Outcome o =
+      RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors 0 " + Q(DataPath("bad_lines.jsonl")));
   CHECK(o.code == 1);
   CHECK(Has(o.err, "too many bad lines"));
   CHECK(Has(o.err, "the database is unchanged"));
@@ -166,12 +175,14 @@ TEST_CASE("indexer --max-errors: too many bad lines exit 1 and leave the databas
   CHECK(f["languages"] == "en=7 zh=6");
   for (const auto& e : fs::directory_iterator(db)) CHECK(e.path().filename().string().rfind("tmp-", 0) != 0);
 
-  Outcome u = RunIndexer(t, "upsert --db " + Q(db) + kNoDict + "--max-errors=3 " + Q(DataPath("bad_lines.jsonl")));
+  Outcome u =
+      RunIndexer(t, "upsert --db " + Q(db) + kNoDict + "--max-errors=3 " + Q(DataPath("bad_lines.jsonl")));
   CHECK(u.code == 1);
   CHECK(Has(u.err, "upsert failed"));
   CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "10");
 
-  Outcome enough = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors=9 " + Q(DataPath("bad_lines.jsonl")));
+  Outcome enough =
+      RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors=9 " + Q(DataPath("bad_lines.jsonl")));
   CHECK(enough.code == 0);
   f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
   CHECK(f["documents"] == "4");
@@ -209,8 +220,9 @@ TEST_CASE("indexer rebuild of a truncated .gz fails and says the database is unc
   REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
   std::string big;
   for (int i = 0; i < 400; ++i)
-    big += "{\"id\":\"gz-" + std::to_string(i) + "\",\"title\":{\"en\":\"archive item " + std::to_string(i * 7919) +
-           "\"},\"body\":{\"en\":\"paragraph " + std::to_string(i * 104729) + "\"}}\n";
+    big += "{\"id\":\"gz-" + std::to_string(i) + "\",\"title\":{\"en\":\"archive item " +
+           std::to_string(i * 7919) + "\"},\"body\":{\"en\":\"paragraph " + std::to_string(i * 104729) +
+           "\"}}\n";
   WriteFile(t / "big.jsonl", big);
   std::string ignored;
   REQUIRE(Run("gzip -c " + Q(t / "big.jsonl") + " > " + Q(t / "big.jsonl.gz"), &ignored) == 0);
@@ -232,9 +244,10 @@ TEST_CASE("indexer --progress=json counts the bytes read, also from stdin", "[cl
   const size_t size = ReadFile(DataPath("fixture.jsonl")).size();
   for (bool from_stdin : {false, true}) {
     INFO((from_stdin ? "stdin" : "file"));
-    Outcome o = from_stdin
-                    ? RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json -", DataPath("fixture.jsonl"))
-                    : RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json " + Q(DataPath("fixture.jsonl")));
+    Outcome o = from_stdin ? RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json -",
+                                        DataPath("fixture.jsonl"))
+                           : RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json " +
+                                               Q(DataPath("fixture.jsonl")));
     REQUIRE(o.code == 0);
     std::vector<std::string> lines = Lines(o.out);
     REQUIRE(lines.size() >= 2);
@@ -270,7 +283,8 @@ TEST_CASE("indexer --progress=json prints JSON lines ending with a summary", "[c
   CHECK(last["replaced"] == 0);
   CHECK(last["rejected"] == 9);
   CHECK(last["truncated"] == 0);
-  CHECK(last["bytes"] == ReadFile(DataPath("fixture.jsonl")).size() + ReadFile(DataPath("bad_lines.jsonl")).size());
+  CHECK(last["bytes"] ==
+        ReadFile(DataPath("fixture.jsonl")).size() + ReadFile(DataPath("bad_lines.jsonl")).size());
   REQUIRE(last["reasons"].is_object());
   CHECK(last["reasons"].size() == 9);
   CHECK(last["reasons"]["missing 'id'"] == 1);
@@ -280,6 +294,8 @@ TEST_CASE("indexer --progress=json prints JSON lines ending with a summary", "[c
   CHECK(final_progress["final"] == true);
   CHECK(final_progress["read"] == 23);
   CHECK(final_progress["rejected"] == 9);
+  CHECK(final_progress["phase"] == "done");
+  CHECK(events[events.size() - 3]["phase"] == "merging");
   for (size_t i = 0; i + 1 < events.size(); ++i) CHECK(events[i]["event"] == "progress");
   // stderr has the bad lines, not JSON.
   CHECK(Lines(o.err).size() == 9);

@@ -41,13 +41,17 @@ struct Progress {
   uint64_t read = 0, indexed = 0, rejected = 0;
   double seconds = 0;
   bool final = false;
+  // "indexing" while lines are read; rebuild then reports "merging" once,
+  // before it merges its shards (a tenth of its time on the bulk corpus);
+  // the final report (final = true) says "done".
+  const char* phase = "indexing";
 };
 
 struct IngestOptions {
   std::string db_dir;
   uint64_t max_errors = UINT64_MAX;  // more bad lines than this fails the run
   unsigned threads = 0;              // analysis threads; 0 = hardware concurrency
-  uint64_t memory_mb = 256;          // approximate indexing memory budget
+  uint64_t memory_mb = 256;          // indexing memory cap (rebuild: see CommitDocsPerWorker)
   // rebuild: documents per shard (each worker fills shards of this size,
   // merged at the end); 0 = derived from memory_mb. Tests set it small.
   uint64_t shard_docs = 0;
