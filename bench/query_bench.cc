@@ -72,8 +72,10 @@ int main(int argc, char** argv) {
   for (auto& [g, v] : lat) {
     std::sort(v.begin(), v.end());
     auto pct = [&](double p) { return v[std::min(v.size() - 1, size_t(p * v.size()))]; };
-    std::printf("%-12s n=%-5zu p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(), pct(0.5),
-                pct(0.9), pct(0.99));
+    double sum = 0;
+    for (double x : v) sum += x;
+    std::printf("%-12s n=%-5zu mean %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(),
+                sum / static_cast<double>(v.size()), pct(0.5), pct(0.9), pct(0.99));
   }
   return 0;
 }
