@@ -10,11 +10,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
 #include <xapian.h>
 
 #include "query_builder.h"
 #include "snippet.h"
+#include "stored_json.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
@@ -302,33 +302,18 @@ struct Engine::Impl {
     h.docid = *m;
     Xapian::Document doc = m.get_document();
     h.score = std::round(m.get_weight() * 1000) / 1000;
-    nlohmann::ordered_json j = nlohmann::ordered_json::parse(doc.get_data(), nullptr, false);
-    if (j.is_object()) {
-      auto str = [&](const char* k) {
-        auto it = j.find(k);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-      };
-      h.id = str("id");
-      h.published = str("published");
-      h.source = str("source");
-      h.section = str("section");
-      h.url = str("url");
-      h.original_language = str("original_language");
-      auto title = j.find("title");
-      auto body = j.find("body");
-      std::vector<std::string> tags;
-      for (auto* field : {&title, &body})
-        if (*field != j.end() && (*field)->is_object())
-          for (auto& [tag, v] : (*field)->items())
-            if (v.is_string() && std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
-      for (const std::string& tag : tags) {
-        std::string t, b;
-        if (title != j.end() && title->is_object() && title->contains(tag) && (*title)[tag].is_string())
-          t = (*title)[tag].get<std::string>();
-        if (body != j.end() && body->is_object() && body->contains(tag) && (*body)[tag].is_string())
-          b = (*body)[tag].get<std::string>();
-        if (!t.empty()) h.titles.emplace_back(tag, t);
-        h.snippets.emplace_back(tag, MakeSnippet(analyzer, b.empty() ? t : b, terms, snippet_length));
+    StoredHitFields f;
+    if (ReadStoredHitFields(doc.get_data(), &f)) {
+      h.id = std::move(f.id);
+      h.published = std::move(f.published);
+      h.source = std::move(f.source);
+      h.section = std::move(f.section);
+      h.url = std::move(f.url);
+      h.original_language = std::move(f.original_language);
+      for (StoredVersionText& v : f.versions) {
+        if (!v.title.empty()) h.titles.emplace_back(v.tag, v.title);
+        h.snippets.emplace_back(
+            v.tag, MakeSnippet(analyzer, v.body.empty() ? v.title : v.body, terms, snippet_length));
       }
     }
     return h;
