@@ -882,3 +882,29 @@ TEST_CASE("Facet counts follow the index: columns are rebuilt for a new revision
         std::map<std::string, uint64_t>{{"Port Gazette", 1}, {"Dock News", 2}, {"Quay Times", 1}});
   CHECK(facets("year") == std::map<std::string, uint64_t>{{"2024", 2}, {"2025", 2}});
 }
+
+TEST_CASE("Translations are looked up again for a new revision (the per-worker memo)", "[engine][cross]") {
+  // A translation is kept only if the index has it, so the same English
+  // word translates differently once an article brings the Chinese word in.
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  auto article = [](const std::string& id, const std::string& lang, const std::string& title) {
+    return nlohmann::json{{"id", id}, {"published", "2024-03-01"}, {"title", {{lang, title}}}}.dump() + "\n";
+  };
+  testutil::WriteFile(dir / "v1.jsonl", article("t-en", "en", "Port cranes inspected") +
+                                            article("t-zh-1", "zh-Hant", "港口起重機檢查"));
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+  const auto e = OpenSmall(db);
+  auto ids = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const tongwen::Hit& h : MustSearch(*e, Req(q)).hits) out.push_back(h.id);
+    return out;
+  };
+  CHECK(ids("tariff").empty());  // 關稅 is not in the index yet: no translation
+
+  testutil::WriteFile(dir / "v2.jsonl", article("t-zh-2", "zh-Hant", "美國提高關稅"));
+  REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "v2.jsonl"}, &rep).ok());
+  WaitForPickUp();
+  CHECK(ids("tariff") == std::vector<std::string>{"t-zh-2"});
+}

@@ -253,6 +253,14 @@ struct Engine::Impl {
     return &h;
   }
 
+  // This thread's translation memo for this engine, made fresh for `db`.
+  TranslationMemo& Memo(const Xapian::Database& db) const {
+    thread_local std::unordered_map<uint64_t, TranslationMemo> memos;
+    TranslationMemo& m = memos[id];
+    m.Refresh(db);
+    return m;
+  }
+
   template <typename F>
   auto WithDb(F&& f) const -> decltype(f(std::declval<Xapian::Database&>())) {
     Result<Handle*> h = Get();
@@ -373,7 +381,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
   return impl_->WithDb([&](Xapian::Database& db) -> Result<SearchResponse> {
     SearchResponse resp;
     ParsedQuery pq = ParseQuery(req.q, impl_->opt.max_query_bytes);
-    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt);
+    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt, &impl_->Memo(db));
     BuiltQuery bq = qb.Build(pq, req);
     const bool all_mode = req.mode == SearchRequest::Mode::kAll;
     Xapian::Query primary = bq.empty ? Xapian::Query::MatchAll : (all_mode ? bq.all : bq.any);
@@ -575,7 +583,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     std::unordered_set<std::string> hl;
     QueryWord dummy;
     SearchResponse resp;
-    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt);
+    QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt, &impl_->Memo(db));
     for (Xapian::ESetIterator e = eset.begin(); e != eset.end(); ++e) {
       const std::string t = *e;
       const double w = e.get_weight();

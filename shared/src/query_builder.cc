@@ -143,20 +143,29 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
-// Build() constructs the query three times (all, any, relaxed); the
-// dictionary and index lookups behind each translation are made once per
-// search and remembered here.
+void TranslationMemo::Refresh(const Xapian::Database& db) {
+  const Xapian::rev rev = db.get_revision();
+  if (filled_ && rev == revision_ && e2z.size() + variants.size() <= kMaxEntries) return;
+  e2z.clear();
+  variants.clear();
+  filled_ = true;
+  revision_ = rev;
+}
+
+// Build() constructs the query three times (all, any, relaxed), and a worker
+// sees the same words again and again: the lookups behind each translation
+// are made once and remembered in the memo.
 std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
   std::string key;
   for (const std::string& st : stems) key.append(st).push_back(' ');
-  auto it = e2z_cache_.find(key);
-  if (it == e2z_cache_.end()) it = e2z_cache_.emplace(key, ComputeEnglishToChinese(stems)).first;
+  auto it = memo_->e2z.find(key);
+  if (it == memo_->e2z.end()) it = memo_->e2z.emplace(key, ComputeEnglishToChinese(stems)).first;
   return it->second;
 }
 
 std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
-  auto it = variants_cache_.find(word);
-  if (it == variants_cache_.end()) it = variants_cache_.emplace(word, ComputeChineseVariants(word)).first;
+  auto it = memo_->variants.find(word);
+  if (it == memo_->variants.end()) it = memo_->variants.emplace(word, ComputeChineseVariants(word)).first;
   return it->second;
 }
 
