@@ -1,7 +1,8 @@
 // In-process query latency: runs queries against an Engine (no HTTP) and
 // prints p50/p99 per query type. Useful under perf.
-//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets]
+//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N]
 // --facets asks every search for the four facets (source, section, year, language).
+// --slowest N also lists the N queries with the highest median latency.
 // QUERIES.txt: one query per line; a line "## name" starts a named group.
 #include <algorithm>
 #include <chrono>
@@ -18,17 +19,21 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets]\n");
+    std::fprintf(stderr,
+                 "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N]\n");
     return 2;
   }
   int rounds = 3;
   bool facets = false;
+  size_t slowest = 0;
   std::string dict;
   for (int i = 3; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc)
       rounds = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--facets"))
       facets = true;
+    else if (!std::strcmp(argv[i], "--slowest") && i + 1 < argc)
+      slowest = static_cast<size_t>(std::atoi(argv[++i]));
     else
       dict = argv[i];
   }
@@ -55,8 +60,10 @@ int main(int argc, char** argv) {
       queries.emplace_back(group, line);
   }
   std::map<std::string, std::vector<double>> lat;
+  std::vector<std::vector<double>> per_query(queries.size());
   for (int r = 0; r < rounds; ++r)
-    for (const auto& [g, q] : queries) {
+    for (size_t qi = 0; qi < queries.size(); ++qi) {
+      const auto& [g, q] = queries[qi];
       tongwen::SearchRequest req;
       req.q = q;
       if (facets) req.facets = {"source", "section", "year", "language"};
@@ -67,7 +74,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: %s\n", q.c_str(), res.status().ToString().c_str());
         return 1;
       }
-      if (r > 0) lat[g].push_back(ms);  // round 0 warms up
+      if (r > 0) {  // round 0 warms up
+        lat[g].push_back(ms);
+        per_query[qi].push_back(ms);
+      }
     }
   for (auto& [g, v] : lat) {
     std::sort(v.begin(), v.end());
@@ -76,6 +86,18 @@ int main(int argc, char** argv) {
     for (double x : v) sum += x;
     std::printf("%-12s n=%-5zu mean %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms\n", g.c_str(), v.size(),
                 sum / static_cast<double>(v.size()), pct(0.5), pct(0.9), pct(0.99));
+  }
+  if (slowest > 0 && rounds > 1) {
+    std::vector<std::pair<double, size_t>> med;
+    for (size_t qi = 0; qi < queries.size(); ++qi) {
+      std::vector<double>& v = per_query[qi];
+      std::sort(v.begin(), v.end());
+      med.emplace_back(v[v.size() / 2], qi);
+    }
+    std::sort(med.rbegin(), med.rend());
+    for (size_t k = 0; k < std::min(slowest, med.size()); ++k)
+      std::printf("  %7.2f ms  %-8s %s\n", med[k].first, queries[med[k].second].first.c_str(),
+                  queries[med[k].second].second.c_str());
   }
   return 0;
 }
