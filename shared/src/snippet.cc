@@ -112,13 +112,22 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   ao.stem_keys = &stem_keys;
   const TermSieve sieve(terms);
   std::string term;
+  // Each further scan continues where the previous one stopped, so a version
+  // without any match (a hit found through its other language) is analysed
+  // once, not once per scan. Scans end at a space when there is one near,
+  // so that no English word is cut in two.
+  size_t done = 0;
   for (size_t limit : {size_t{1024}, size_t{8192}, size_t{32 * 1024}}) {
-    std::string_view scan = text.substr(0, std::min(text.size(), limit));
-    while (scan.size() < text.size() && !scan.empty() &&
-           (static_cast<unsigned char>(text[scan.size()]) & 0xC0) == 0x80)
-      scan.remove_suffix(1);
-    spans.clear();
-    an.Analyze(scan, ao, [&](const Token& t) {
+    size_t end = std::min(text.size(), limit);
+    while (end < text.size() && end > done && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (end < text.size())
+      for (size_t k = end; k > done && end - k < 32; --k)
+        if (text[k - 1] == ' ' || text[k - 1] == '\n') {
+          end = k;
+          break;
+        }
+    const auto offset = static_cast<uint32_t>(done);
+    an.Analyze(text.substr(done, end - done), ao, [&](const Token& t) {
       const bool bigram = t.kind == TokenKind::kBigram;
       const std::string_view prefix = TextTermPrefix(t);
       const bool as_term = sieve.MayContain(prefix.size(), t.text);
@@ -128,9 +137,10 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
       term += t.text;
       const bool single_han = t.script == Script::kHan && !bigram;
       if ((as_term && terms.count(term) && !(single_han && han_multi)) || (as_text && terms.count(t.text)))
-        spans.push_back(Span{t.begin, t.end, term});
+        spans.push_back(Span{offset + t.begin, offset + t.end, term});
     });
-    if (!spans.empty() || scan.size() == text.size()) break;
+    done = end;
+    if (!spans.empty() || done == text.size()) break;
   }
   if (matched) *matched = !spans.empty();
   // Merge overlapping spans (a word and its bigrams).

@@ -1,0 +1,64 @@
+// MakeSnippet on long texts: matches past the first scans (1 KB, then 8 KB)
+// are found and marked at the right place, and scan boundaries cut no word.
+#include "snippet.h"
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
+#include "tongwen/analysis.h"
+
+namespace {
+
+// `n` bytes of English filler without any of the test's terms.
+std::string Filler(size_t n) {
+  std::string s;
+  while (s.size() < n) s += "the harbour office opened early today and ";
+  s.resize(n);
+  return s;
+}
+
+// `n` bytes of Han filler (3 bytes a character) without the test's terms.
+std::string HanFiller(size_t chars) {
+  std::string s;
+  for (size_t i = 0; i < chars; ++i) s += (i % 2) ? "港" : "口";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("MakeSnippet marks matches past the first scans, cutting no word", "[snippet]") {
+  tongwen::Analyzer an(&testutil::MiniLexicon());
+  const std::unordered_set<std::string> terms = {"Ztariff", "关税"};
+  struct Row {
+    const char* what;
+    std::string text;
+    std::string expect;  // must appear in the snippet
+    bool matched;
+  };
+  const Row rows[] = {
+      {"English, in the first KB", "New tariff rules. " + Filler(3000), "New <mark>tariff</mark> rules.",
+       true},
+      {"English, after 3 KB", Filler(3000) + " new tariff rules " + Filler(500),
+       "new <mark>tariff</mark> rules", true},
+      {"English, after 9 KB", Filler(9000) + " new tariffs announced " + Filler(500),
+       "new <mark>tariffs</mark> announced", true},
+      // The word straddles byte 1024, where the first scan ends.
+      {"English, across the first scan's end", Filler(1020) + " tariff raised " + Filler(2000),
+       "<mark>tariff</mark> raised", true},
+      {"Han, after 4 KB", HanFiller(1500) + "美國提高關稅。" + HanFiller(200), "美國提高<mark>關稅</mark>。",
+       true},
+      {"Han, after 9 KB", HanFiller(3100) + "關稅" + HanFiller(50), "<mark>關稅</mark>", true},
+      {"no match: the start is shown", "Opening line. " + Filler(12000), "Opening line.", false},
+  };
+  for (const Row& r : rows) {
+    INFO(r.what);
+    bool matched = false;
+    const std::string snip = tongwen::MakeSnippet(an, r.text, terms, 160, &matched);
+    INFO(snip);
+    CHECK(matched == r.matched);
+    CHECK(snip.find(r.expect) != std::string::npos);
+  }
+}
