@@ -872,6 +872,18 @@ TEST_CASE("Facet counts follow the index: columns are rebuilt for a new revision
   };
   CHECK(facets("source") == std::map<std::string, uint64_t>{{"Port Gazette", 2}, {"Dock News", 1}});
   CHECK(facets("year") == std::map<std::string, uint64_t>{{"2023", 1}, {"2024", 2}});
+  // Date windows read the same in-memory columns.
+  auto window = [&](const std::string& from, const std::string& to) {
+    SearchRequest r = Req("harbour crane");
+    r.from = from;
+    r.to = to;
+    r.limit = 100;
+    std::set<std::string> ids;
+    for (const tongwen::Hit& h : MustSearch(*e, r).hits) ids.insert(h.id);
+    return ids;
+  };
+  CHECK(window("2024-01-01", "") == std::set<std::string>{"c-2", "c-3"});
+  CHECK(window("", "2024-05-01") == std::set<std::string>{"c-1", "c-2"});
 
   // An upsert (a new revision): one article changes source and year, one is new.
   testutil::WriteFile(dir / "v2.jsonl",
@@ -881,6 +893,9 @@ TEST_CASE("Facet counts follow the index: columns are rebuilt for a new revision
   CHECK(facets("source") ==
         std::map<std::string, uint64_t>{{"Port Gazette", 1}, {"Dock News", 2}, {"Quay Times", 1}});
   CHECK(facets("year") == std::map<std::string, uint64_t>{{"2024", 2}, {"2025", 2}});
+  CHECK(window("2024-01-01", "") == std::set<std::string>{"c-1", "c-2", "c-3", "c-4"});
+  CHECK(window("", "2024-05-01") == std::set<std::string>{"c-2"});
+  CHECK(window("2025-01-01", "2025-01-31") == std::set<std::string>{"c-1"});
 }
 
 TEST_CASE("Translations are looked up again for a new revision (the per-worker memo)", "[engine][cross]") {
@@ -907,4 +922,57 @@ TEST_CASE("Translations are looked up again for a new revision (the per-worker m
   REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "v2.jsonl"}, &rep).ok());
   WaitForPickUp();
   CHECK(ids("tariff") == std::vector<std::string>{"t-zh-2"});
+}
+
+TEST_CASE("Date windows: both ends inclusive, undated articles never match", "[engine][filter]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  auto article = [](const std::string& id, const std::string& date, const std::string& source) {
+    const std::string title = id.rfind("museum", 0) == 0 ? "Museum opens a wing" : "Ferry timetable " + id;
+    nlohmann::json j = {{"id", id}, {"source", source}, {"title", {{"en", title}}}};
+    if (!date.empty()) j["published"] = date;
+    return j.dump() + "\n";
+  };
+  testutil::WriteFile(
+      dir / "in.jsonl",
+      article("leap", "2024-02-29", "Port Gazette") + article("march", "2024-03-01", "Dock News") +
+          article("eve", "2023-12-31", "Port Gazette") + article("undated", "", "Port Gazette") +
+          article("museum-1", "2023-06-01", "Dock News") + article("museum-2", "2024-06-01", "Dock News"));
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "in.jsonl"}, &rep).ok());
+  const auto e = OpenSmall(db);
+  struct Row {
+    std::string q, from, to, source;
+    std::set<std::string> want;
+  };
+  const Row rows[] = {
+      {"ferry timetable", "2024-02-29", "2024-02-29", "", {"leap"}},
+      {"ferry timetable", "2024-03-01", "", "", {"march"}},
+      {"ferry timetable", "", "2023-12-31", "", {"eve"}},
+      {"ferry timetable", "", "2024-02-29", "", {"eve", "leap"}},
+      {"ferry timetable", "1000-01-01", "9999-12-31", "", {"eve", "leap", "march"}},
+      {"ferry timetable", "2024-03-02", "", "", {}},
+      {"ferry timetable", "2023-01-01", "2024-12-31", "Port Gazette", {"eve", "leap"}},
+      {"", "2024-01-01", "", "", {"leap", "march", "museum-2"}},  // no query: every dated article
+      {"ferry leap", "2024-01-01", "", "", {"leap", "march"}},    // relaxed matches are filtered too
+  };
+  for (const Row& row : rows) {
+    INFO(row.q << " " << row.from << ".." << row.to << " " << row.source);
+    SearchRequest r = Req(row.q);
+    r.from = row.from;
+    r.to = row.to;
+    if (!row.source.empty()) r.sources = {row.source};
+    r.limit = 100;
+    std::set<std::string> got;
+    const SearchResponse resp = MustSearch(*e, r);
+    for (const tongwen::Hit& h : resp.hits) got.insert(h.id);
+    CHECK(got == row.want);
+    CHECK(resp.total == row.want.size());
+  }
+  // Related: strictly before the date.
+  auto rel = e->Related("march", 10, "2024-02-29");
+  REQUIRE(rel.ok());
+  std::set<std::string> got;
+  for (const tongwen::Hit& h : rel->hits) got.insert(h.id);
+  CHECK(got == std::set<std::string>{"eve"});
 }
