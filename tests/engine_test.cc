@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -924,7 +925,7 @@ TEST_CASE("Translations are looked up again for a new revision (the per-worker m
   CHECK(ids("tariff") == std::vector<std::string>{"t-zh-2"});
 }
 
-TEST_CASE("Date windows: both ends inclusive, undated articles never match", "[engine][filter]") {
+TEST_CASE("Date windows, date sorting and recency: dates from the in-memory column", "[engine][filter]") {
   testutil::TempDir dir;
   const std::string db = dir / "db";
   auto article = [](const std::string& id, const std::string& date, const std::string& source) {
@@ -969,6 +970,31 @@ TEST_CASE("Date windows: both ends inclusive, undated articles never match", "[e
     CHECK(got == row.want);
     CHECK(resp.total == row.want.size());
   }
+  // Sorting by date reads the same column; undated articles sort as oldest.
+  auto order = [&](SearchRequest::Sort sort) {
+    SearchRequest r = Req("ferry timetable");
+    r.sort = sort;
+    std::vector<std::string> ids;
+    for (const tongwen::Hit& h : MustSearch(*e, r).hits) ids.push_back(h.id);
+    return ids;
+  };
+  CHECK(order(SearchRequest::Sort::kDate) == std::vector<std::string>{"undated", "eve", "leap", "march"});
+  CHECK(order(SearchRequest::Sort::kDateDesc) == std::vector<std::string>{"march", "leap", "eve", "undated"});
+  // The recency bonus: 2 for the newest article in the index (museum-2,
+  // 2024-06-01), halving every `recency` days; none for an undated one.
+  auto scores = [&](double recency) {
+    SearchRequest r = Req("ferry timetable");
+    r.recency = recency;
+    std::map<std::string, double> out;
+    for (const tongwen::Hit& h : MustSearch(*e, r).hits) out[h.id] = h.score;
+    return out;
+  };
+  const auto plain = scores(0), boosted = scores(92);
+  auto bonus = [](double age_days) { return 2.0 * std::pow(0.5, age_days / 92); };
+  CHECK(boosted.at("march") - plain.at("march") == Approx(bonus(92)).margin(0.002));  // = 1
+  CHECK(boosted.at("leap") - plain.at("leap") == Approx(bonus(93)).margin(0.002));
+  CHECK(boosted.at("eve") - plain.at("eve") == Approx(bonus(153)).margin(0.002));
+  CHECK(boosted.at("undated") - plain.at("undated") == Approx(0.0).margin(0.002));
   // Related: strictly before the date.
   auto rel = e->Related("march", 10, "2024-02-29");
   REQUIRE(rel.ok());

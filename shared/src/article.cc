@@ -75,10 +75,13 @@ bool IsValidDate(std::string_view d) {
 }
 
 long DayNumber(std::string_view d) {
+  return DayNumber(std::stoi(std::string(d.substr(0, 4))),
+                   static_cast<unsigned>(std::stoi(std::string(d.substr(5, 2)))),
+                   static_cast<unsigned>(std::stoi(std::string(d.substr(8, 2)))));
+}
+
+long DayNumber(int y, unsigned m, unsigned day) {
   // Howard Hinnant's days_from_civil.
-  int y = std::stoi(std::string(d.substr(0, 4)));
-  unsigned m = static_cast<unsigned>(std::stoi(std::string(d.substr(5, 2))));
-  unsigned day = static_cast<unsigned>(std::stoi(std::string(d.substr(8, 2))));
   y -= m <= 2;
   const long era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);

@@ -44,7 +44,9 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits =
 std::string BaseLanguage(std::string_view tag);
 // YYYY-MM-DD validation (real calendar dates, years 1000..9999).
 bool IsValidDate(std::string_view d);
-// Days since 1970-01-01 for a valid YYYY-MM-DD.
+// Days since 1970-01-01 for a valid YYYY-MM-DD, or a valid year, month (1-12)
+// and day.
 long DayNumber(std::string_view d);
+long DayNumber(int year, unsigned month, unsigned day);
 
 }  // namespace tongwen
