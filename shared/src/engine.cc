@@ -299,15 +299,21 @@ struct Engine::Impl {
   uint64_t id;
   Analyzer analyzer;
   mutable std::mutex columns_mu;
-  mutable std::shared_ptr<const ValueColumns> value_columns;  // the last revision's
+  // The columns of the last two revisions asked for: after an update the
+  // workers reopen one by one (within reopen_interval_ms), and for that
+  // while some search the old revision and some the new one.
+  mutable std::shared_ptr<const ValueColumns> value_columns[2];
 
   // Value columns (facets, dates) for the revision `db` is at: built once per
   // revision, shared by every thread.
   std::shared_ptr<const ValueColumns> Columns(const Xapian::Database& db) const {
     const std::string key = RevisionKey(db);
     std::lock_guard<std::mutex> lk(columns_mu);
-    if (!value_columns || value_columns->key != key) value_columns = BuildValueColumns(db);
-    return value_columns;
+    for (const auto& c : value_columns)
+      if (c && c->key == key) return c;
+    value_columns[1] = std::move(value_columns[0]);
+    value_columns[0] = BuildValueColumns(db);
+    return value_columns[0];
   }
 
   explicit Impl(const EngineOptions& o) : opt(o), id(g_engine_ids++), analyzer(o.lexicon) {}
