@@ -72,7 +72,10 @@ struct ProgressPrinter {
       std::fflush(stdout);
       return;
     }
+    // After the input: rebuild's merge or upsert's commit.
     const bool merging = std::strcmp(p.phase, "merging") == 0;
+    const bool finishing = merging || std::strcmp(p.phase, "committing") == 0;
+    const char* finishing_what = merging ? "merging shards" : "committing";
     char etabuf[32] = "?";
     if (eta >= 0) std::snprintf(etabuf, sizeof etabuf, "%d:%02d", int(eta) / 60, int(eta) % 60);
     char pct[16] = "";
@@ -82,13 +85,13 @@ struct ProgressPrinter {
       int filled = p.bytes_total ? int(width * double(p.bytes_done) / double(p.bytes_total)) : 0;
       std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '.') + "]";
       std::fprintf(stderr, "\r%s %s%llu articles  %.0f/s  %.1f MB/s  ETA %s  errors %llu   %s%s", bar.c_str(),
-                   pct, (unsigned long long)p.read, rate, mbs, p.final || merging ? "0:00" : etabuf,
-                   (unsigned long long)p.rejected, merging ? "merging shards... " : "", p.final ? "\n" : "");
+                   pct, (unsigned long long)p.read, rate, mbs, p.final || finishing ? "0:00" : etabuf,
+                   (unsigned long long)p.rejected, finishing ? finishing_what : "", p.final ? "\n" : "");
       return;
     }
-    if (merging) {
-      std::fprintf(stderr, "indexer: %llu articles read in %.1f s; merging shards\n",
-                   (unsigned long long)p.read, p.seconds);
+    if (finishing) {
+      std::fprintf(stderr, "indexer: %llu articles read in %.1f s; %s\n", (unsigned long long)p.read,
+                   p.seconds, finishing_what);
       return;
     }
     if (p.final || last_log < 0 || p.seconds - last_log >= 5) {

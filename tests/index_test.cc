@@ -361,11 +361,16 @@ TEST_CASE("Upsert adds and replaces articles by id in the live generation", "[in
   CHECK(in.report.indexed == 2);
   CHECK(in.report.replaced == 1);
   CHECK(in.report.rejected == 0);
-  // No merge phase: the final report follows the indexing.
-  REQUIRE_FALSE(in.progress.empty());
+  // No merge; the commit is reported as a phase, and the time covers it.
+  REQUIRE(in.progress.size() >= 2);
   CHECK(std::string(in.progress.back().phase) == "done");
+  CHECK(in.progress.back().final);
+  CHECK(std::string(in.progress[in.progress.size() - 2].phase) == "committing");
+  CHECK_FALSE(in.progress[in.progress.size() - 2].final);
   CHECK(std::none_of(in.progress.begin(), in.progress.end(),
                      [](const auto& p) { return std::string(p.phase) == "merging"; }));
+  CHECK(in.report.seconds == in.progress.back().seconds);
+  CHECK(in.progress.back().seconds >= in.progress[in.progress.size() - 2].seconds);
 
   auto st = tongwen::Stats(db);
   REQUIRE(st.ok());
@@ -972,5 +977,53 @@ TEST_CASE(
     INFO("story " << s);
     CHECK(a.at("first-" + std::to_string(s)) == "first-" + std::to_string(s));
     CHECK(a.at("again-" + std::to_string(s)) == "first-" + std::to_string(s));
+  }
+}
+
+TEST_CASE("Upsert groups near-duplicates with the articles already indexed", "[index][duplicates][upsert]") {
+  std::mt19937 rng(7);
+  std::string story;
+  for (int k = 0; k < 120; ++k) story += "w" + std::to_string(rng() % 100000) + " ";
+  TempDir t;
+  auto groups = [&](const std::string& db) {
+    auto gen = tongwen::LiveGeneration(db);
+    REQUIRE(gen.ok());
+    Xapian::Database x(*gen);
+    std::map<std::string, std::string> out;
+    for (Xapian::PostingIterator p = x.postlist_begin(""); p != x.postlist_end(""); ++p) {
+      Xapian::Document doc = x.get_document(*p);
+      out[tongwen::ArticleIdOf(doc)] = doc.get_value(tongwen::schema::kSlotDupGroup);
+    }
+    return out;
+  };
+  WriteFile(t / "ab.jsonl", Article("a", "wire", story) + Article("b", "repost", story + "extra") +
+                                Article("other", "filler", "nothing alike"));
+  SECTION("a new repost joins the group of the indexed ones") {
+    Ingest in(t / "db");
+    REQUIRE(in.Rebuild({t / "ab.jsonl"}).ok());
+    WriteFile(t / "c.jsonl", Article("c", "another repost", story + "more"));
+    REQUIRE(in.Upsert({t / "c.jsonl"}).ok());
+    CHECK(groups(t / "db") ==
+          std::map<std::string, std::string>{{"a", "a"}, {"b", "a"}, {"c", "a"}, {"other", "other"}});
+  }
+  SECTION("a new repost takes the stored group of the indexed one it matches") {
+    // With a deleted, b keeps the group name "a"; c must share it, or
+    // collapse would not fold b and c.
+    Ingest in(t / "db");
+    REQUIRE(in.Rebuild({t / "ab.jsonl"}).ok());
+    REQUIRE(in.Delete({"a"}).ok());
+    WriteFile(t / "c.jsonl", Article("c", "another repost", story + "more"));
+    REQUIRE(in.Upsert({t / "c.jsonl"}).ok());
+    CHECK(groups(t / "db") == std::map<std::string, std::string>{{"b", "a"}, {"c", "a"}, {"other", "other"}});
+  }
+  SECTION("an article does not join its own earlier version's group") {
+    // b's old version is in a's group; a is gone. The new b (same text) has
+    // no other near-duplicate, so it is a group of its own.
+    Ingest in(t / "db");
+    REQUIRE(in.Rebuild({t / "ab.jsonl"}).ok());
+    REQUIRE(in.Delete({"a"}).ok());
+    WriteFile(t / "b.jsonl", Article("b", "repost", story + "extra"));
+    REQUIRE(in.Upsert({t / "b.jsonl"}).ok());
+    CHECK(groups(t / "db") == std::map<std::string, std::string>{{"b", "b"}, {"other", "other"}});
   }
 }

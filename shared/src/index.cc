@@ -74,8 +74,10 @@ class Pipeline {
   std::function<Status(unsigned, std::vector<Xapian::Document>&)> on_worker_docs;
   // Groups near-duplicates as documents are built (see near_duplicates.h).
   NearDuplicateIndex* duplicates = nullptr;
-  // Whether Run reports the final progress (rebuild reports it after merging).
-  bool final_progress = true;
+  // If set, Run's last report is not final but names this phase, which the
+  // caller runs next and reports the end of (rebuild: "merging", upsert:
+  // "committing").
+  const char* next_phase = nullptr;
   const Progress& last_progress() const { return last_; }
   unsigned workers() const {
     unsigned n = opt_.threads ? opt_.threads : std::thread::hardware_concurrency();
@@ -157,9 +159,8 @@ class Pipeline {
     if (result.ok() && !worker_status_.ok()) result = worker_status_;
     rep->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     if (opt_.on_progress) {
-      last_ =
-          Progress{RawDone(), total, rep->read, rep->indexed, rep->rejected, rep->seconds, final_progress};
-      last_.phase = final_progress ? "done" : "merging";
+      last_ = Progress{RawDone(), total, rep->read, rep->indexed, rep->rejected, rep->seconds, !next_phase};
+      last_.phase = next_phase ? next_phase : "done";
       opt_.on_progress(last_);
     }
     return result;
@@ -409,6 +410,18 @@ uint64_t CommitDocsPerWorker(const IngestOptions& opt, unsigned nworkers) {
   return std::clamp<uint64_t>(budget, 64, kCommitDocs);
 }
 
+// After the phase Pipeline::next_phase named: the summary's time covers the
+// whole run (since t0), and the final progress is reported.
+void ReportDone(const IngestOptions& opt, const Pipeline& p, Clock::time_point t0, IngestReport* rep) {
+  rep->seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!opt.on_progress) return;
+  Progress fin = p.last_progress();
+  fin.seconds = rep->seconds;
+  fin.final = true;
+  fin.phase = "done";
+  opt.on_progress(fin);
+}
+
 // Opens (creating if needed) the live generation for writing.
 Result<std::string> EnsureLive(const std::string& dir) {
   int live = layout::LiveNumber(dir);
@@ -482,7 +495,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   // are merged by compaction, a sequential k-way merge.
   const auto t0 = Clock::now();
   Pipeline p(opt, inputs);
-  p.final_progress = false;  // the merge follows
+  p.next_phase = "merging";
   const unsigned nworkers = p.workers();
   std::mutex shards_mu;
   std::vector<std::string> shard_paths;  // every shard, in creation order
@@ -568,14 +581,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   if (!s.ok()) return s;
   layout::CleanUp(opt.db_dir);
   // The summary's time and the final progress cover the merge too.
-  rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (opt.on_progress) {
-    Progress fin = p.last_progress();
-    fin.seconds = rep.seconds;
-    fin.final = true;
-    fin.phase = "done";
-    opt.on_progress(fin);
-  }
+  ReportDone(opt, p, t0, &rep);
   return Status::Ok();
 }
 
@@ -588,6 +594,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
   if (!gen.ok()) return gen.status();
   IngestReport& rep = *report;
   rep = IngestReport();
+  const auto t0 = Clock::now();
   try {
     Xapian::WritableDatabase db(*gen, Xapian::DB_OPEN);
     s = CheckSchema(db, opt.db_dir);
@@ -597,6 +604,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     duplicates.Load(db);
     Pipeline p(opt, inputs);
     p.duplicates = &duplicates;
+    p.next_phase = "committing";  // the transaction's commit: a large part of a small upsert
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
       for (Item& it : b.items) {
         if (!it.doc) continue;
@@ -612,6 +620,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
       return run;
     }
     db.commit_transaction();
+    ReportDone(opt, p, t0, &rep);
   } catch (const Xapian::Error& e) {
     return Status::IOError(*gen + ": " + e.get_description());
   }

@@ -41,9 +41,10 @@ struct Progress {
   uint64_t read = 0, indexed = 0, rejected = 0;
   double seconds = 0;
   bool final = false;
-  // "indexing" while lines are read; rebuild then reports "merging" once,
-  // before it merges its shards (a tenth of its time on the bulk corpus);
-  // the final report (final = true) says "done".
+  // "indexing" while lines are read; then rebuild reports "merging" once,
+  // before it merges its shards (a tenth of its time on the bulk corpus), and
+  // upsert "committing", before the transaction's commit; the final report
+  // (final = true) says "done". Its seconds cover the whole run.
   const char* phase = "indexing";
 };
 
