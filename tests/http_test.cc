@@ -17,6 +17,7 @@
 
 #include "test_util.h"
 
+#include "tongwen/analysis.h"
 #include "tongwen/index.h"
 
 using nlohmann::json;
@@ -113,25 +114,6 @@ std::string WriteSmallArchive(const std::string& path, const std::string& id, co
             {"body", {{"en", "Officials confirmed: " + text + "."}}}};
   testutil::WriteFile(path, j.dump() + "\n");
   return path;
-}
-
-// Appends one code point as UTF-8.
-void AppendUtf8(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 }  // namespace
@@ -566,16 +548,16 @@ TEST_CASE("Nothing a client sends produces a 5xx or a crash", "[http][robustness
           t += words[pick(words.size())];
           break;
         case 2:
-          AppendUtf8(static_cast<char32_t>(0x4E00 + pick(0x9FFF - 0x4E00)), &t);
+          tongwen::AppendUtf8(static_cast<char32_t>(0x4E00 + pick(0x9FFF - 0x4E00)), &t);
           break;
         case 3:
-          AppendUtf8(static_cast<char32_t>(0x1F300 + pick(0x300)), &t);
+          tongwen::AppendUtf8(static_cast<char32_t>(0x1F300 + pick(0x300)), &t);
           break;  // emoji
         case 4:
-          AppendUtf8(static_cast<char32_t>(1 + pick(0x7F)), &t);
+          tongwen::AppendUtf8(static_cast<char32_t>(1 + pick(0x7F)), &t);
           break;  // ASCII incl. controls
         case 5:
-          AppendUtf8(static_cast<char32_t>(0x300 + pick(0x70)), &t);
+          tongwen::AppendUtf8(static_cast<char32_t>(0x300 + pick(0x70)), &t);
           break;  // combining marks
         case 6:
           t.push_back(static_cast<char>(0x80 + pick(0x80)));

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tongwen/analysis.h"
 #include "tongwen/article.h"
 
 using json = nlohmann::ordered_json;
@@ -128,23 +129,7 @@ TEST_CASE("ReadStoredHitFields reads what ParseArticle stores, for random text",
     const size_t n = rng() % (max_len + 1);
     for (size_t i = 0; i < n; ++i) u.push_back(pool[rng() % std::size(pool)]);
     std::string s;
-    for (char32_t c : u) {
-      if (c < 0x80) {
-        s.push_back(static_cast<char>(c));
-      } else if (c < 0x800) {
-        s.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        s.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-      } else if (c < 0x10000) {
-        s.push_back(static_cast<char>(0xE0 | (c >> 12)));
-        s.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        s.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-      } else {
-        s.push_back(static_cast<char>(0xF0 | (c >> 18)));
-        s.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-        s.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        s.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-      }
-    }
+    for (char32_t c : u) tongwen::AppendUtf8(c, &s);
     return s;
   };
   for (int round = 0; round < 500; ++round) {
