@@ -1,0 +1,96 @@
+// Runs the reader page's script (searchd/web_page.cc) under Node with a
+// stub DOM and fetch, and checks what it renders and requests.
+//   node tests/web_page_test.js searchd/web_page.cc
+'use strict';
+const fs = require('fs');
+const assert = require('assert');
+
+const source = fs.readFileSync(process.argv[2], 'utf8');
+const script = source.slice(source.indexOf('<script>') + 8, source.indexOf('</script>'));
+
+function makeDom() {
+  const el = () => ({value: '', checked: false, innerHTML: '', onclick: null, onsubmit: null, dataset: {}});
+  const ids = {};
+  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets']) ids[id] = el();
+  ids.sort.value = 'relevance';
+  return {
+    ids,
+    document: {getElementById: id => ids[id] || null, querySelectorAll: () => []},
+  };
+}
+
+async function runPage(response, setup) {
+  const dom = makeDom();
+  const requested = [];
+  const context = {
+    document: dom.document,
+    location: {search: ''},
+    history: {replaceState() {}},
+    URLSearchParams,
+    fetch: async url => {
+      requested.push(url);
+      return {ok: true, json: async () => response};
+    },
+  };
+  const fn = new Function(...Object.keys(context), script + '\nreturn {run, params, setFilter: (k, v) => { filters[k] = v; }};');
+  const page = fn(...Object.values(context));
+  if (setup) setup(dom.ids, page);
+  await page.run();
+  return {ids: dom.ids, requested};
+}
+
+const response = {
+  total: 3, total_exact: true, total_estimate: 3, took_ms: 1,
+  query: {words: [], relaxed: false},
+  hits: [{id: 'a-1', title: {en: 'Port <strike>'}, snippet: {en: 'a <mark>port</mark>'}, source: 'Wire',
+          published: '2024-01-02', section: 'business', original_language: 'en', matched_via: 'original'}],
+  facets: {
+    source: [{value: 'Liberty Times', count: 2}],
+    year: [{value: '2024', count: 3}],
+    language: [{value: 'en,zh', count: 2}, {value: 'en', count: 1}],
+  },
+};
+
+(async () => {
+  // Facets: sources and years are links; language sets are counts only, as
+  // no filter selects exactly "en,zh" (lang=en,zh was a 400).
+  let {ids, requested} = await runPage(response, ids => { ids.q.value = 'port'; });
+  const facets = ids.facets.innerHTML;
+  assert.match(facets, /data-k="source" data-v="Liberty Times">Liberty Times \(2\)/);
+  assert.match(facets, /data-y="2024">2024 \(3\)/);
+  assert.match(facets, /en,zh \(2\)/);
+  assert.doesNotMatch(facets, /data-k="lang"/);
+  assert.doesNotMatch(facets, /data-v="en,zh"/);
+  // Hits: titles escaped, snippets kept as the server's HTML.
+  assert.match(ids.results.innerHTML, /Port &lt;strike&gt;/);
+  assert.match(ids.results.innerHTML, /a <mark>port<\/mark>/);
+  // The request: the query, the page size and the facets.
+  assert.strictEqual(requested.length, 1);
+  const p = new URLSearchParams(requested[0].split('?')[1]);
+  assert.strictEqual(p.get('q'), 'port');
+  assert.strictEqual(p.get('limit'), '10');
+  assert.strictEqual(p.get('facets'), 'source,section,year,language');
+  assert.strictEqual(p.get('lang'), null);
+
+  // A chosen source facet and the form's controls become parameters.
+  ({requested} = await runPage(response, (ids, page) => {
+    ids.q.value = '貿易';
+    ids.sort.value = '-date';
+    ids.lang.value = 'zh';
+    ids.from.value = '2024-01-01';
+    ids.collapse.checked = true;
+    page.setFilter('source', 'Liberty Times');
+  }));
+  const q = new URLSearchParams(requested[0].split('?')[1]);
+  assert.strictEqual(q.get('q'), '貿易');
+  assert.strictEqual(q.get('sort'), '-date');
+  assert.strictEqual(q.get('lang'), 'zh');
+  assert.strictEqual(q.get('from'), '2024-01-01');
+  assert.strictEqual(q.get('to'), null);
+  assert.strictEqual(q.get('collapse'), 'duplicates');
+  assert.strictEqual(q.get('source'), 'Liberty Times');
+  console.log('web page: all checks passed');
+})().catch(e => {
+  console.error(e);
+  process.exit(1);
+});
