@@ -810,6 +810,16 @@ TEST_CASE("Totals: exact up to exact_total matches, then a lower bound with an e
   CHECK(f.total_estimate == 120);
   REQUIRE(f.facets["year"].size() == 1);
   CHECK(f.facets["year"][0].count == 120);
+
+  // At most exact_total matches: the ranking pass saw them all, and its
+  // count is the facets' (no second pass).
+  SearchRequest narrow_faceted = Req("walrus narwhal");
+  narrow_faceted.facets = {"year"};
+  auto nf = MustSearch(*e, narrow_faceted);
+  CHECK(nf.total_exact);
+  CHECK(nf.total == 30);
+  REQUIRE(nf.facets["year"].size() == 1);
+  CHECK(nf.facets["year"][0].count == 30);
 }
 
 // Issue 3 (known bug, fixed): long English queries ranked differently from

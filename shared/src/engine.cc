@@ -501,15 +501,19 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     // Totals are exact up to opt.exact_total matches; beyond, `total` is a
     // lower bound and total_estimate Xapian's estimate.
     const auto exact_total = static_cast<Xapian::doccount>(impl_->opt.exact_total);
+    // The ranking pass examines every match when there are at most
+    // exact_total of them; its spy then has them all for the facets.
+    if (faceted) enq.add_matchspy(&collector);
     Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
                                      static_cast<Xapian::doccount>(req.limit), std::max(want, exact_total));
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
     resp.total_estimate = mset.get_matches_estimated();
-    if (faceted) {
+    if (faceted && !(resp.total_exact && facet_docs.size() == resp.total)) {
       // Facets count every match: a second pass over all of them, without
       // ranking (BoolWeight: no BM25, no document lengths), which costs less
       // than ranking every match. It also makes `total` exact.
+      facet_docs.clear();
       Xapian::Enquire fenq(db);
       fenq.set_weighting_scheme(Xapian::BoolWeight());
       fenq.set_docid_order(Xapian::Enquire::DONT_CARE);
