@@ -35,10 +35,11 @@ class Reader {
   bool String(std::string* out) {
     if (!Consume('"')) return false;
     if (out) out->clear();
+    const char* quote = nullptr;  // the next '"' at or after p (kept across escapes)
     for (;;) {
       const char* p = s_.data() + i_;
       const size_t left = s_.size() - i_;
-      const char* quote = static_cast<const char*>(std::memchr(p, '"', left));
+      if (!quote || quote < p) quote = static_cast<const char*>(std::memchr(p, '"', left));
       if (!quote) return false;
       const char* esc = static_cast<const char*>(std::memchr(p, '\\', static_cast<size_t>(quote - p)));
       const char* stop = esc ? esc : quote;
