@@ -77,12 +77,8 @@ function render(j){
   let f='';
   for(const[name,vals]of Object.entries(j.facets||{})){
     f+=`<h3>${esc(name)}</h3>`;
-    // A language value is a set of versions ("en", "zh", "en,zh"); no filter
-    // selects exactly that set (lang= means "has a version in"), so those
-    // counts are shown without a link.
-    for(const v of vals){
-      if(name==='language'){f+=`<span>${esc(v.value)} (${v.count})</span><br>`;continue;}
-      f+=name==='year'?`<a href="#" data-y="${esc(v.value)}">${esc(v.value)} (${v.count})</a>`:`<a href="#" data-k="${name}" data-v="${esc(v.value)}">${esc(v.value)} (${v.count})</a>`;}
+    for(const v of vals){const key=name==='year'?null:name==='language'?'lang':name;
+      f+=key?`<a href="#" data-k="${key}" data-v="${esc(v.value)}">${esc(v.value)} (${v.count})</a>`:`<a href="#" data-y="${esc(v.value)}">${esc(v.value)} (${v.count})</a>`;}
   }
   if(Object.keys(filters).length)f+='<h3>filters</h3><a href="#" id=clear>clear filters ✕</a>';
   $('facets').innerHTML=f;
