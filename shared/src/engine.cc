@@ -97,12 +97,10 @@ int FacetIndex(std::string_view name) {
   return -1;
 }
 
-// One database revision's facet values: for each facet slot, its distinct
-// values and each docid's value as an index into them (0: none). Built from
-// the value streams on the first faceted search of a revision; 4 bytes per
-// document and slot.
 // Value slots held per docid in memory for one database revision (as
-// Lucene's doc values): the facet slots, and the publication date.
+// Lucene's doc values): the facet slots and the publication date. Built from
+// the value streams by the first search of a revision that needs them; 24
+// bytes per document.
 struct ValueColumns {
   std::string key;  // database uuid and revision
   // Per facet (kFacets order): the distinct values, and per docid the
