@@ -33,6 +33,8 @@ const char* kUsage =
     "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
     "  --max-translations N    translations kept per English word (default 6)\n"
     "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
+    "  --positions-on-disk     phrase checks read positions from the database, not from a copy\n"
+    "                          in memory (~1.7 KB an article; phrases of common words are slower)\n"
     "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n";
 
 httplib::Server* g_server = nullptr;
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
     else if (a == "--no-dictionary") no_dict = true;
     else if (a == "--quiet") quiet = true;
     else if (a == "--no-romanised-names") eo.romanised_names = false;
+    else if (a == "--positions-on-disk") eo.positions_in_memory = false;
     else if (a == "--query-time-limit")
       eo.query_time_limit_ms =
           static_cast<unsigned>(number("--query-time-limit", 0, 600000, true, "0..600000 ms"));

@@ -1012,3 +1012,52 @@ TEST_CASE("Date windows, date sorting and recency: dates from the in-memory colu
   for (const tongwen::Hit& h : rel->hits) got.insert(h.id);
   CHECK(got == std::set<std::string>{"eve"});
 }
+
+TEST_CASE("Phrases: the same matches with positions in memory and from the database; an update's phrases",
+          "[engine][phrase]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  WriteArticles(dir / "v1.jsonl", {{"p-1", "2024-01-01", "Zebra crossing repainted downtown"},
+                                   {"p-2", "2024-01-02", "Crossing the zebra herd at dawn"},
+                                   {"p-3", "2024-01-03", "A zebra and a crossing guard"}});
+  WriteArticles(dir / "up.jsonl", {{"p-4", "2024-01-04", "New zebra crossing near the school"}});
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "v1.jsonl"}, &rep).ok());
+  tongwen::EngineOptions eo;
+  eo.db_dir = db;
+  eo.lexicon = &testutil::MiniLexicon();
+  auto memory = Engine::Open(eo);
+  eo.positions_in_memory = false;
+  auto disk = Engine::Open(eo);
+  REQUIRE(memory.ok());
+  REQUIRE(disk.ok());
+  // The articles that match exactly. A page that exact matches do not fill
+  // is relaxed (any-word matches appended), so: a page of one, then a page
+  // of `total`.
+  auto ids = [](const Engine& e, const std::string& q) {
+    SearchRequest one = Req(q);
+    one.limit = 1;
+    tongwen::SearchResponse r = MustSearch(e, one);
+    if (r.query.relaxed || r.total == 0) return std::set<std::string>{};
+    REQUIRE(r.total_exact);
+    SearchRequest all = Req(q);
+    all.limit = r.total;
+    r = MustSearch(e, all);
+    CHECK_FALSE(r.query.relaxed);
+    std::vector<std::string> v = Ids(r);
+    return std::set<std::string>(v.begin(), v.end());
+  };
+  for (const Engine* e : {memory->get(), disk->get()}) {
+    CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1"});
+    CHECK(ids(*e, "\"crossing the zebra\"") == std::set<std::string>{"p-2"});
+    CHECK(ids(*e, "zebra -\"zebra crossing\"") == std::set<std::string>{"p-2", "p-3"});
+    CHECK(ids(*e, "title:\"zebra crossing\"") == std::set<std::string>{"p-1"});
+    // The title ends and the body starts ("The report said") a field gap apart.
+    CHECK(ids(*e, "\"downtown the report\"").empty());
+  }
+  // After an upsert the memory engine checks the new revision's streams.
+  REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "up.jsonl"}, &rep).ok());
+  WaitForPickUp();
+  for (const Engine* e : {memory->get(), disk->get()})
+    CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1", "p-4"});
+}

@@ -703,3 +703,42 @@ TEST_CASE("searchd rejects bad arguments with exit 2 and a message naming the op
     CHECK(out.find(want) != std::string::npos);
   }
 }
+
+TEST_CASE("searchd --positions-on-disk answers phrases as the default (positions in memory) does",
+          "[http][phrase]") {
+  SampleServer& s = Sample();
+  testutil::Searchd disk(s.db, {"--quiet", "--positions-on-disk"});
+  REQUIRE(disk.ok());
+  // Phrases from the sample's titles: two English words, four Han characters
+  // (two words, usually), plus a Chinese word whose English glosses include
+  // multi-word phrases, and a romanised name (a pinyin phrase).
+  std::vector<std::pair<std::string, std::string>> queries;  // query, id it came from
+  for (const auto& [id, a] : s.articles) {
+    const json& t = a["title"];
+    if (t.contains("en")) {
+      std::istringstream words(t["en"].get<std::string>());
+      std::string w1, w2;
+      if (words >> w1 >> w2) queries.emplace_back("\"" + w1 + " " + w2 + "\"", id);
+    }
+    for (const char* tag : {"zh-Hant", "zh-Hans"}) {
+      if (!t.contains(tag)) continue;
+      const std::string zh = t[tag].get<std::string>();
+      if (zh.size() >= 12) queries.emplace_back("\"" + zh.substr(0, 12) + "\"", id);
+    }
+    if (queries.size() >= 24) break;
+  }
+  queries.emplace_back("情况", "");
+  queries.emplace_back("Tsai Ing-wen", "");
+  size_t found = 0;
+  for (const auto& [q, from] : queries) {
+    INFO(q);
+    Reply mem = Search(*s.searchd, q, "limit=20");
+    Reply dsk = Search(disk, q, "limit=20");
+    REQUIRE(mem.status == 200);
+    REQUIRE(dsk.status == 200);
+    CHECK(HitIds(mem.j) == HitIds(dsk.j));
+    CHECK(mem.j["total"] == dsk.j["total"]);
+    found += !from.empty() && Has(HitIds(mem.j), from);
+  }
+  CHECK(found >= queries.size() / 2);  // the phrases find the articles they came from
+}

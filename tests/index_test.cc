@@ -625,6 +625,22 @@ TEST_CASE("Verify accepts a good database and rejects missing or damaged ones", 
     CHECK(s.ok());
     CHECK(report.find("articles checked: 10, bad: 0") != std::string::npos);
   }
+  SECTION("a malformed position stream") {
+    BuildFixture(db);
+    {
+      Xapian::WritableDatabase w(db + "/gen-1");
+      Xapian::Document d = w.get_document(3);
+      // A run of 5 hashes with the bytes of 1.
+      d.add_value(tongwen::schema::kSlotWordPositions, std::string("\x01\x05") + "ab");
+      w.replace_document(3, d);
+      w.commit();
+    }
+    tongwen::Status s = tongwen::Verify(db, &report);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == Code::kCorruption);
+    CHECK(report.find("docid 3: position stream in value slot 9 is malformed") != std::string::npos);
+    CHECK(report.find("articles checked: 10, bad: 1") != std::string::npos);
+  }
   SECTION("damaged database") {
     BuildFixture(db);
     const std::string postlist = db + "/gen-1/postlist.glass";

@@ -4,6 +4,7 @@
 
 #include <xapian.h>
 
+#include "phrase.h"
 #include "simhash.h"
 
 #include "tongwen/analysis.h"
@@ -14,12 +15,18 @@
 namespace tongwen {
 namespace {
 
+// The positions of a document's positional terms (schema.h), one stream per
+// position space.
+struct Positions {
+  PositionStream words, pinyin;
+};
+
 // Adds the analysed terms of one field. `title` adds the S-prefixed copy
-// (without positions) and boosts the unprefixed terms (schema::kTitleWdf).
+// (not positional) and boosts the unprefixed terms (schema::kTitleWdf).
 // Pinyin syllables get their own position space (one position per Han
 // character, `char_pos`), so a romanised name is an adjacent-syllable phrase.
 uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos, bool title,
-                   Xapian::Document* doc, uint32_t* char_pos) {
+                   Xapian::Document* doc, uint32_t* char_pos, Positions* positions) {
   namespace s = schema;
   const Xapian::termcount wdf = title ? s::kTitleWdf : 1;
   const Lexicon* lex = an.lexicon();
@@ -39,7 +46,8 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     if (t.script == Script::kLatin) {
       word = {};
       term.assign(s::kStemPrefix).append(t.text);
-      doc->add_posting(term, t.pos, wdf);
+      doc->add_term(term, wdf);
+      positions->words.Add(t.pos, term);
       if (title) {
         title_term.assign(s::kStemPrefix);
         title_term += s::kTitlePrefix;
@@ -49,7 +57,8 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       return;
     }
     word = t.text;
-    doc->add_posting(t.text, t.pos, wdf);
+    doc->add_term(t.text, wdf);
+    positions->words.Add(t.pos, t.text);
     if (title) {
       title_term.assign(s::kTitlePrefix);
       title_term += t.text;
@@ -72,7 +81,8 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
         std::string_view syl = lex->CharPinyin(cp);
         if (syl.empty()) continue;
         py.assign(s::kPinyinPrefix).append(syl);
-        doc->add_posting(py, *char_pos);
+        doc->add_term(py);
+        positions->pinyin.Add(*char_pos, py);
       }
     }
   });
@@ -118,16 +128,19 @@ void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) 
                    Xapian::sortable_serialise(static_cast<double>(DayNumber(a.published))));
   }
   uint32_t pos = 0, char_pos = 0;
+  Positions positions;
   for (const Version& v : a.versions) {
     if (!v.title.empty()) {
-      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos) + s::kFieldGap;
+      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos, &positions) + s::kFieldGap;
       char_pos += s::kFieldGap;
     }
     if (!v.body.empty()) {
-      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos) + s::kFieldGap;
+      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos, &positions) + s::kFieldGap;
       char_pos += s::kFieldGap;
     }
   }
+  if (!positions.words.empty()) doc->add_value(s::kSlotWordPositions, positions.words.Encode());
+  if (!positions.pinyin.empty()) doc->add_value(s::kSlotPinyinPositions, positions.pinyin.Encode());
   // SimHash features: the distinct text terms (stems, Han words, bigrams),
   // read back from the document, which already holds each term once.
   SimHasher sim;

@@ -17,6 +17,7 @@
 #include "db_layout.h"
 #include "line_reader.h"
 #include "near_duplicates.h"
+#include "phrase.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
@@ -707,6 +708,12 @@ Status Verify(const std::string& dir, std::string* report) {
       if (!db.term_exists(std::string(schema::kIdPrefix) + a->id) || d.termlist_begin() == d.termlist_end()) {
         ++bad;
         out << "docid " << *p << ": id term missing for " << a->id << "\n";
+      }
+      for (Xapian::valueno slot : {schema::kSlotWordPositions, schema::kSlotPinyinPositions}) {
+        if (StreamWellFormed(d.get_value(slot))) continue;
+        ++bad;
+        out << "docid " << *p << ": position stream in value slot " << slot << " is malformed (" << a->id
+            << ")\n";
       }
     }
     out << "articles checked: " << n << ", bad: " << bad << "\n";

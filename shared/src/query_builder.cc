@@ -30,15 +30,14 @@ Xapian::Query BigramQuery(const std::string& bigram) {
 
 namespace {
 
-// A phrase in the title field: title terms have no positions (schema.h), so
+// A phrase in the title field: title terms are not positional (schema.h), so
 // it is the phrase of the unprefixed terms in a document whose title has
 // every word. The title terms carry the weight of a title match.
-Xapian::Query TitlePhrase(const std::vector<Xapian::Query>& plain,
+Xapian::Query TitlePhrase(const PositionStorePtr& store, const std::vector<std::string>& plain,
                           const std::vector<Xapian::Query>& in_title) {
   Xapian::Query words(Xapian::Query::OP_AND, in_title.begin(), in_title.end());
   if (plain.size() < 2) return words;
-  return Xapian::Query(Xapian::Query::OP_FILTER, words,
-                       Xapian::Query(Xapian::Query::OP_PHRASE, plain.begin(), plain.end(), plain.size()));
+  return Xapian::Query(Xapian::Query::OP_FILTER, words, WordPhrase(store, plain));
 }
 
 // A Han unit of a query: one multi-character word, or a stretch of single
@@ -273,16 +272,25 @@ std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::
   return out;
 }
 
+PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
+  if (phrase_length < 2) return nullptr;  // a one-word phrase is the word: no check
+  if (!positions_fetched_ && positions_source_) positions_ = positions_source_();
+  positions_fetched_ = true;
+  return positions_;
+}
+
 Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
   const bool title = n.field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
-  std::vector<Xapian::Query> terms, in_title;
+  std::vector<std::string> terms;
+  std::vector<Xapian::Query> in_title;
   AnalyzeOptions ao;
   ao.bigrams = false;
   size_t latin = 0, han = 0;
   std::string shown;
   an_.Analyze(n.text, ao, [&](const Token& t) {
-    terms.push_back(c.Term(TextTerm(t), false));
+    terms.push_back(TextTerm(t));
+    c.Term(terms.back(), false);
     if (title)
       in_title.push_back(c.Term(
           t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text, false));
@@ -301,9 +309,8 @@ Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
                                         {},
                                         false,
                                         {}});
-  if (title) return TitlePhrase(terms, in_title);
-  if (terms.size() == 1) return terms[0];
-  return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(), terms.size());
+  if (title) return TitlePhrase(PositionsFor(terms.size()), terms, in_title);
+  return WordPhrase(PositionsFor(terms.size()), terms);
 }
 
 // Builds one query per source group_q for a run of plain words.
@@ -377,12 +384,12 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       QueryWord qw{u.text, "zh", {}, false, {}};
       Xapian::Query orig;
       if (title) {
-        std::vector<Xapian::Query> plain, ws;
+        std::vector<Xapian::Query> ws;
         for (const std::string& x : u.words) {
           ws.push_back(c.Term(fp + x, false));
-          plain.push_back(c.Term(x, false));
+          c.Term(x, false);
         }
-        orig = TitlePhrase(plain, ws);
+        orig = TitlePhrase(PositionsFor(u.words.size()), u.words, ws);
       } else {
         std::vector<Xapian::Query> ws, bs;
         for (const std::string& x : u.words) ws.push_back(c.Term(x, false));
@@ -402,35 +409,32 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       const bool stop = IsChineseStopWord(u.text) || (u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
                                                       IsChineseStopWord(u.words[0]));
       Xapian::Query group_q = orig;
-      std::vector<Xapian::Query> alts;
+      SynonymBuilder alts;
       // Regional variants (特朗普/川普, 软件/軟體): other headwords whose main
       // sense has the same gloss; they join the translated part.
       if (c.cross && !title && !stop) {
         for (const std::string& v : ChineseVariants(u.text)) {
-          alts.push_back(HanTextQuery(v, &c.out->highlight_terms));
+          alts.Add(HanTextQuery(v, &c.out->highlight_terms));
           c.out->translated_terms.insert(v);
           qw.variants.push_back(v);
         }
       }
       if (zh_to_en && !stop) {
         for (const auto& stems : ChineseToEnglish(u.text)) {
-          std::vector<Xapian::Query> ts;
+          std::vector<std::vector<std::string>> ts;
           std::string shown;
           for (const std::string& st : stems) {
-            ts.push_back(c.Term(std::string(s::kStemPrefix) + st, true));
+            ts.push_back({std::string(s::kStemPrefix) + st});
+            c.Term(ts.back()[0], true);
             shown += (shown.empty() ? "" : " ") + st;
           }
-          alts.push_back(ts.size() == 1
-                             ? ts[0]
-                             : Xapian::Query(Xapian::Query::OP_PHRASE, ts.begin(), ts.end(), ts.size()));
+          alts.AddPhrase(PositionsFor(ts.size()), s::kSlotWordPositions, ts);
           qw.translations.push_back(Translation{shown, 1.0});
         }
       }
       if (!alts.empty())
-        group_q = Xapian::Query(
-            Xapian::Query::OP_OR, orig,
-            Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                          Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+        group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
+                                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w));
       c.out->info.words.push_back(std::move(qw));
       (stop ? optional : concepts).push_back(group_q);
       ++i;
@@ -503,31 +507,29 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
     QueryWord qw{shown, "en", {}, false, {}};
     Xapian::Query group_q = orig;
-    std::vector<Xapian::Query> alts;
-    for (const Translation& t : best) alts.push_back(HanTextQuery(t.term, &c.out->highlight_terms));
+    SynonymBuilder alts;
+    for (const Translation& t : best) alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
     for (const Translation& t : best) c.out->translated_terms.insert(t.term);
     qw.translations = best;
     if (!sylls.empty()) {
-      std::vector<Xapian::Query> pos;
+      std::vector<std::vector<std::string>> pos;
       std::string shown_py;
       for (const auto& cands : sylls) {
-        std::vector<Xapian::Query> one;
+        pos.emplace_back();
         for (const std::string& py : cands) {
-          one.push_back(c.Term(std::string(s::kPinyinPrefix) + py, true));
+          pos.back().push_back(std::string(s::kPinyinPrefix) + py);
+          c.Term(pos.back().back(), true);
         }
         shown_py += (shown_py.empty() ? "" : " ") + cands[0];
         for (size_t k = 1; k < cands.size(); ++k) shown_py += "|" + cands[k];
-        pos.push_back(one.size() == 1 ? one[0] : Xapian::Query(Xapian::Query::OP_OR, one.begin(), one.end()));
       }
-      alts.emplace_back(Xapian::Query::OP_PHRASE, pos.begin(), pos.end(), pos.size());
+      alts.AddPhrase(PositionsFor(pos.size()), s::kSlotPinyinPositions, pos);
       qw.romanised = true;
       qw.translations.push_back(Translation{"pinyin:" + shown_py, 1.0});
     }
     if (!alts.empty()) {
-      group_q =
-          Xapian::Query(Xapian::Query::OP_OR, orig,
-                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                      Xapian::Query(Xapian::Query::OP_SYNONYM, alts.begin(), alts.end()), w));
+      group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
+                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w));
     }
     c.out->info.words.push_back(std::move(qw));
     concepts.push_back(group_q);

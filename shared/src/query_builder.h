@@ -1,11 +1,14 @@
 // Internal: ParsedQuery -> Xapian::Query, with cross-language expansion.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <xapian.h>
+
+#include "phrase.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/engine.h"
@@ -56,10 +59,17 @@ class QueryBuilder {
  public:
   // REQUIRES: db, analyzer, lexicon and memo outlive the builder. lex may be
   // null. memo, if given, must have been Refresh()ed for db; without one the
-  // lookups are remembered for this builder only.
+  // lookups are remembered for this builder only. `positions`, if given,
+  // returns the position store of db's revision (phrase.h); it is called on
+  // the first phrase, and may return null (phrases then read the database).
   QueryBuilder(const Xapian::Database& db, const Analyzer& an, const Lexicon* lex, const EngineOptions& opt,
-               TranslationMemo* memo = nullptr)
-      : db_(db), an_(an), lex_(lex), opt_(opt), memo_(memo ? memo : &own_memo_) {}
+               TranslationMemo* memo = nullptr, std::function<PositionStorePtr()> positions = nullptr)
+      : db_(db),
+        an_(an),
+        lex_(lex),
+        opt_(opt),
+        memo_(memo ? memo : &own_memo_),
+        positions_source_(std::move(positions)) {}
   QueryBuilder(const QueryBuilder&) = delete;
   QueryBuilder& operator=(const QueryBuilder&) = delete;
 
@@ -75,6 +85,9 @@ class QueryBuilder {
   // Chinese word -> other Chinese headwords sharing its main gloss (regional
   // variants), that occur in the index. At most 3.
   std::vector<std::string> ChineseVariants(const std::string& word) const;
+  // The position store for the checks of a phrase of `phrase_length` words
+  // (null: they read the database; and for one word, which needs none).
+  PositionStorePtr PositionsFor(size_t phrase_length) const;
   // A joined pinyin word ("yingwen") split into 2-3 syllables; empty if it
   // does not split.
   std::vector<std::string> SplitSyllables(const std::string& word) const;
@@ -97,6 +110,9 @@ class QueryBuilder {
   const EngineOptions& opt_;
   TranslationMemo* memo_;
   TranslationMemo own_memo_;
+  std::function<PositionStorePtr()> positions_source_;
+  mutable PositionStorePtr positions_;
+  mutable bool positions_fetched_ = false;
 };
 
 }  // namespace tongwen

@@ -10,7 +10,7 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-5";
+inline constexpr std::string_view kSchemaVersion = "tongwen-6";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 
@@ -35,16 +35,17 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
 // --- free-text terms ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
 // field, so `title:` queries use the same analysed forms.
-//   English: Z<stem>   (stemmed, Snowball English), with positions
-//   Chinese: <word>    (ICU word, Simplified-folded), with positions
+//   English: Z<stem>   (stemmed, Snowball English), positional
+//   Chinese: <word>    (ICU word, Simplified-folded), positional
 //            XB<c1c2>  (overlapping character bigram, Simplified-folded)
-//   Title:   S<word>, ZS<stem>: no positions. A title phrase is the phrase
+//   Title:   S<word>, ZS<stem>: not positional. A title phrase is the phrase
 //            of the unprefixed terms, all of whose words are in the title.
 //   Pinyin:  XP<syllable> (romanised Han text, one term per character),
-//            with positions in a space of its own (one per Han character)
-// Positions are the largest table; each positional term of a document costs
-// a B-tree entry of its own (~16 bytes), so only the terms phrases need
-// have them.
+//            positional in a space of its own (one per Han character)
+// No term has Xapian positions: the positions of the positional terms are
+// kept per document in kSlotWordPositions and kSlotPinyinPositions, and
+// phrases are checked against them (src/phrase.h). Glass would store each
+// positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
 inline constexpr std::string_view kBigramPrefix = "XB";
@@ -54,15 +55,17 @@ inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the se
 
 // --- value slots ---
 enum Slot : unsigned {
-  kSlotDate = 0,       // "YYYYMMDD" (sortable string), empty if unknown
-  kSlotSource = 1,     // source as given (for facets)
-  kSlotSection = 2,    // section as given (for facets)
-  kSlotYear = 3,       // "YYYY"
-  kSlotLanguages = 4,  // one value per doc: "en", "zh" or "en,zh" (facet: language)
-  kSlotSimHash = 5,    // 16 hex chars: 64-bit SimHash of the normalised text
-  kSlotDupGroup = 6,   // near-duplicate group: the id of its first article (a singleton: its own id)
-  kSlotDayNumber = 7,  // sortable_serialise(days since 1970-01-01), for recency
-  kSlotSequence = 8,   // sortable_serialise(input line sequence) of a rebuild: the later line wins
+  kSlotDate = 0,              // "YYYYMMDD" (sortable string), empty if unknown
+  kSlotSource = 1,            // source as given (for facets)
+  kSlotSection = 2,           // section as given (for facets)
+  kSlotYear = 3,              // "YYYY"
+  kSlotLanguages = 4,         // one value per doc: "en", "zh" or "en,zh" (facet: language)
+  kSlotSimHash = 5,           // 16 hex chars: 64-bit SimHash of the normalised text
+  kSlotDupGroup = 6,          // near-duplicate group: the id of its first article (a singleton: its own id)
+  kSlotDayNumber = 7,         // sortable_serialise(days since 1970-01-01), for recency
+  kSlotSequence = 8,          // sortable_serialise(input line sequence) of a rebuild: the later line wins
+  kSlotWordPositions = 9,     // the word and stem positions (src/phrase.h PositionStream)
+  kSlotPinyinPositions = 10,  // the pinyin positions, one per Han character (absent if none)
 };
 
 // Near-duplicates: two articles whose SimHashes (over distinct terms) differ
