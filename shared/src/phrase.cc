@@ -1,6 +1,7 @@
 #include "phrase.h"
 
 #include <algorithm>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -85,9 +86,18 @@ bool RunHasPhrase(const char* run, size_t len, const PhraseHashes& slots) {
 // postings of the position with the fewest documents.
 class PhraseSource : public Xapian::PostingSource {
  public:
+  // `checks_terms`: check() makes sure a candidate has the phrase's terms
+  // before reading its stream. Not needed where the phrase's AND decides
+  // (FILTER(AND(terms), this)): Xapian checks the terms first (estimates
+  // below ours) or after, and a stream holds no phrase a document's terms
+  // do not (but for hash collisions, which the AND then rejects).
   PhraseSource(PositionStorePtr store, Xapian::valueno slot, std::vector<std::vector<std::string>> terms,
-               PhraseHashes hashes)
-      : store_(std::move(store)), slot_(slot), terms_(std::move(terms)), hashes_(std::move(hashes)) {}
+               PhraseHashes hashes, bool checks_terms)
+      : store_(std::move(store)),
+        slot_(slot),
+        terms_(std::move(terms)),
+        hashes_(std::move(hashes)),
+        checks_terms_(checks_terms) {}
 
   void init(const Xapian::Database& db) override {
     docs_ = db.get_doccount();
@@ -119,14 +129,16 @@ class PhraseSource : public Xapian::PostingSource {
     if (did < did_ || (did == did_ && valid_)) return true;  // positioned at or past it already
     if (did > did_) {
       did_ = did;  // if not here: "indeterminate", next() goes on from here
-      valid_ = HasPhrase(did);
+      valid_ = HasPhrase(did, checks_terms_);
     }
     return valid_;
   }
   bool at_end() const override { return did_ == kEnd; }
   Xapian::docid get_docid() const override { return did_; }
   double get_weight() const override { return 0; }
-  PhraseSource* clone() const override { return new PhraseSource(store_, slot_, terms_, hashes_); }
+  PhraseSource* clone() const override {
+    return new PhraseSource(store_, slot_, terms_, hashes_, checks_terms_);
+  }
   std::string name() const override { return "tongwen::PhraseSource"; }
 
  private:
@@ -147,7 +159,7 @@ class PhraseSource : public Xapian::PostingSource {
         if (p != Xapian::PostingIterator() && *p < next) next = *p;
       }
       did_ = next;
-      if (did_ == kEnd || HasPhrase(did_)) return;
+      if (did_ == kEnd || HasPhrase(did_, true)) return;
       from = did_ + 1;
     }
   }
@@ -160,8 +172,10 @@ class PhraseSource : public Xapian::PostingSource {
     }
     return false;
   }
-  bool HasPhrase(Xapian::docid did) {
-    for (size_t i = 0; i < postings_.size(); ++i)
+  // `terms`: first make sure the document has a term of every position.
+  bool HasPhrase(Xapian::docid did, bool terms) {
+    if (store_) store_->Prefetch(slot_, did);
+    for (size_t i = 0; terms && i < postings_.size(); ++i)
       if (!HasTermOf(i, did)) return false;
     if (store_) return StreamHasPhrase(store_->Get(slot_, did), hashes_);
     const Xapian::ValueIterator end;
@@ -173,6 +187,7 @@ class PhraseSource : public Xapian::PostingSource {
   const Xapian::valueno slot_;
   const std::vector<std::vector<std::string>> terms_;
   const PhraseHashes hashes_;
+  const bool checks_terms_;
   Xapian::ValueIterator stream_;                                // without a store
   std::vector<std::vector<Xapian::PostingIterator>> postings_;  // per position, per alternative
   size_t lead_ = 0;                                             // the position with the fewest documents
@@ -191,6 +206,17 @@ Xapian::Query AndOfPositions(const std::vector<std::vector<std::string>>& slots)
   }
   if (parts.size() == 1) return parts[0];
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+Xapian::Query MatchQuery(const PositionStorePtr& store, Xapian::valueno stream_slot,
+                         const std::vector<std::vector<std::string>>& slots, bool checks_terms) {
+  PhraseHashes hashes;
+  for (const std::vector<std::string>& alts : slots) {
+    hashes.emplace_back();
+    for (const std::string& t : alts) hashes.back().push_back(PositionHash(t));
+  }
+  return Xapian::Query(
+      (new PhraseSource(store, stream_slot, slots, std::move(hashes), checks_terms))->release());
 }
 
 }  // namespace
@@ -255,44 +281,57 @@ bool StreamHasPhrase(std::string_view stream, const PhraseHashes& slots) {
 }
 
 std::shared_ptr<const PositionStore> PositionStore::Load(const Xapian::Database& db) {
+  constexpr size_t kChunk = size_t{8} << 20;
   auto store = std::make_shared<PositionStore>();
   const size_t n = size_t{db.get_lastdocid()} + 1;
   for (Xapian::valueno slot : {schema::kSlotWordPositions, schema::kSlotPinyinPositions}) {
-    std::vector<std::string>& column = slot == schema::kSlotWordPositions ? store->words_ : store->pinyin_;
-    column.resize(n);
+    Column& column = slot == schema::kSlotWordPositions ? store->words_ : store->pinyin_;
+    column.streams.assign(n, std::string_view());
+    size_t used = kChunk, size = kChunk;  // of the last chunk (none yet)
     for (Xapian::ValueIterator v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
       if (v.get_docid() >= n) continue;
-      column[v.get_docid()] = *v;
-      store->bytes_ += column[v.get_docid()].size();
+      const std::string value = *v;
+      if (used + value.size() > size) {
+        size = std::max(kChunk, value.size());
+        column.chunks.push_back(std::make_unique<char[]>(size));
+        used = 0;
+      }
+      char* at = column.chunks.back().get() + used;
+      std::memcpy(at, value.data(), value.size());
+      column.streams[v.get_docid()] = std::string_view(at, value.size());
+      used += value.size();
+      store->bytes_ += value.size();
     }
-    column.shrink_to_fit();
   }
   return store;
 }
 
+const PositionStore::Column* PositionStore::ColumnOf(Xapian::valueno slot) const {
+  return slot == schema::kSlotWordPositions     ? &words_
+         : slot == schema::kSlotPinyinPositions ? &pinyin_
+                                                : nullptr;
+}
+
 std::string_view PositionStore::Get(Xapian::valueno slot, Xapian::docid did) const {
-  const std::vector<std::string>* column = slot == schema::kSlotWordPositions     ? &words_
-                                           : slot == schema::kSlotPinyinPositions ? &pinyin_
-                                                                                  : nullptr;
-  if (!column || did >= column->size()) return {};
-  return (*column)[did];
+  const Column* c = ColumnOf(slot);
+  return c && did < c->streams.size() ? c->streams[did] : std::string_view();
+}
+
+void PositionStore::Prefetch(Xapian::valueno slot, Xapian::docid did) const {
+  const std::string_view s = Get(slot, did);
+  for (size_t i = 0; i < s.size() && i < 256; i += 64) __builtin_prefetch(s.data() + i);
 }
 
 Xapian::Query PhraseQuery(const PositionStorePtr& store, Xapian::valueno stream_slot,
                           const std::vector<std::vector<std::string>>& slots) {
   if (slots.size() < 2) return slots.empty() ? Xapian::Query() : AndOfPositions(slots);
   return Xapian::Query(Xapian::Query::OP_FILTER, AndOfPositions(slots),
-                       PhraseMatch(store, stream_slot, slots));
+                       MatchQuery(store, stream_slot, slots, /*checks_terms=*/false));
 }
 
 Xapian::Query PhraseMatch(const PositionStorePtr& store, Xapian::valueno stream_slot,
                           const std::vector<std::vector<std::string>>& slots) {
-  PhraseHashes hashes;
-  for (const std::vector<std::string>& alts : slots) {
-    hashes.emplace_back();
-    for (const std::string& t : alts) hashes.back().push_back(PositionHash(t));
-  }
-  return Xapian::Query((new PhraseSource(store, stream_slot, slots, std::move(hashes)))->release());
+  return MatchQuery(store, stream_slot, slots, /*checks_terms=*/true);
 }
 
 void SynonymBuilder::Add(Xapian::Query alternative) {
