@@ -15,10 +15,10 @@ void Metrics::Record(const std::string& route, int status, double seconds) {
   if (status >= 500) ++errors_;
 }
 
-std::string Metrics::Render(uint64_t documents) const {
+std::string Metrics::Render(uint64_t documents, uint64_t position_memory_bytes) const {
   std::lock_guard<std::mutex> lk(mu_);
   std::string out;
-  char buf[256];
+  char buf[1024];
   out += "# HELP tongwen_requests_total HTTP requests by route and status.\n";
   out += "# TYPE tongwen_requests_total counter\n";
   for (const auto& [k, n] : requests_) {
@@ -46,8 +46,11 @@ std::string Metrics::Render(uint64_t documents) const {
                 "# HELP tongwen_errors_total Requests answered with a 5xx status.\n"
                 "# TYPE tongwen_errors_total counter\ntongwen_errors_total %llu\n"
                 "# HELP tongwen_documents Documents in the served database.\n"
-                "# TYPE tongwen_documents gauge\ntongwen_documents %llu\n",
-                (unsigned long long)errors_, (unsigned long long)documents);
+                "# TYPE tongwen_documents gauge\ntongwen_documents %llu\n"
+                "# HELP tongwen_position_memory_bytes Memory held for phrase checks (word positions).\n"
+                "# TYPE tongwen_position_memory_bytes gauge\ntongwen_position_memory_bytes %llu\n",
+                (unsigned long long)errors_, (unsigned long long)documents,
+                (unsigned long long)position_memory_bytes);
   out += buf;
   return out;
 }

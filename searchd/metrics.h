@@ -14,7 +14,7 @@ class Metrics {
  public:
   // Records one finished request. `route` is the route pattern (e.g. "/search").
   void Record(const std::string& route, int status, double seconds);
-  std::string Render(uint64_t documents) const;
+  std::string Render(uint64_t documents, uint64_t position_memory_bytes) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,

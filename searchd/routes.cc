@@ -260,7 +260,8 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
               {"dictionary", st.dictionary_status}});
   });
   server.Get("/metrics", [&st](const httplib::Request&, httplib::Response& r) {
-    r.set_content(st.metrics->Render(st.engine->DocCount()), "text/plain; version=0.0.4");
+    r.set_content(st.metrics->Render(st.engine->DocCount(), st.engine->PositionMemoryBytes()),
+                  "text/plain; version=0.0.4");
   });
   server.Get("/", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(kWebPage, "text/html; charset=utf-8");

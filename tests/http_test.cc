@@ -742,3 +742,28 @@ TEST_CASE("searchd --positions-on-disk answers phrases as the default (positions
   }
   CHECK(found >= queries.size() / 2);  // the phrases find the articles they came from
 }
+
+TEST_CASE("/metrics reports the memory held for phrase checks once a phrase is searched",
+          "[http][metrics][phrase]") {
+  SampleServer& s = Sample();
+  auto gauge = [](const testutil::Searchd& sd) {
+    Reply m = Get(sd, "/metrics");
+    REQUIRE(m.status == 200);
+    const std::string key = "\ntongwen_position_memory_bytes ";
+    const size_t at = m.body.find(key);
+    REQUIRE(at != std::string::npos);
+    return std::stoull(m.body.substr(at + key.size()));
+  };
+  testutil::Searchd memory(s.db, {"--quiet"}), disk(s.db, {"--quiet", "--positions-on-disk"});
+  REQUIRE(memory.ok());
+  REQUIRE(disk.ok());
+  CHECK(gauge(memory) == 0);
+  REQUIRE(Search(memory, "taiwan").status == 200);  // no phrase: nothing loaded
+  CHECK(gauge(memory) == 0);
+  REQUIRE(Search(memory, "\"president tsai\"").status == 200);
+  REQUIRE(Search(disk, "\"president tsai\"").status == 200);
+  const uint64_t held = gauge(memory);
+  CHECK(held > 44 * 100);  // 44 articles, some hundreds of bytes of positions each at least
+  CHECK(held < 44 * 100000);
+  CHECK(gauge(disk) == 0);
+}

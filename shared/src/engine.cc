@@ -459,6 +459,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& opt) {
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
+uint64_t Engine::PositionMemoryBytes() const {
+  std::lock_guard<std::mutex> lk(impl_->positions_mu);
+  return impl_->positions ? impl_->positions->memory_bytes() : 0;
+}
+
 uint64_t Engine::DocCount() const {
   Result<uint64_t> n =
       impl_->WithDb([](Xapian::Database& db) -> Result<uint64_t> { return uint64_t{db.get_doccount()}; });

@@ -281,7 +281,7 @@ bool StreamHasPhrase(std::string_view stream, const PhraseHashes& slots) {
 }
 
 std::shared_ptr<const PositionStore> PositionStore::Load(const Xapian::Database& db) {
-  constexpr size_t kChunk = size_t{8} << 20;
+  constexpr size_t kMinChunk = size_t{64} << 10, kChunk = size_t{8} << 20;
   auto store = std::make_shared<PositionStore>();
   const size_t n = size_t{db.get_lastdocid()} + 1;
   for (Xapian::valueno slot : {schema::kSlotWordPositions, schema::kSlotPinyinPositions}) {
@@ -292,8 +292,11 @@ std::shared_ptr<const PositionStore> PositionStore::Load(const Xapian::Database&
       if (v.get_docid() >= n) continue;
       const std::string value = *v;
       if (used + value.size() > size) {
-        size = std::max(kChunk, value.size());
+        // Chunks grow with the column (64 KB, 128 KB, ... 8 MB): a small
+        // database does not hold 8 MB.
+        size = std::max(std::clamp(column.chunks.empty() ? 0 : 2 * size, kMinChunk, kChunk), value.size());
         column.chunks.push_back(std::make_unique<char[]>(size));
+        store->memory_ += size;
         used = 0;
       }
       char* at = column.chunks.back().get() + used;
@@ -302,6 +305,7 @@ std::shared_ptr<const PositionStore> PositionStore::Load(const Xapian::Database&
       used += value.size();
       store->bytes_ += value.size();
     }
+    store->memory_ += column.streams.size() * sizeof(std::string_view);
   }
   return store;
 }

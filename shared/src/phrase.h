@@ -78,10 +78,11 @@ class PositionStore {
   // kSlotPinyinPositions); empty if it has none.
   std::string_view Get(Xapian::valueno slot, Xapian::docid did) const;
   // Starts loading the beginning of that stream into the CPU cache. A check
-  // reads a stream that is not cached (candidates are far apart), so the
-  // check asks for it before it reads the candidate's postings.
+  // reads a stream that is not cached (candidates are far apart), so it
+  // asks for the stream first, then looks at the candidate's postings.
   void Prefetch(Xapian::valueno slot, Xapian::docid did) const;
-  size_t bytes() const { return bytes_; }
+  size_t bytes() const { return bytes_; }          // of the streams
+  size_t memory_bytes() const { return memory_; }  // allocated: chunks and the docid index
 
  private:
   // The streams of one slot, by docid: pointers into large chunks, so that
@@ -93,7 +94,7 @@ class PositionStore {
   };
   const Column* ColumnOf(Xapian::valueno slot) const;
   Column words_, pinyin_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0, memory_ = 0;
 };
 
 // Where phrase checks read the streams: `store` if it is not null (it must

@@ -138,6 +138,10 @@ class Engine {
                                  size_t snippet_length = 160) const;
   Result<IndexStats> Stats() const;
   uint64_t DocCount() const;
+  // Memory held for phrase checks: the position streams of the newest
+  // revision searched for a phrase (0 before the first phrase, and with
+  // positions_in_memory off).
+  uint64_t PositionMemoryBytes() const;
   const EngineOptions& options() const;
 
   struct Impl;
