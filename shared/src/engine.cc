@@ -737,14 +737,14 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
           }
         } else {
           for (const auto& stems : qb.ChineseToEnglish(t)) {
-            std::vector<std::vector<std::string>> ts;
+            std::vector<Xapian::Query> ts;
             std::string shown;
             for (const std::string& st : stems) {
-              ts.push_back({std::string(s::kStemPrefix) + st});
-              hl.insert(ts.back()[0]);
+              ts.emplace_back(std::string(s::kStemPrefix) + st);
+              hl.insert(std::string(s::kStemPrefix) + st);
               shown += (shown.empty() ? "" : " ") + st;
             }
-            alts.AddPhrase(qb.PositionsFor(ts.size()), s::kSlotWordPositions, ts);
+            alts.Add(ts.size() == 1 ? ts[0] : Xapian::Query(Xapian::Query::OP_AND, ts.begin(), ts.end()));
             qw.translations.push_back(Translation{shown, 1.0});
           }
         }
