@@ -1061,3 +1061,33 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
   for (const Engine* e : {memory->get(), disk->get()})
     CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1", "p-4"});
 }
+
+TEST_CASE("A Chinese word finds its multi-word English gloss only where the words stand side by side",
+          "[engine][cross]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  WriteArticles(dir / "en.jsonl", {{"g-1", "2024-01-01", "The prime minister visited Tokyo"},
+                                   {"g-2", "2024-01-02", "The minister said prime rates rose"},
+                                   {"g-3", "2024-01-03", "Prime Minister Kishida spoke"}});
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "en.jsonl"}, &rep).ok());
+  const auto e = OpenSmall(db);
+  SearchRequest one = Req("首相");
+  one.limit = 1;
+  tongwen::SearchResponse r = MustSearch(*e, one);
+  REQUIRE_FALSE(r.query.relaxed);
+  CHECK(r.total == 2);
+  SearchRequest all = Req("首相");
+  all.limit = 10;
+  r = MustSearch(*e, all);
+  std::vector<std::string> ids = Ids(r);
+  CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) == std::set<std::string>{"g-1", "g-3"});
+  REQUIRE(r.query.words.size() == 1);
+  CHECK(HasTranslation(r.query.words[0], "prime minist"));
+  // The gloss's words are highlighted in the English snippet.
+  for (const auto& h : r.hits) {
+    if (h.id != "g-1") continue;
+    REQUIRE_FALSE(h.snippets.empty());
+    CHECK(h.snippets[0].second.find("<mark>prime</mark> <mark>minister</mark>") != std::string::npos);
+  }
+}

@@ -206,6 +206,48 @@ TEST_CASE("CleanGloss collapses the space left by a removed parenthetical", "[le
 
 // ---- Compile / Open / Load -----------------------------------------------------
 
+TEST_CASE("Lexicon::IsGlossPhrase: the multi-word glosses, as ChineseToEnglish splits them", "[lexicon]") {
+  const Lexicon& lex = testutil::MiniLexicon();
+  struct Row {
+    const char* stems;
+    bool phrase;
+  };
+  const std::vector<Row> rows = {
+      {"prime minist", true},     // 首相, 总理
+      {"trade war", true},        // 贸易战
+      {"legisl yuan", true},      // 立法院
+      {"nation defens", true},    // 国防 "national defense"
+      {"minist prime", false},    // the words of a gloss, in another order
+      {"prime", false},           // one word: searched as Z<stem>, not as a gloss term
+      {"budget", false},          // a one-word gloss
+      {"trade war zone", false},  // more than the gloss
+      {"~trump", false},          // a name-part key is no gloss
+      {"", false},
+  };
+  for (const Row& r : rows) {
+    INFO(r.stems);
+    CHECK(lex.IsGlossPhrase(r.stems) == r.phrase);
+  }
+  CHECK(lex.MayStartGlossPhrase("prime"));
+  CHECK(lex.MayStartGlossPhrase("trade"));
+  CHECK_FALSE(lex.MayStartGlossPhrase("minist"));
+  CHECK_FALSE(lex.MayStartGlossPhrase("budget"));
+  // Every multi-word gloss that ChineseToEnglish-style analysis gives for a
+  // headword is a gloss phrase: the query side searches exactly these terms.
+  for (const char* hw : {"首相", "总理", "贸易战", "立法院", "国防"}) {
+    tongwen::LexEntry e;
+    REQUIRE(lex.Lookup(hw, &e));
+    for (std::string_view g : e.glosses) {
+      const std::vector<std::string> st = Stems(std::string(g));
+      if (st.size() < 2 || st.size() > 4) continue;
+      std::string joined;
+      for (const std::string& x : st) joined += (joined.empty() ? "" : " ") + x;
+      INFO(hw << ": " << g << " -> " << joined);
+      CHECK(lex.IsGlossPhrase(joined));
+    }
+  }
+}
+
 TEST_CASE("Lexicon::Compile + Open (mmap) gives the same lookups as Load", "[lexicon]") {
   testutil::TempDir dir;
   const std::string lex_path = CompiledMini(dir);

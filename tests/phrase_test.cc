@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <xapian.h>
 
 #include "test_util.h"
@@ -318,6 +319,39 @@ TEST_CASE("SynonymBuilder: a phrase alternative matches only where its terms are
   tongwen::SynonymBuilder one;
   one.AddPhrase(store, kSlot, {{"Zstate"}});
   CHECK(Matches(db, one.Build()) == std::set<Xapian::docid>{1, 2, 3});
+}
+
+TEST_CASE("BuildDocument marks multi-word glosses found side by side as XG terms", "[phrase][index]") {
+  tongwen::Analyzer an(&testutil::MiniLexicon());
+  struct Row {
+    const char* title;
+    const char* body;
+    std::map<std::string, Xapian::termcount> gloss_wdf;  // every XG term and its wdf
+  };
+  const std::vector<Row> rows = {
+      {"The prime minister", "", {{"XGprime minist", tongwen::schema::kTitleWdf}}},
+      {"",
+       "Prime Ministers met the trade war envoy; a prime minister left.",
+       {{"XGprime minist", 2}, {"XGtrade war", 1}}},
+      {"", "The minister of prime importance", {}},      // apart, and the other order
+      {"", "prime, minister", {{"XGprime minist", 1}}},  // punctuation holds no position (as in a phrase)
+      {"Talks on prime", "Minister says", {}},           // title end and body start: a field gap
+      {"", "national defense budget", {{"XGnation defens", 1}}},
+  };
+  for (const Row& r : rows) {
+    INFO(r.title << " | " << r.body);
+    nlohmann::json j = {{"id", "g1"}};
+    if (*r.title) j["title"] = {{"en", r.title}};
+    if (*r.body) j["body"] = {{"en", r.body}};
+    auto a = tongwen::ParseArticle(j.dump());
+    REQUIRE(a.ok());
+    Xapian::Document doc;
+    tongwen::BuildDocument(*a, an, &doc);
+    std::map<std::string, Xapian::termcount> got;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+      if ((*t).rfind("XG", 0) == 0) got[*t] = t.get_wdf();
+    CHECK(got == r.gloss_wdf);
+  }
 }
 
 TEST_CASE("BuildDocument keeps positions in the streams, none in Xapian", "[phrase][index]") {

@@ -21,6 +21,39 @@ struct Positions {
   PositionStream words, pinyin;
 };
 
+// The last English stems of a field at consecutive positions (up to 4), to
+// find the multi-word glosses among them (schema::kGlossPrefix).
+class GlossWindow {
+ public:
+  // Adds the stem at `pos` and adds an XG term for each gloss of 2-4 words
+  // that ends with it.
+  void Add(uint32_t pos, std::string_view stem, const Lexicon& lex, Xapian::termcount wdf,
+           Xapian::Document* doc) {
+    if (n_ && pos != pos_ + 1) n_ = 0;
+    pos_ = pos;
+    if (n_ == kMax) {
+      std::rotate(stems_, stems_ + 1, stems_ + kMax);
+      --n_;
+    }
+    stems_[n_++].assign(stem);
+    for (size_t k = 2; k <= n_; ++k) {
+      const std::string& first = stems_[n_ - k];
+      if (!lex.MayStartGlossPhrase(first)) continue;
+      joined_.assign(first);
+      for (size_t i = n_ - k + 1; i < n_; ++i) joined_.append(" ").append(stems_[i]);
+      if (!lex.IsGlossPhrase(joined_)) continue;
+      term_.assign(schema::kGlossPrefix).append(joined_);
+      doc->add_term(term_, wdf);
+    }
+  }
+
+ private:
+  static constexpr size_t kMax = 4;
+  std::string stems_[kMax], joined_, term_;
+  size_t n_ = 0;
+  uint32_t pos_ = 0;
+};
+
 // Adds the analysed terms of one field. `title` adds the S-prefixed copy
 // (not positional) and boosts the unprefixed terms (schema::kTitleWdf).
 // Pinyin syllables get their own position space (one position per Han
@@ -34,6 +67,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
   opt.first_pos = first_pos;
   std::string term, title_term, py;
   std::string_view word;  // the current Han word (bigrams follow their word)
+  GlossWindow glosses;
   return an.Analyze(text, opt, [&](const Token& t) {
     if (t.kind == TokenKind::kBigram) {
       // A bigram that is the whole current word adds nothing the word term
@@ -48,6 +82,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       term.assign(s::kStemPrefix).append(t.text);
       doc->add_term(term, wdf);
       positions->words.Add(t.pos, term);
+      if (lex) glosses.Add(t.pos, t.text, *lex, wdf, doc);
       if (title) {
         title_term.assign(s::kStemPrefix);
         title_term += s::kTitlePrefix;

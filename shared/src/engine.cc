@@ -737,14 +737,12 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
           }
         } else {
           for (const auto& stems : qb.ChineseToEnglish(t)) {
-            std::vector<Xapian::Query> ts;
             std::string shown;
             for (const std::string& st : stems) {
-              ts.emplace_back(std::string(s::kStemPrefix) + st);
               hl.insert(std::string(s::kStemPrefix) + st);
               shown += (shown.empty() ? "" : " ") + st;
             }
-            alts.Add(ts.size() == 1 ? ts[0] : Xapian::Query(Xapian::Query::OP_AND, ts.begin(), ts.end()));
+            alts.Add(GlossQuery(stems));
             qw.translations.push_back(Translation{shown, 1.0});
           }
         }

@@ -400,6 +400,9 @@ struct Lexicon::Impl {
   // with these two characters" without a lookup in the large map.
   static constexpr uint64_t kPrefixBits = uint64_t{1} << 20;
   std::vector<uint64_t> prefix_bits;
+  // The keys of two to four words (stems joined by spaces), and their first
+  // words: the multi-word glosses the indexer marks in English text.
+  std::unordered_set<std::string_view> gloss_phrases, gloss_phrase_starts;
   std::string owned;    // when loaded into memory
   void* map = nullptr;  // when memory-mapped
   size_t map_len = 0;
@@ -459,6 +462,13 @@ struct Lexicon::Impl {
     for (uint32_t i = 0; i < h.posts_n; ++i)
       if (posts[i].entry >= h.entries_n) return Status::Corruption(where + ": bad posting");
     for (uint32_t i = 0; i < h.chars_n; ++i) syllables.insert(S(chars[i].py));
+    for (uint32_t i = 0; i < h.keys_n; ++i) {
+      const std::string_view k = S(keys[i].key);
+      const size_t space = k.find(' ');
+      if (k.empty() || k[0] == '~' || space == std::string_view::npos) continue;
+      gloss_phrases.insert(k);
+      gloss_phrase_starts.insert(k.substr(0, space));
+    }
     by_headword.reserve(h.entries_n);
     prefix_bits.assign(kPrefixBits / 64, 0);
     for (uint32_t i = 0; i < h.entries_n; ++i) {
@@ -558,6 +568,10 @@ Result<std::unique_ptr<Lexicon>> Lexicon::Load(const std::string& path) {
 
 size_t Lexicon::size() const { return impl_->h.entries_n; }
 bool Lexicon::Contains(std::string_view w) const { return impl_->Find(w) != nullptr; }
+bool Lexicon::IsGlossPhrase(std::string_view stems) const { return impl_->gloss_phrases.count(stems) > 0; }
+bool Lexicon::MayStartGlossPhrase(std::string_view stem) const {
+  return impl_->gloss_phrase_starts.count(stem) > 0;
+}
 bool Lexicon::MayStartWord(std::string_view two_chars) const {
   const uint64_t b = Impl::PrefixBit(two_chars);
   return (impl_->prefix_bits[b / 64] >> (b % 64)) & 1;

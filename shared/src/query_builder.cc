@@ -28,6 +28,13 @@ Xapian::Query BigramQuery(const std::string& bigram) {
                        Xapian::Query(bigram));
 }
 
+Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
+  if (stems.size() == 1) return Xapian::Query(std::string(s::kStemPrefix) + stems[0]);
+  std::string term(s::kGlossPrefix);
+  for (size_t i = 0; i < stems.size(); ++i) term.append(i ? " " : "").append(stems[i]);
+  return Xapian::Query(term);
+}
+
 namespace {
 
 // A phrase in the title field: title terms are not positional (schema.h), so
@@ -421,14 +428,12 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       }
       if (zh_to_en && !stop) {
         for (const auto& stems : ChineseToEnglish(u.text)) {
-          std::vector<std::vector<std::string>> ts;
           std::string shown;
           for (const std::string& st : stems) {
-            ts.push_back({std::string(s::kStemPrefix) + st});
-            c.Term(ts.back()[0], true);
+            c.Term(std::string(s::kStemPrefix) + st, true);  // highlighted word by word
             shown += (shown.empty() ? "" : " ") + st;
           }
-          alts.AddPhrase(PositionsFor(ts.size()), s::kSlotWordPositions, ts);
+          alts.Add(GlossQuery(stems));
           qw.translations.push_back(Translation{shown, 1.0});
         }
       }

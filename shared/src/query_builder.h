@@ -23,6 +23,10 @@ std::string TextTerm(const Token& t);
 std::string_view TextTermPrefix(const Token& t);
 // The query for a Han bigram: SYNONYM(XB<bigram>, <bigram> as a word).
 Xapian::Query BigramQuery(const std::string& bigram);
+// The query for an English gloss given as stems (ChineseToEnglish): Z<stem>
+// for one word; for more, the one term XG<stem stem...> the indexer adds
+// where the words stand side by side (schema.h).
+Xapian::Query GlossQuery(const std::vector<std::string>& stems);
 
 struct BuiltQuery {
   Xapian::Query all;      // the query in mode=all (source-word groups ANDed)

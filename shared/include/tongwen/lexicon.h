@@ -55,6 +55,14 @@ class Lexicon {
   // False if no headword of two or more characters starts with these two
   // characters (Simplified-folded); true means maybe (a hashed filter).
   bool MayStartWord(std::string_view two_chars) const;
+  // Is `stems` (two to four stemmed English words, joined by single spaces)
+  // the whole of a cleaned gloss, as ChineseToEnglish-style lookups split
+  // them? The indexer adds a term for each one it finds in English text
+  // (schema::kGlossPrefix), so a multi-word translation of a Chinese word
+  // is searched as one term. MayStartGlossPhrase: false if no such gloss
+  // starts with this stem.
+  bool IsGlossPhrase(std::string_view stems) const;
+  bool MayStartGlossPhrase(std::string_view stem) const;
   // Longest headword length (in code points).
   unsigned max_word_chars() const;
   // Entry for a Simplified-folded headword, or false.

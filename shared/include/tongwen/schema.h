@@ -10,7 +10,7 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-6";
+inline constexpr std::string_view kSchemaVersion = "tongwen-7";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 
@@ -42,6 +42,10 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
 //            of the unprefixed terms, all of whose words are in the title.
 //   Pinyin:  XP<syllable> (romanised Han text, one term per character),
 //            positional in a space of its own (one per Han character)
+//   Glosses: XG<stem stem...>: English words side by side that are a whole
+//            multi-word CC-CEDICT gloss (Lexicon::IsGlossPhrase; "prime
+//            minist"), so the English translation of a Chinese word is one
+//            term rather than a phrase to check
 // No term has Xapian positions: the positions of the positional terms are
 // kept per document in kSlotWordPositions and kSlotPinyinPositions, and
 // phrases are checked against them (src/phrase.h). Glass would store each
@@ -50,6 +54,7 @@ inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
+inline constexpr std::string_view kGlossPrefix = "XG";  // XG<stem stem...>: a multi-word gloss, as one term
 inline constexpr std::string_view kSourceTextPrefix = "XT";   // words of the source name
 inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the section name
 
