@@ -323,7 +323,7 @@ std::string_view PositionStore::Get(Xapian::valueno slot, Xapian::docid did) con
 
 void PositionStore::Prefetch(Xapian::valueno slot, Xapian::docid did) const {
   const std::string_view s = Get(slot, did);
-  for (size_t i = 0; i < s.size() && i < 256; i += 64) __builtin_prefetch(s.data() + i);
+  for (size_t i = 0; i < s.size() && i < 4096; i += 64) __builtin_prefetch(s.data() + i);
 }
 
 Xapian::Query PhraseQuery(const PositionStorePtr& store, Xapian::valueno stream_slot,

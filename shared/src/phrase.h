@@ -77,9 +77,9 @@ class PositionStore {
   // The stream of document `did` in `slot` (schema::kSlotWordPositions or
   // kSlotPinyinPositions); empty if it has none.
   std::string_view Get(Xapian::valueno slot, Xapian::docid did) const;
-  // Starts loading the beginning of that stream into the CPU cache. A check
-  // reads a stream that is not cached (candidates are far apart), so it
-  // asks for the stream first, then looks at the candidate's postings.
+  // Starts loading that stream (its first 4 KB) into the CPU cache. A check
+  // reads a stream that is not cached (candidates are far apart): asking
+  // for all its cache lines at once overlaps their misses.
   void Prefetch(Xapian::valueno slot, Xapian::docid did) const;
   size_t bytes() const { return bytes_; }          // of the streams
   size_t memory_bytes() const { return memory_; }  // allocated: chunks and the docid index
