@@ -168,6 +168,23 @@ std::unique_ptr<Engine> OpenSmall(const std::string& db) {
   return std::move(e).value();
 }
 
+// The articles that match `q` exactly. A page that exact matches do not
+// fill is relaxed (any-word matches appended), so: a page of one, then a
+// page of `total`.
+std::set<std::string> ExactIds(const Engine& e, const std::string& q) {
+  SearchRequest one = Req(q);
+  one.limit = 1;
+  tongwen::SearchResponse r = MustSearch(e, one);
+  if (r.query.relaxed || r.total == 0) return {};
+  REQUIRE(r.total_exact);
+  SearchRequest all = Req(q);
+  all.limit = r.total;
+  r = MustSearch(e, all);
+  CHECK_FALSE(r.query.relaxed);
+  std::vector<std::string> v = Ids(r);
+  return std::set<std::string>(v.begin(), v.end());
+}
+
 // The engine re-checks the database at most every reopen_interval_ms (200 ms
 // by default); this waits comfortably longer. Not a timing assertion.
 void WaitForPickUp() { std::this_thread::sleep_for(std::chrono::milliseconds(1200)); }
@@ -1031,22 +1048,7 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
   auto disk = Engine::Open(eo);
   REQUIRE(memory.ok());
   REQUIRE(disk.ok());
-  // The articles that match exactly. A page that exact matches do not fill
-  // is relaxed (any-word matches appended), so: a page of one, then a page
-  // of `total`.
-  auto ids = [](const Engine& e, const std::string& q) {
-    SearchRequest one = Req(q);
-    one.limit = 1;
-    tongwen::SearchResponse r = MustSearch(e, one);
-    if (r.query.relaxed || r.total == 0) return std::set<std::string>{};
-    REQUIRE(r.total_exact);
-    SearchRequest all = Req(q);
-    all.limit = r.total;
-    r = MustSearch(e, all);
-    CHECK_FALSE(r.query.relaxed);
-    std::vector<std::string> v = Ids(r);
-    return std::set<std::string>(v.begin(), v.end());
-  };
+  auto ids = [](const Engine& e, const std::string& q) { return ExactIds(e, q); };
   for (const Engine* e : {memory->get(), disk->get()}) {
     CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1"});
     CHECK(ids(*e, "\"crossing the zebra\"") == std::set<std::string>{"p-2"});
@@ -1072,16 +1074,8 @@ TEST_CASE("A Chinese word finds its multi-word English gloss only where the word
   tongwen::IngestReport rep;
   REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "en.jsonl"}, &rep).ok());
   const auto e = OpenSmall(db);
-  SearchRequest one = Req("首相");
-  one.limit = 1;
-  tongwen::SearchResponse r = MustSearch(*e, one);
-  REQUIRE_FALSE(r.query.relaxed);
-  CHECK(r.total == 2);
-  SearchRequest all = Req("首相");
-  all.limit = 10;
-  r = MustSearch(*e, all);
-  std::vector<std::string> ids = Ids(r);
-  CHECK(std::set<std::string>(ids.begin(), ids.begin() + 2) == std::set<std::string>{"g-1", "g-3"});
+  CHECK(ExactIds(*e, "首相") == std::set<std::string>{"g-1", "g-3"});
+  const tongwen::SearchResponse r = MustSearch(*e, Req("首相"));
   REQUIRE(r.query.words.size() == 1);
   CHECK(HasTranslation(r.query.words[0], "prime minist"));
   // The gloss's words are highlighted in the English snippet.
