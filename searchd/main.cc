@@ -34,7 +34,7 @@ const char* kUsage =
     "  --max-translations N    translations kept per English word (default 6)\n"
     "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
     "  --positions-on-disk     phrase checks read positions from the database, not from a copy\n"
-    "                          in memory (~1.7 KB an article; phrases of common words are slower)\n"
+    "                          in memory (~1.8 KB an article; phrases of common words are slower)\n"
     "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n";
 
 httplib::Server* g_server = nullptr;

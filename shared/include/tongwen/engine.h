@@ -29,7 +29,7 @@ struct EngineOptions {
   unsigned max_glosses = 3;             // per source word (Chinese -> English)
   bool romanised_names = true;          // match romanised names via the pinyin field
   // Phrase checks read the position streams from a copy in memory, loaded
-  // per revision on the first phrase (~1.7 KB an article); false: from the
+  // per revision on the first phrase (~1.8 KB an article); false: from the
   // database (no memory, but a phrase of common words is several times slower).
   bool positions_in_memory = true;
   unsigned query_time_limit_ms = 2000;  // Enquire::set_time_limit
