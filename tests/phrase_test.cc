@@ -84,14 +84,20 @@ TEST_CASE("PositionStream encodes runs of consecutive positions", "[phrase]") {
   const uint16_t a = tongwen::PositionHash("a"), b = tongwen::PositionHash("b");
   auto le = [](uint16_t h) { return std::string{static_cast<char>(h & 0xff), static_cast<char>(h >> 8)}; };
   // Run 1 starts at 3 (gap 3 from 0) with 2 words; run 2 starts at 105,
-  // 101 after run 1's end (4), with 1 word.
-  CHECK(Stream({{3, "a"}, {4, "b"}, {105, "a"}}) ==
-        std::string("\x03\x02") + le(a) + le(b) + "\x65\x01" + le(a));
+  // 101 after run 1's end (4), with 2 words.
+  CHECK(Stream({{3, "a"}, {4, "b"}, {105, "a"}, {106, "a"}}) ==
+        std::string("\x03\x02") + le(a) + le(b) + "\x65\x02" + le(a) + le(a));
   // A gap of 200 takes a two-byte varint.
-  CHECK(Stream({{200, "b"}}) == std::string("\xc8\x01\x01") + le(b));
+  CHECK(Stream({{200, "b"}, {201, "a"}}) == std::string("\xc8\x01\x02") + le(b) + le(a));
   CHECK(Stream({}).empty());
+  // A run of one position holds no phrase and is left out; the next run's
+  // gap counts from the last run written.
+  CHECK(Stream({{3, "a"}, {50, "b"}, {105, "a"}, {106, "a"}}) == std::string("\x69\x02") + le(a) + le(a));
+  CHECK(Stream({{7, "a"}}).empty());
+  CHECK(Stream({{3, "a"}, {5, "b"}, {9, "a"}}).empty());
   // A position not above the last one is ignored (one term per position).
   CHECK(Stream({{3, "a"}, {3, "b"}, {2, "b"}, {4, "b"}}) == Stream({{3, "a"}, {4, "b"}}));
+  CHECK_FALSE(Stream({{3, "a"}, {4, "b"}}).empty());
   // The hash is FNV-1a folded to 16 bits: fixed across platforms and builds.
   CHECK(tongwen::PositionHash("") == static_cast<uint16_t>(2166136261u ^ (2166136261u >> 16)));
 }
@@ -119,7 +125,11 @@ TEST_CASE("StreamHasPhrase finds adjacent terms only", "[phrase]") {
       {"an alternative at a position", Words(1, {"c", "b"}), {{"a", "c"}, {"b"}}, true},
       {"alternatives, none adjacent", Words(1, {"c", "x", "b"}), {{"a", "c"}, {"b"}}, false},
       {"repeated term", Words(1, {"a", "a", "a"}), {{"a"}, {"a"}}, true},
-      {"one word", Words(1, {"a"}), {{"a"}}, true},
+      {"one word is no phrase", Words(1, {"a", "b"}), {{"a"}}, false},
+      {"a run of one word is not stored",
+       Concat(Words(1, {"a"}), Words(3, {"b", "c"})),
+       {{"a"}, {"b"}},
+       false},
       {"empty document", {}, {{"a"}}, false},
       {"empty phrase", Words(1, {"a"}), {}, false},
   };
@@ -133,7 +143,7 @@ TEST_CASE("StreamWellFormed accepts encoded streams and refuses damaged ones", "
   const std::string good = Stream(Concat(Words(1, {"a", "b"}), Words(103, {"c"})));
   CHECK(tongwen::StreamWellFormed(good));
   CHECK(tongwen::StreamWellFormed(""));
-  CHECK(tongwen::StreamWellFormed(Stream(Words(300, {"a"}))));  // a two-byte varint gap
+  CHECK(tongwen::StreamWellFormed(Stream(Words(300, {"a", "b"}))));  // a two-byte varint gap
   struct Row {
     const char* what;
     std::string stream;
@@ -188,7 +198,7 @@ TEST_CASE("StreamHasPhrase agrees with a position map, for random documents", "[
     }
     const std::string stream = Stream(e);
     for (int q = 0; q < 20; ++q) {
-      Slots phrase(1 + rng() % 3);
+      Slots phrase(2 + rng() % 2);  // a phrase has two positions or more
       for (auto& alts : phrase) {
         alts.push_back(vocab[rng() % vocab.size()]);
         if (rng() % 4 == 0) alts.push_back(vocab[rng() % vocab.size()]);
@@ -389,7 +399,7 @@ TEST_CASE("PositionStore holds each document's streams by docid", "[phrase][stor
   namespace s = tongwen::schema;
   Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
   const std::string w1 = Stream(Words(1, {"a", "b"})), p1 = Stream(Words(1, {"XPcai", "XPqing"}));
-  const std::string w3 = Stream(Words(5, {"c"}));
+  const std::string w3 = Stream(Words(5, {"c", "a"}));
   Xapian::Document d1, d2, d3;
   d1.add_value(s::kSlotWordPositions, w1);
   d1.add_value(s::kSlotPinyinPositions, p1);

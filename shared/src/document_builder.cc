@@ -174,8 +174,11 @@ void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) 
       char_pos += s::kFieldGap;
     }
   }
-  if (!positions.words.empty()) doc->add_value(s::kSlotWordPositions, positions.words.Encode());
-  if (!positions.pinyin.empty()) doc->add_value(s::kSlotPinyinPositions, positions.pinyin.Encode());
+  for (auto [slot, stream] : {std::pair{s::kSlotWordPositions, &positions.words},
+                              std::pair{s::kSlotPinyinPositions, &positions.pinyin}}) {
+    const std::string encoded = stream->Encode();
+    if (!encoded.empty()) doc->add_value(slot, encoded);
+  }
   // SimHash features: the distinct text terms (stems, Han words, bigrams),
   // read back from the document, which already holds each term once.
   SimHasher sim;

@@ -242,6 +242,10 @@ std::string PositionStream::Encode() const {
   for (size_t i = 0; i < entries_.size();) {
     size_t j = i + 1;
     while (j < entries_.size() && entries_[j].first == entries_[j - 1].first + 1) ++j;
+    if (j - i < 2) {  // no phrase fits in one position
+      i = j;
+      continue;
+    }
     PutVarint(entries_[i].first - prev_end, &out);
     PutVarint(static_cast<uint32_t>(j - i), &out);
     for (size_t k = i; k < j; ++k) {
@@ -266,7 +270,7 @@ bool StreamWellFormed(std::string_view stream) {
 }
 
 bool StreamHasPhrase(std::string_view stream, const PhraseHashes& slots) {
-  if (slots.empty()) return false;
+  if (slots.size() < 2) return false;  // a phrase has two positions or more
   const size_t n = slots.size();
   size_t i = 0;
   while (i < stream.size()) {

@@ -37,14 +37,15 @@ uint16_t PositionHash(std::string_view term);
 // increasing position order, and encodes them as a stream:
 //   run*     run := varint(first position - end of the previous run)
 //                   varint(length) (2-byte little-endian hash){length}
-// where a run is a stretch of consecutive positions. A field gap
+// where a run is a stretch of two or more consecutive positions: a single
+// position holds no phrase and is left out (in the pinyin space, romanised
+// characters standing alone are a third of the stream). A field gap
 // (schema::kFieldGap) starts a new run, so no phrase crosses it.
 class PositionStream {
  public:
   // A position not above the last one added is ignored: one term per position.
   void Add(uint32_t pos, std::string_view term);
-  bool empty() const { return entries_.empty(); }
-  std::string Encode() const;
+  std::string Encode() const;  // empty if no run has two positions
 
  private:
   std::vector<std::pair<uint32_t, uint16_t>> entries_;
@@ -60,6 +61,7 @@ using PhraseHashes = std::vector<std::vector<uint16_t>>;
 
 // Whether `stream` (PositionStream::Encode) holds the phrase: consecutive
 // positions p, p+1, ... whose hashes are among slots[0], slots[1], ....
+// A phrase has two positions or more (a single word is no phrase: false).
 // A malformed stream holds nothing.
 bool StreamHasPhrase(std::string_view stream, const PhraseHashes& slots);
 
