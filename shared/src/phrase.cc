@@ -77,13 +77,14 @@ bool RunHasPhrase(const char* run, size_t len, const PhraseHashes& slots) {
   return false;
 }
 
-// The documents that hold one phrase. A document qualifies when it has a
-// term of every position (postings, read forward) and then when its stream
-// holds them side by side, so a stream is read only for documents that have
-// every term, as OP_PHRASE reads positions only for those. In a FILTER
-// Xapian asks check() about the candidates of the other subqueries; when
-// this is the cheapest subquery (Xapian orders by estimate) it walks the
-// postings of the position with the fewest documents.
+// The documents that hold one phrase: those with a term of every position
+// (postings, read forward) whose stream holds them side by side. A stream
+// is read only for a document that has every term (checked here, or before
+// by the AND this filters, whose terms Xapian usually checks first), as
+// OP_PHRASE read positions only for those. In a FILTER Xapian asks check()
+// about the candidates of the other subqueries; when this is the cheapest
+// subquery (Xapian orders by estimate) it walks the postings of the
+// position with the fewest documents.
 class PhraseSource : public Xapian::PostingSource {
  public:
   // `checks_terms`: check() makes sure a candidate has the phrase's terms
