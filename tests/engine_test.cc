@@ -18,6 +18,7 @@
 #include "tongwen/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -1056,6 +1057,25 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
     CHECK(ids(*e, "title:\"zebra crossing\"") == std::set<std::string>{"p-1"});
     // The title ends and the body starts ("The report said") a field gap apart.
     CHECK(ids(*e, "\"downtown the report\"").empty());
+  }
+  // Searches in several threads at once on a fresh engine: one loads the
+  // store while the others read the database; all find the same.
+  {
+    eo.positions_in_memory = true;
+    auto fresh = Engine::Open(eo);
+    REQUIRE(fresh.ok());
+    std::vector<std::thread> threads;
+    std::atomic<int> wrong{0};
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&] {
+        for (int i = 0; i < 20; ++i) {
+          auto r = (*fresh)->Search(Req("\"zebra crossing\""));
+          if (!r.ok() || r->hits.empty() || r->hits[0].id != "p-1") ++wrong;
+        }
+      });
+    for (std::thread& th : threads) th.join();
+    CHECK(wrong == 0);
+    CHECK((*fresh)->PositionMemoryBytes() > 0);
   }
   // After an upsert the memory engine checks the new revision's streams.
   REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "up.jsonl"}, &rep).ok());
