@@ -42,14 +42,13 @@ class GlossWindow {
       joined_.assign(first);
       for (size_t i = n_ - k + 1; i < n_; ++i) joined_.append(" ").append(stems_[i]);
       if (!lex.IsGlossPhrase(joined_)) continue;
-      term_.assign(schema::kGlossPrefix).append(joined_);
-      doc->add_term(term_, wdf);
+      doc->add_term(schema::GlossTerm(joined_), wdf);
     }
   }
 
  private:
   static constexpr size_t kMax = 4;
-  std::string stems_[kMax], joined_, term_;
+  std::string stems_[kMax], joined_;
   size_t n_ = 0;
   uint32_t pos_ = 0;
 };

@@ -30,9 +30,9 @@ Xapian::Query BigramQuery(const std::string& bigram) {
 
 Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
   if (stems.size() == 1) return Xapian::Query(std::string(s::kStemPrefix) + stems[0]);
-  std::string term(s::kGlossPrefix);
-  for (size_t i = 0; i < stems.size(); ++i) term.append(i ? " " : "").append(stems[i]);
-  return Xapian::Query(term);
+  std::string joined;
+  for (size_t i = 0; i < stems.size(); ++i) joined.append(i ? " " : "").append(stems[i]);
+  return Xapian::Query(s::GlossTerm(joined));
 }
 
 namespace {

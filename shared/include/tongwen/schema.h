@@ -55,6 +55,14 @@ inline constexpr std::string_view kTitlePrefix = "S";
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
 inline constexpr std::string_view kGlossPrefix = "XG";  // XG<stem stem...>: a multi-word gloss, as one term
+
+// The term of a multi-word gloss given as its stems joined by single spaces
+// (the form Lexicon::IsGlossPhrase takes). The indexer and the query side
+// both build it here.
+inline std::string GlossTerm(std::string_view joined_stems) {
+  std::string t(kGlossPrefix);
+  return t.append(joined_stems);
+}
 inline constexpr std::string_view kSourceTextPrefix = "XT";   // words of the source name
 inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the section name
 
