@@ -62,3 +62,28 @@ TEST_CASE("MakeSnippet marks matches past the first scans, cutting no word", "[s
     CHECK(snip.find(r.expect) != std::string::npos);
   }
 }
+
+TEST_CASE("MakeSnippet marks one-character words whose term has a prefix (Z3, Zx)", "[snippet][regression]") {
+  // The sieve that skips most tokens before the term lookup keyed a term on
+  // its last two bytes: for a one-character word the second-to-last byte is
+  // the prefix's, which the lookup side left out, so "3" (term Z3) was never
+  // marked.
+  tongwen::Analyzer an(&testutil::MiniLexicon());
+  struct Row {
+    std::unordered_set<std::string> terms;
+    std::string text, expect;
+  };
+  const std::vector<Row> rows = {
+      {{"Z3"}, "Growth was 3 percent this year.", "Growth was <mark>3</mark> percent"},
+      {{"Zx"}, "Model x sold well.", "Model <mark>x</mark> sold"},
+      {{"Zgrowth"}, "Growth was 3 percent this year.", "<mark>Growth</mark> was 3"},
+  };
+  for (const Row& r : rows) {
+    INFO(r.text);
+    bool matched = false;
+    const std::string snip = tongwen::MakeSnippet(an, r.text, r.terms, 160, &matched);
+    INFO(snip);
+    CHECK(matched);
+    CHECK(snip.find(r.expect) != std::string::npos);
+  }
+}

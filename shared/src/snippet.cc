@@ -50,17 +50,23 @@ struct Span {
 class TermSieve {
  public:
   explicit TermSieve(const std::unordered_set<std::string>& terms) {
-    for (const std::string& t : terms) bits_[Slot(0, t)] = true;
+    for (const std::string& t : terms) bits_[Slot({}, t)] = true;
   }
-  // Whether `prefix_len` bytes of prefix followed by `text` may be a term.
-  bool MayContain(size_t prefix_len, std::string_view text) const { return bits_[Slot(prefix_len, text)]; }
+  // Whether `prefix` followed by `text` may be a term.
+  bool MayContain(std::string_view prefix, std::string_view text) const { return bits_[Slot(prefix, text)]; }
 
  private:
-  static size_t Slot(size_t prefix_len, std::string_view text) {
-    const size_t n = text.size();
-    const unsigned b1 = n >= 1 ? static_cast<unsigned char>(text[n - 1]) : 0;
-    const unsigned b2 = n >= 2 ? static_cast<unsigned char>(text[n - 2]) : 0;
-    return (((prefix_len + n) * 0x9E3779B1u) ^ (b2 << 6) ^ b1 ^ (b2 >> 2)) & 4095;
+  // The slot of the term prefix + text. Its last two bytes may straddle the
+  // two (a one-byte word after its prefix: Z3).
+  static size_t Slot(std::string_view prefix, std::string_view text) {
+    const size_t n = prefix.size() + text.size();
+    auto byte = [&](size_t back) -> unsigned {  // the byte `back` from the end, 0 if none
+      if (back <= text.size()) return static_cast<unsigned char>(text[text.size() - back]);
+      const size_t p = back - text.size();
+      return p <= prefix.size() ? static_cast<unsigned char>(prefix[prefix.size() - p]) : 0;
+    };
+    const unsigned b1 = byte(1), b2 = byte(2);
+    return ((n * 0x9E3779B1u) ^ (b2 << 6) ^ b1 ^ (b2 >> 2)) & 4095;
   }
   std::bitset<4096> bits_;
 };
@@ -130,8 +136,8 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
     an.Analyze(text.substr(done, end - done), ao, [&](const Token& t) {
       const bool bigram = t.kind == TokenKind::kBigram;
       const std::string_view prefix = TextTermPrefix(t);
-      const bool as_term = sieve.MayContain(prefix.size(), t.text);
-      const bool as_text = bigram && sieve.MayContain(0, t.text);
+      const bool as_term = sieve.MayContain(prefix, t.text);
+      const bool as_text = bigram && sieve.MayContain({}, t.text);
       if (!as_term && !as_text) return;
       term.assign(prefix);  // TextTerm without a new string per token
       term += t.text;
