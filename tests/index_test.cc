@@ -19,8 +19,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <xapian.h>
+#include <zdict.h>
+#include <zstd.h>
 
 #include "simhash.h"
+#include "stored_article.h"
 #include "test_util.h"
 
 #include "tongwen/engine.h"
@@ -652,6 +655,169 @@ TEST_CASE("Verify accepts a good database and rejects missing or damaged ones", 
     tongwen::Status s = tongwen::Verify(db, &report);
     REQUIRE_FALSE(s.ok());
     CHECK(s.code() == Code::kCorruption);
+  }
+}
+
+namespace {
+
+// The zstd dictionary id of each document's stored article (0: none).
+std::vector<unsigned> FrameDictionaries(const std::string& db) {
+  Xapian::Database d(db);
+  std::vector<unsigned> ids;
+  for (Xapian::PostingIterator p = d.postlist_begin(""); p != d.postlist_end(""); ++p) {
+    const std::string data = d.get_document(*p).get_data();
+    ids.push_back(ZSTD_getDictID_fromFrame(data.data(), data.size()));
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("Rebuild trains a dictionary for the stored articles; upsert and readers use it",
+          "[index][stored]") {
+  TempDir t;
+  const std::string db = t / "db";
+  const std::string big = t / "big.jsonl";
+  std::string lines;
+  const std::vector<std::string> articles = testutil::SyntheticArticles(700, 11);
+  for (const std::string& a : articles) lines += a + "\n";
+  REQUIRE(lines.size() > tongwen::StoredCodec::kMinSampleBytes);
+  WriteFile(big, lines);
+  Ingest in(db);
+  in.opt.shard_docs = 200;  // several shards, merged: the dictionary is the merged database's
+  REQUIRE(in.Rebuild({big}).ok());
+  REQUIRE(in.report.indexed == 700);
+  const std::string dict =
+      Xapian::Database(db).get_metadata(std::string(tongwen::schema::kMetaStoredDictionary));
+  REQUIRE(!dict.empty());
+  const unsigned dict_id = ZDICT_getDictID(dict.data(), dict.size());
+  REQUIRE(dict_id != 0);
+  CHECK(FrameDictionaries(db) == std::vector<unsigned>(700, dict_id));
+
+  // Readers decode them: the article as stored, hits' fields, verify.
+  auto e = OpenEngine(db);
+  auto art = e->GetArticle("syn-11-42");
+  REQUIRE(art.ok());
+  CHECK(json::parse(art->json) == json::parse(articles[42]));
+  tongwen::SearchRequest req;
+  req.q = "typhoon";
+  auto r = e->Search(req);
+  REQUIRE(r.ok());
+  REQUIRE(!r->hits.empty());
+  CHECK(r->hits[0].source.size() > 0);
+  CHECK(!r->hits[0].snippets.empty());
+  std::string report;
+  CHECK(tongwen::Verify(db, &report).ok());
+  CHECK(report.find("articles checked: 700, bad: 0") != std::string::npos);
+
+  // An upsert compresses with the database's dictionary.
+  const std::string more = t / "more.jsonl";
+  WriteFile(more, testutil::SyntheticArticles(3, 12)[0] + "\n" + articles[5] + "\n");
+  Ingest up(db);
+  REQUIRE(up.Upsert({more}).ok());
+  CHECK(up.report.indexed == 2);
+  CHECK(FrameDictionaries(db) == std::vector<unsigned>(701, dict_id));
+  auto e2 = OpenEngine(db);
+  auto upserted = e2->GetArticle("syn-12-0");
+  REQUIRE(upserted.ok());
+  CHECK(json::parse(upserted->json)["id"] == "syn-12-0");
+
+  // A small archive (the fixture) gets no dictionary: plain zstd frames.
+  BuildFixture(t / "small");
+  CHECK(Xapian::Database(t / "small")
+            .get_metadata(std::string(tongwen::schema::kMetaStoredDictionary))
+            .empty());
+  CHECK(FrameDictionaries(t / "small") == std::vector<unsigned>(10, 0));
+}
+
+TEST_CASE("The lines held back to train the dictionary keep their input order", "[index][stored]") {
+  TempDir t;
+  const std::string db = t / "db";
+  std::vector<std::string> articles = testutil::SyntheticArticles(1300, 13);
+  // Article 10 again at the end, changed: the later line wins.
+  json again = json::parse(articles[10]);
+  again["title"]["en"] = "zeppelins over the harbour";
+  articles.push_back(again.dump());
+  std::string lines;
+  for (const std::string& a : articles) lines += a + "\n";
+  WriteFile(t / "in.jsonl", lines);
+  Ingest in(db);
+  // Training ends about halfway through the input: the held lines, then
+  // the rest as they are read.
+  in.opt.dictionary_sample_bytes = lines.size() / 2;
+  REQUIRE(in.opt.dictionary_sample_bytes > tongwen::StoredCodec::kMinSampleBytes);
+  REQUIRE(in.Rebuild({t / "in.jsonl"}).ok());
+  CHECK(in.report.indexed == 1301);
+  CHECK(in.report.replaced == 1);
+  Xapian::Database d(db);
+  CHECK(d.get_doccount() == 1300);
+  const std::string dict = d.get_metadata(std::string(tongwen::schema::kMetaStoredDictionary));
+  REQUIRE(!dict.empty());
+  CHECK(FrameDictionaries(db) == std::vector<unsigned>(1300, ZDICT_getDictID(dict.data(), dict.size())));
+  auto e = OpenEngine(db);
+  CHECK(SearchIds(*e, "zeppelins") == std::vector<std::string>{"syn-13-10"});
+  auto last = e->GetArticle("syn-13-1299");
+  REQUIRE(last.ok());
+  CHECK(json::parse(last->json) == json::parse(articles[1299]));
+
+  SECTION("dictionary_sample_bytes 0: no dictionary") {
+    Ingest plain(db);
+    plain.opt.dictionary_sample_bytes = 0;
+    REQUIRE(plain.Rebuild({t / "in.jsonl"}).ok());
+    CHECK(Xapian::Database(db).get_metadata(std::string(tongwen::schema::kMetaStoredDictionary)).empty());
+    CHECK(FrameDictionaries(db) == std::vector<unsigned>(1300, 0));
+  }
+}
+
+TEST_CASE("A damaged stored article or dictionary is reported, and upsert changes nothing",
+          "[index][stored][errors]") {
+  TempDir t;
+  const std::string db = t / "db";
+  BuildFixture(db);
+  std::string report;
+  SECTION("an article that is not a zstd frame") {
+    {
+      Xapian::WritableDatabase w(db + "/gen-1");
+      Xapian::Document d = w.get_document(4);
+      d.set_data("{\"id\":\"plain json\"}");
+      w.replace_document(4, d);
+      w.commit();
+    }
+    tongwen::Status s = tongwen::Verify(db, &report);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == Code::kCorruption);
+    CHECK(report.find("docid 4: stored article: not a zstd frame") != std::string::npos);
+    CHECK(report.find("articles checked: 10, bad: 1") != std::string::npos);
+    // The engine: the article is a 500-class error, other articles still read.
+    auto e = OpenEngine(db);
+    const std::string id = tongwen::ArticleIdOf(Xapian::Database(db).get_document(4));
+    auto bad = e->GetArticle(id);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == Code::kCorruption);
+    CHECK(bad.status().message().find("docid 4") != std::string::npos);
+    CHECK(e->GetArticle(tongwen::ArticleIdOf(Xapian::Database(db).get_document(5))).ok());
+  }
+  SECTION("dictionary metadata that is not a dictionary") {
+    {
+      Xapian::WritableDatabase w(db + "/gen-1");
+      w.set_metadata(std::string(tongwen::schema::kMetaStoredDictionary), "garbage");
+      w.commit();
+    }
+    tongwen::Status s = tongwen::Verify(db, &report);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == Code::kCorruption);
+    CHECK(s.message().find("tongwen:stored-dictionary") != std::string::npos);
+    Ingest up(db);
+    tongwen::Status u = up.Upsert({DataPath("bad_lines.jsonl")});
+    REQUIRE_FALSE(u.ok());
+    CHECK(u.code() == Code::kCorruption);
+    CHECK(Xapian::Database(db).get_doccount() == 10);
+    auto e = OpenEngine(db);
+    tongwen::SearchRequest req;
+    req.q = "ferry";
+    auto r = e->Search(req);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kCorruption);
   }
 }
 

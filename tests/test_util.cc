@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -125,6 +126,29 @@ int Searchd::Get(const std::string& path, std::string* body) const {
   if (!res) return -1;
   if (body) *body = res->body;
   return res->status;
+}
+
+std::vector<std::string> SyntheticArticles(size_t n, unsigned seed) {
+  static const char* const kWords[] = {
+      "government", "minister", "announced", "election", "economy",   "growth", "typhoon", "Taipei",
+      "policy",     "report",   "percent",   "market",   "companies", "export", "said",    "year",
+      "local",      "council",  "budget",    "housing",  "students",  "the",    "of",      "and",
+      "台北",       "政府",     "经济",      "选举",     "台风",      "市场",   "报道",    "表示"};
+  static const char* const kSources[] = {"Liberty Times", "Central News Agency", "Taipei Times"};
+  std::mt19937 rng(seed);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    std::string title, body;
+    for (int w = 0; w < 8; ++w) title += std::string(kWords[rng() % std::size(kWords)]) + " ";
+    for (int w = 0; w < 260; ++w) body += std::string(kWords[rng() % std::size(kWords)]) + " ";
+    nlohmann::ordered_json j = {{"id", "syn-" + std::to_string(seed) + "-" + std::to_string(i)},
+                                {"published", "2024-05-" + std::to_string(10 + i % 18)},
+                                {"source", kSources[i % std::size(kSources)]},
+                                {"title", {{"en", title}}},
+                                {"body", {{"en", body}}}};
+    out.push_back(j.dump());
+  }
+  return out;
 }
 
 std::string UrlEncode(const std::string& s) {

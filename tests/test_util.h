@@ -57,6 +57,12 @@ class Searchd {
 
 std::string UrlEncode(const std::string& s);
 
+// `n` English article JSON objects (one line each, no newline) of about 2 KB,
+// as a news archive has them: the same keys and sources, text drawn from a
+// small shared vocabulary (a few Chinese words among it), ids
+// "syn-<seed>-<i>". Deterministic for a seed.
+std::vector<std::string> SyntheticArticles(size_t n, unsigned seed);
+
 // A snippet with its <mark> and </mark> tags taken out.
 std::string WithoutMarks(std::string snippet);
 

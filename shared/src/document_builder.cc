@@ -6,6 +6,7 @@
 
 #include "phrase.h"
 #include "simhash.h"
+#include "stored_article.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/index.h"
@@ -131,9 +132,9 @@ std::string ArticleIdOf(const Xapian::Document& d) {
   return (*t).substr(schema::kIdPrefix.size());
 }
 
-void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc) {
+void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc, const StoredCodec* codec) {
   namespace s = schema;
-  doc->set_data(a.json);
+  SetStoredArticle(codec ? *codec : *StoredCodec::Plain(), a.json, doc);
   doc->add_boolean_term(std::string(s::kIdPrefix) + a.id);
   const std::vector<std::string> langs = a.Languages();
   std::string langs_joined;

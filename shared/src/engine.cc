@@ -15,6 +15,7 @@
 #include "phrase.h"
 #include "query_builder.h"
 #include "snippet.h"
+#include "stored_article.h"
 #include "stored_json.h"
 
 #include "tongwen/analysis.h"
@@ -392,6 +393,25 @@ struct Engine::Impl {
     return &h;
   }
 
+  // This thread's codec of the stored articles of `db` (its dictionary),
+  // read again when the database is another one (a rebuild).
+  Result<const StoredCodec*> Stored(const Xapian::Database& db) const {
+    struct Entry {
+      std::string uuid;
+      std::shared_ptr<const StoredCodec> codec;
+    };
+    thread_local std::unordered_map<uint64_t, Entry> codecs;
+    Entry& e = codecs[id];
+    std::string uuid = db.get_uuid();
+    if (!e.codec || e.uuid != uuid) {
+      Result<std::shared_ptr<const StoredCodec>> c = StoredCodec::ForDatabase(db);
+      if (!c.ok()) return Status::Corruption(opt.db_dir + ": " + c.status().message());
+      e.codec = *c;
+      e.uuid = std::move(uuid);
+    }
+    return e.codec.get();
+  }
+
   // This thread's translation memo for this engine, made fresh for `db`.
   TranslationMemo& Memo(const Xapian::Database& db) const {
     thread_local std::unordered_map<uint64_t, TranslationMemo> memos;
@@ -443,14 +463,16 @@ struct Engine::Impl {
   }
 
   // Fills a hit from a match; `terms` drive the highlighting.
-  Hit MakeHit(const Xapian::MSetIterator& m, const std::unordered_set<std::string>& terms,
-              size_t snippet_length) const {
+  // A hit whose stored article cannot be read has only its docid and score.
+  Hit MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m,
+              const std::unordered_set<std::string>& terms, size_t snippet_length) const {
     Hit h;
     h.docid = *m;
     Xapian::Document doc = m.get_document();
     h.score = std::round(m.get_weight() * 1000) / 1000;
     StoredHitFields f;
-    if (ReadStoredHitFields(doc.get_data(), &f)) {
+    Result<std::string> json = StoredArticle(codec, doc);
+    if (json.ok() && ReadStoredHitFields(*json, &f)) {
       h.id = std::move(f.id);
       h.published = std::move(f.published);
       h.source = std::move(f.source);
@@ -524,6 +546,8 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
   if (!v.ok()) return v;
   return impl_->WithDb([&](Xapian::Database& db) -> Result<SearchResponse> {
     SearchResponse resp;
+    Result<const StoredCodec*> codec = impl_->Stored(db);
+    if (!codec.ok()) return codec.status();
     ParsedQuery pq = ParseQuery(req.q, impl_->opt.max_query_bytes);
     QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt, &impl_->Memo(db),
                     [&] { return impl_->Positions(db); });
@@ -588,7 +612,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       resp.total_estimate = all.get_matches_estimated();
     }
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
-      resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
+      resp.hits.push_back(impl_->MakeHit(**codec, m, bq.highlight_terms, req.snippet_length));
     // Relaxation: when the query matches fewer than a page, append matches
     // of the relaxed query (any word, phrases as words) after them, as
     // Meilisearch's "last" matching strategy does.
@@ -615,7 +639,8 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       std::unordered_set<Xapian::docid> shown;
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
-        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(m, bq.highlight_terms, req.snippet_length));
+        if (!shown.count(*m))
+          resp.hits.push_back(impl_->MakeHit(**codec, m, bq.highlight_terms, req.snippet_length));
       resp.total = n_all + m2.get_matches_lower_bound();
       resp.total_estimate = n_all + m2.get_matches_estimated();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
@@ -677,8 +702,12 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
     Xapian::PostingIterator p = db.postlist_begin(term);
     if (p == db.postlist_end(term)) return Status::NotFound("no article with id \"" + id + "\"");
     Xapian::Document doc = db.get_document(*p);
+    Result<const StoredCodec*> codec = impl_->Stored(db);
+    if (!codec.ok()) return codec.status();
+    Result<std::string> json = StoredArticle(**codec, doc);
+    if (!json.ok()) return Status::Corruption(impl_->opt.db_dir + ": " + json.status().message());
     ArticleView v;
-    v.json = doc.get_data();
+    v.json = std::move(*json);
     std::string group = doc.get_value(s::kSlotDupGroup);
     if (!group.empty()) {
       Xapian::Enquire enq(db);
@@ -724,6 +753,8 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     Xapian::PostingIterator p = db.postlist_begin(idterm);
     if (p == db.postlist_end(idterm)) return Status::NotFound("no article with id \"" + id + "\"");
     const Xapian::docid self = *p;
+    Result<const StoredCodec*> codec = impl_->Stored(db);
+    if (!codec.ok()) return codec.status();
     Xapian::Enquire enq(db);
     Xapian::RSet rset;
     rset.add_document(self);
@@ -791,7 +822,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     resp.total_estimate =
         resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-      resp.hits.push_back(impl_->MakeHit(it, hl, snippet_length));
+      resp.hits.push_back(impl_->MakeHit(**codec, it, hl, snippet_length));
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return resp;
   });

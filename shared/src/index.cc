@@ -18,6 +18,7 @@
 #include "line_reader.h"
 #include "near_duplicates.h"
 #include "phrase.h"
+#include "stored_article.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
@@ -73,6 +74,12 @@ class Pipeline {
       : opt_(opt), inputs_(inputs), analyzer_(opt.lexicon) {}
 
   std::function<Status(unsigned, std::vector<Xapian::Document>&)> on_worker_docs;
+  // How the stored articles are compressed. If train_codec is set, the
+  // reader holds back the first opt.dictionary_sample_bytes of lines and
+  // trains a dictionary on their articles before any document is built
+  // (rebuild); codec is then the trained codec.
+  std::shared_ptr<const StoredCodec> codec = StoredCodec::Plain();
+  bool train_codec = false;
   // Groups near-duplicates as documents are built (see near_duplicates.h).
   NearDuplicateIndex* duplicates = nullptr;
   // If set, Run's last report is not final but names this phase, which the
@@ -184,19 +191,57 @@ class Pipeline {
     applied_cv_.notify_all();
   }
 
+  // Trains the stored-article dictionary on the articles of `held`.
+  void TrainCodec(const std::vector<std::unique_ptr<Batch>>& held) {
+    std::vector<std::string> samples;
+    for (const auto& b : held)
+      for (const Line& l : b->lines) {
+        if (l.too_long) continue;
+        Result<Article> a = ParseArticle(l.text, opt_.limits);
+        if (a.ok()) samples.push_back(std::move(a->json));
+      }
+    std::shared_ptr<const StoredCodec> trained = StoredCodec::Train(samples);
+    std::lock_guard<std::mutex> lk(mu_);  // workers read it under mu_
+    codec = std::move(trained);
+  }
+
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
     offsets_.assign(readers.size(), 0);
     auto batch = std::make_unique<Batch>();
-    auto push = [&] {
+    auto enqueue = [&](std::unique_ptr<Batch> b) {
       std::unique_lock<std::mutex> lk(mu_);
       space_cv_.wait(lk, [&] { return stop_ || in_flight_ < max_queued; });
       if (stop_) return false;
-      batch->seq = produced_++;
+      b->seq = produced_++;
       ++in_flight_;
-      work_.push_back(std::move(batch));
+      work_.push_back(std::move(b));
       work_cv_.notify_one();
-      batch = std::make_unique<Batch>();
       return true;
+    };
+    // While sampling, batches are held back (in input order) until the
+    // dictionary is trained.
+    bool sampling = train_codec && opt_.dictionary_sample_bytes > 0;
+    std::vector<std::unique_ptr<Batch>> held;
+    size_t held_bytes = 0;
+    auto release_held = [&] {
+      sampling = false;
+      TrainCodec(held);
+      bool ok = true;
+      for (auto& b : held)
+        if (ok) ok = enqueue(std::move(b));
+      held.clear();
+      return ok;
+    };
+    auto push = [&] {
+      if (!sampling) {
+        bool ok = enqueue(std::move(batch));
+        batch = std::make_unique<Batch>();
+        return ok;
+      }
+      held_bytes += batch->bytes;
+      held.push_back(std::move(batch));
+      batch = std::make_unique<Batch>();
+      return held_bytes < opt_.dictionary_sample_bytes || release_held();
     };
     bool go = true;
     for (uint32_t f = 0; f < readers.size() && go; ++f) {
@@ -221,7 +266,8 @@ class Pipeline {
       std::lock_guard<std::mutex> lk(offset_mu_);
       offsets_[f] = readers[f]->raw_offset();
     }
-    if (go && !batch->lines.empty()) push();
+    if (go && !batch->lines.empty()) go = push();
+    if (go && sampling) release_held();
     std::lock_guard<std::mutex> lk(mu_);
     read_finished_ = true;
     work_cv_.notify_all();
@@ -231,6 +277,7 @@ class Pipeline {
   void Work(unsigned worker) {
     for (;;) {
       std::unique_ptr<Batch> b;
+      std::shared_ptr<const StoredCodec> stored;
       {
         std::unique_lock<std::mutex> lk(mu_);
         work_cv_.wait(lk, [&] { return stop_ || !work_.empty() || read_finished_; });
@@ -240,6 +287,7 @@ class Pipeline {
         }
         b = std::move(work_.front());
         work_.pop_front();
+        stored = codec;
       }
       b->items.resize(b->lines.size());
       for (size_t i = 0; i < b->lines.size(); ++i) {
@@ -257,7 +305,7 @@ class Pipeline {
         }
         it.id = a->id;
         it.doc.emplace();
-        BuildDocument(*a, analyzer_, &*it.doc);
+        BuildDocument(*a, analyzer_, &*it.doc, stored.get());
         it.doc->add_value(schema::kSlotSequence,
                           Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
       }
@@ -497,6 +545,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   const auto t0 = Clock::now();
   Pipeline p(opt, inputs);
   p.next_phase = "merging";
+  p.train_codec = true;
   const unsigned nworkers = p.workers();
   std::mutex shards_mu;
   std::vector<std::string> shard_paths;  // every shard, in creation order
@@ -567,6 +616,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     }
     Xapian::WritableDatabase db(compacted, Xapian::DB_OPEN);
     WriteMetadata(db);
+    p.codec->WriteMetadata(db);
     // The later line wins for ids given twice.
     for (const std::string& id : repeated) KeepLatest(db, id);
     db.commit();
@@ -601,9 +651,12 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     s = CheckSchema(db, opt.db_dir);
     if (!s.ok()) return s;
     db.begin_transaction(/*flushed=*/true);
+    Result<std::shared_ptr<const StoredCodec>> codec = StoredCodec::ForDatabase(db);
+    if (!codec.ok()) return Status::Corruption(*gen + ": " + codec.status().message());
     NearDuplicateIndex duplicates;
     duplicates.Load(db);
     Pipeline p(opt, inputs);
+    p.codec = *codec;
     p.duplicates = &duplicates;
     p.next_phase = "committing";  // the transaction's commit: a large part of a small upsert
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
@@ -695,11 +748,22 @@ Status Verify(const std::string& dir, std::string* report) {
       return Status::Corruption(*gen + ": Xapian check found " + std::to_string(errors) + " errors");
     }
     Xapian::Database db(dir);
+    Result<std::shared_ptr<const StoredCodec>> codec = StoredCodec::ForDatabase(db);
+    if (!codec.ok()) {
+      *report = out.str();
+      return Status::Corruption(dir + ": " + codec.status().message());
+    }
     uint64_t n = 0, bad = 0;
     for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {
       Xapian::Document d = db.get_document(*p);
-      Result<Article> a = ParseArticle(d.get_data());
       ++n;
+      Result<std::string> json = StoredArticle(**codec, d);
+      if (!json.ok()) {
+        ++bad;
+        out << json.status().message() << "\n";
+        continue;
+      }
+      Result<Article> a = ParseArticle(*json);
       if (!a.ok()) {
         ++bad;
         out << "docid " << *p << ": stored article does not parse: " << a.status().message() << "\n";

@@ -29,9 +29,13 @@ namespace tongwen {
 
 class Analyzer;
 class Lexicon;
+class StoredCodec;
 
 // Builds the Xapian document for an article (terms, values, stored JSON).
-void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc);
+// The JSON is compressed with `codec` (src/stored_article.h); null: without
+// a dictionary.
+void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc,
+                   const StoredCodec* codec = nullptr);
 // The article id of a document built by BuildDocument (from its Q term);
 // empty if it has none.
 std::string ArticleIdOf(const Xapian::Document& doc);
@@ -56,6 +60,11 @@ struct IngestOptions {
   // rebuild: documents per shard (each worker fills shards of this size,
   // merged at the end); 0 = derived from memory_mb. Tests set it small.
   uint64_t shard_docs = 0;
+  // rebuild: the stored articles are compressed with a zstd dictionary
+  // trained on the articles of the first this many bytes of input, which
+  // are held back until it is trained. Under 1 MB of articles (or 0): no
+  // dictionary.
+  uint64_t dictionary_sample_bytes = 8 << 20;
   const Lexicon* lexicon = nullptr;  // optional, improves Chinese segmentation
   IngestLimits limits;
   // Called for each rejected line: "FILE:LINE: reason".

@@ -10,9 +10,12 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-7";
+inline constexpr std::string_view kSchemaVersion = "tongwen-8";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
+// The zstd dictionary the stored articles are compressed with (absent: none;
+// src/stored_article.h).
+inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictionary";
 
 // --- boolean (filter) terms, wdf 0, no positions ---
 inline constexpr std::string_view kIdPrefix = "Q";         // Q<id>
@@ -80,6 +83,7 @@ enum Slot : unsigned {
   kSlotWordPositions = 9,     // the word and stem positions (src/phrase.h PositionStream)
   kSlotPinyinPositions = 10,  // the pinyin positions, one per Han character (absent if none)
 };
+// The document data is the article JSON, zstd-compressed (src/stored_article.h).
 
 // Near-duplicates: two articles whose SimHashes (over distinct terms) differ
 // in at most this many bits are one story (the same wire copy from two
