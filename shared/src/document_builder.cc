@@ -23,7 +23,9 @@ struct Positions {
 };
 
 // The last English stems of a field at consecutive positions (up to 4), to
-// find the multi-word glosses among them (schema::kGlossPrefix).
+// find the multi-word glosses among them (schema::kGlossPrefix). Whether a
+// stem may start a gloss is looked up once, when it enters the window (the
+// lookups were a tenth of a rebuild when each slide repeated them).
 class GlossWindow {
  public:
   // Adds the stem at `pos` and adds an XG term for each gloss of 2-4 words
@@ -34,13 +36,15 @@ class GlossWindow {
     pos_ = pos;
     if (n_ == kMax) {
       std::rotate(stems_, stems_ + 1, stems_ + kMax);
+      std::rotate(starts_, starts_ + 1, starts_ + kMax);
       --n_;
     }
-    stems_[n_++].assign(stem);
+    stems_[n_].assign(stem);
+    starts_[n_] = lex.MayStartGlossPhrase(stem);
+    ++n_;
     for (size_t k = 2; k <= n_; ++k) {
-      const std::string& first = stems_[n_ - k];
-      if (!lex.MayStartGlossPhrase(first)) continue;
-      joined_.assign(first);
+      if (!starts_[n_ - k]) continue;
+      joined_.assign(stems_[n_ - k]);
       for (size_t i = n_ - k + 1; i < n_; ++i) joined_.append(" ").append(stems_[i]);
       if (!lex.IsGlossPhrase(joined_)) continue;
       doc->add_term(schema::GlossTerm(joined_), wdf);
@@ -50,6 +54,7 @@ class GlossWindow {
  private:
   static constexpr size_t kMax = 4;
   std::string stems_[kMax], joined_;
+  bool starts_[kMax] = {};
   size_t n_ = 0;
   uint32_t pos_ = 0;
 };
