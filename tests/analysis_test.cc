@@ -12,6 +12,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
 
 #include "test_util.h"
 
@@ -763,4 +765,23 @@ TEST_CASE("Analyzer: general token rules hold on random UTF-8", "[analysis][anal
   }
   CHECK(checked == 8000);
   CHECK(tokens > 50000);  // the inputs really produce tokens
+}
+
+// CharNormalizer and Segmenter skip two ICU calls on Han text; both
+// shortcuts must agree with ICU for every code point they cover.
+TEST_CASE("The analyzer's ICU shortcuts agree with ICU", "[analysis][normalize]") {
+  UErrorCode st = U_ZERO_ERROR;
+  const icu::Normalizer2* n2 = icu::Normalizer2::getNFKCCasefoldInstance(st);
+  REQUIRE(U_SUCCESS(st));
+  // Unified ideographs (and Extension A) start a normalisation unit.
+  size_t not_boundary = 0;
+  for (UChar32 c = 0x3400; c <= 0x9FFF; ++c)
+    if ((c <= 0x4DBF || c >= 0x4E00) && !n2->hasBoundaryBefore(c)) ++not_boundary;
+  CHECK(not_boundary == 0);
+  // No white space above U+3000 (IDEOGRAPHIC SPACE itself is tested for).
+  size_t spaces = 0;
+  for (UChar32 c = 0x3001; c <= 0x10FFFF; ++c)
+    if (u_isUWhiteSpace(c)) ++spaces;
+  CHECK(spaces == 0);
+  CHECK(u_isUWhiteSpace(0x3000));
 }

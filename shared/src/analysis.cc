@@ -76,6 +76,11 @@ bool IsLatinWordChar(char32_t c) {
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
+// CJK Unified Ideographs and Extension A: NFKC_Casefold leaves them alone
+// and each starts a normalisation unit (analysis_test checks this against
+// ICU for every one).
+bool IsUnifiedIdeograph(int32_t c) { return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF); }
+
 // Decodes one code point at `i` (advancing it); invalid -> -1.
 inline int32_t NextCp(std::string_view s, size_t* i) {
   int32_t c;
@@ -179,11 +184,18 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
     while (run_end < in.size() && static_cast<unsigned char>(in[run_end]) < 0x80) ++run_end;
     if (run_end < in.size() && run_end > i) --run_end;
     if (run_end > i) {
-      for (size_t k = i; k < run_end; ++k) {
-        const unsigned char b = static_cast<unsigned char>(in[k]);
-        out->text.push_back(static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b));
-        out->begin_of.push_back(static_cast<uint32_t>(k));
-        out->end_of.push_back(static_cast<uint32_t>(k + 1));
+      const size_t at = out->text.size(), n = run_end - i;
+      out->text.resize(at + n);
+      out->begin_of.resize(at + n);
+      out->end_of.resize(at + n);
+      char* t = out->text.data() + at;
+      uint32_t* b = out->begin_of.data() + at;
+      uint32_t* e = out->end_of.data() + at;
+      for (size_t k = 0; k < n; ++k) {
+        const unsigned char c = static_cast<unsigned char>(in[i + k]);
+        t[k] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        b[k] = static_cast<uint32_t>(i + k);
+        e[k] = static_cast<uint32_t>(i + k + 1);
       }
       i = run_end;
       continue;
@@ -200,7 +212,8 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
     while (chunk_end < in.size() && n2) {
       size_t j = chunk_end;
       int32_t c2 = NextCp(in, &j);
-      if (c2 < 0x300 || n2->hasBoundaryBefore(c2)) break;
+      // Below U+0300 and Han ideographs: a boundary (known without ICU).
+      if (c2 < 0x300 || IsUnifiedIdeograph(c2) || n2->hasBoundaryBefore(c2)) break;
       chunk_end = j;
     }
     if (chunk_end == i) {
@@ -230,9 +243,25 @@ void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
   Segment cur{0, 0, Script::kLatin};
   for (size_t i = 0; i < norm.size();) {
     const size_t start = i;
+    const auto b = static_cast<unsigned char>(norm[i]);
+    if (b < 0x80) {  // ASCII: a space, or Latin script (no decoding)
+      ++i;
+      if (b == ' ' || b == '\n' || b == '\t' || b == '\r') {
+        if (in_run) out->push_back(cur);
+        in_run = false;
+      } else if (in_run && cur.script == Script::kLatin) {
+        cur.end = static_cast<uint32_t>(i);
+      } else {
+        if (in_run) out->push_back(cur);
+        cur = Segment{static_cast<uint32_t>(start), static_cast<uint32_t>(i), Script::kLatin};
+        in_run = true;
+      }
+      continue;
+    }
     int32_t c = NextCp(norm, &i);
+    // No white space lies above U+3000 (ICU is not asked about Han text).
     bool space = c < 0 || c == ' ' || c == '\n' || c == '\t' || c == '\r' ||
-                 (c >= 0x80 && u_isUWhiteSpace(c)) || c == 0x3000;
+                 (c >= 0x80 && c < 0x3000 && u_isUWhiteSpace(c)) || c == 0x3000;
     if (space) {
       if (in_run) out->push_back(cur);
       in_run = false;
@@ -412,8 +441,11 @@ bool EnglishFilters::StripPossessive(std::string* w) {
     w->resize(w->size() - 2);
   else if (ends_with("\xE2\x80\x99s"))
     w->resize(w->size() - 4);  // ’s
-  // Most words have nothing more to strip.
-  if (w->find_first_of("',.\xE2") == std::string::npos) return !w->empty();
+  // Most words have nothing more to strip. (A loop: find_first_of calls
+  // memchr once per character.)
+  bool strip = false;
+  for (char c : *w) strip |= c == '\'' || c == ',' || c == '.' || c == '\xE2';
+  if (!strip) return !w->empty();
   // Remaining apostrophes (don't -> dont, o'neill -> oneill).
   std::string r;
   r.reserve(w->size());
@@ -511,11 +543,20 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
     if (seg.script == Script::kLatin) {
       EnglishSegmenter::Words(run, &words);
       for (auto [b, e] : words) {
-        std::string w(run.substr(b, e - b));
+        const std::string_view raw = run.substr(b, e - b);
         // An acronym (u.s., i.t.) is never a stop word, even when its
         // folded form ("us", "it") is one.
-        const bool acronym = w.find('.') != std::string::npos;
-        if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) continue;
+        bool acronym = false, punct = false;
+        for (char c : raw) {
+          acronym |= c == '.';
+          punct |= c == '\'' || c == ',' || c == '.' || c == '\xE2';
+        }
+        std::string w(raw);
+        if (punct) {
+          if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) continue;
+        } else if (w.size() > kMaxLatinWordBytes) {
+          continue;  // without apostrophes, commas or dots: its own stripped form
+        }
         if (opt.drop_stopwords && !acronym && EnglishFilters::IsStopWord(w)) continue;
         ++pos;
         // Cannot match a wanted stem: not emitted, but it holds its position.
