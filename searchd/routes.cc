@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_writer.h"
 #include "web_page.h"
 
 #include "tongwen/article.h"
@@ -84,66 +85,105 @@ bool EnumParam(const httplib::Request& req, httplib::Response& res, const char* 
   return false;
 }
 
-json HitJson(const tongwen::Hit& h) {
-  json titles = json::object(), snippets = json::object();
-  for (const auto& [tag, t] : h.titles) titles[tag] = t;
-  for (const auto& [tag, s] : h.snippets) snippets[tag] = s;
-  json j = {{"id", h.id},
-            {"score", h.score},
-            {"title", titles},
-            {"snippet", snippets},
-            {"published", h.published.empty() ? json() : json(h.published)},
-            {"source", h.source.empty() ? json() : json(h.source)},
-            {"section", h.section.empty() ? json() : json(h.section)},
-            {"url", h.url.empty() ? json() : json(h.url)},
-            {"original_language", h.original_language.empty() ? json() : json(h.original_language)}};
-  if (!h.matched_via.empty()) j["matched_via"] = h.matched_via;
-  if (h.duplicates) j["duplicates"] = h.duplicates;
-  return j;
+void WriteHit(const tongwen::Hit& h, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("id").String(h.id);
+  w.Key("score").Double(h.score);
+  w.Key("title").BeginObject();
+  for (const auto& [tag, t] : h.titles) w.Key(tag).String(t);
+  w.EndObject();
+  w.Key("snippet").BeginObject();
+  for (const auto& [tag, sn] : h.snippets) w.Key(tag).String(sn);
+  w.EndObject();
+  w.Key("published").StringOrNull(h.published);
+  w.Key("source").StringOrNull(h.source);
+  w.Key("section").StringOrNull(h.section);
+  w.Key("url").StringOrNull(h.url);
+  w.Key("original_language").StringOrNull(h.original_language);
+  if (!h.matched_via.empty()) w.Key("matched_via").String(h.matched_via);
+  if (h.duplicates) w.Key("duplicates").Uint(h.duplicates);
+  w.EndObject();
 }
 
-json QueryJson(const tongwen::QueryInfo& q) {
-  json words = json::array();
-  for (const auto& w : q.words) {
-    json tr = json::array();
-    for (const auto& t : w.translations) tr.push_back({{"term", t.term}, {"weight", t.weight}});
-    json jw = {{"text", w.text}, {"lang", w.lang}, {"translations", tr}};
-    if (w.romanised) jw["romanised"] = true;
-    if (!w.variants.empty()) jw["variants"] = w.variants;
-    words.push_back(jw);
-  }
-  json j = {{"detected_language", q.detected_language},
-            {"mode", q.mode},
-            {"cross", q.cross},
-            {"translation_weight", q.translation_weight},
-            {"words", words},
-            {"relaxed", q.relaxed},
-            {"truncated", q.truncated},
-            {"limits", {{"max_query_bytes", q.max_query_bytes}, {"max_query_words", q.max_query_units}}}};
-  if (!q.repairs.empty()) j["repairs"] = q.repairs;
-  return j;
-}
-
-json ResponseJson(const tongwen::SearchResponse& r) {
-  json hits = json::array();
-  for (const auto& h : r.hits) hits.push_back(HitJson(h));
-  json j = {{"total", r.total},
-            {"total_exact", r.total_exact},
-            {"total_estimate", r.total_estimate},
-            {"total_relation", r.total_exact ? "eq" : "gte"},
-            {"took_ms", std::round(r.took_ms * 1000) / 1000},
-            {"hits", hits},
-            {"query", QueryJson(r.query)}};
-  if (!r.facets.empty()) {
-    json f = json::object();
-    for (const auto& [name, vals] : r.facets) {
-      json a = json::array();
-      for (const auto& v : vals) a.push_back({{"value", v.value}, {"count", v.count}});
-      f[name] = a;
+void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("detected_language").String(q.detected_language);
+  w.Key("mode").String(q.mode);
+  w.Key("cross").Bool(q.cross);
+  w.Key("translation_weight").Double(q.translation_weight);
+  w.Key("words").BeginArray();
+  for (const auto& word : q.words) {
+    w.BeginObject();
+    w.Key("text").String(word.text);
+    w.Key("lang").String(word.lang);
+    w.Key("translations").BeginArray();
+    for (const auto& t : word.translations) {
+      w.BeginObject();
+      w.Key("term").String(t.term);
+      w.Key("weight").Double(t.weight);
+      w.EndObject();
     }
-    j["facets"] = f;
+    w.EndArray();
+    if (word.romanised) w.Key("romanised").Bool(true);
+    if (!word.variants.empty()) {
+      w.Key("variants").BeginArray();
+      for (const auto& v : word.variants) w.String(v);
+      w.EndArray();
+    }
+    w.EndObject();
   }
-  return j;
+  w.EndArray();
+  w.Key("relaxed").Bool(q.relaxed);
+  w.Key("truncated").Bool(q.truncated);
+  w.Key("limits").BeginObject();
+  w.Key("max_query_bytes").Uint(q.max_query_bytes);
+  w.Key("max_query_words").Uint(q.max_query_units);
+  w.EndObject();
+  if (!q.repairs.empty()) {
+    w.Key("repairs").BeginArray();
+    for (const auto& r : q.repairs) w.String(r);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+// The body of a search or related response.
+std::string ResponseBody(const tongwen::SearchResponse& r) {
+  std::string out;
+  out.reserve(2048 + r.hits.size() * 1024);
+  JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("total").Uint(r.total);
+  w.Key("total_exact").Bool(r.total_exact);
+  w.Key("total_estimate").Uint(r.total_estimate);
+  w.Key("total_relation").String(r.total_exact ? "eq" : "gte");
+  w.Key("took_ms").Double(std::round(r.took_ms * 1000) / 1000);
+  w.Key("hits").BeginArray();
+  for (const auto& h : r.hits) WriteHit(h, w);
+  w.EndArray();
+  w.Key("query");
+  WriteQuery(r.query, w);
+  if (!r.facets.empty()) {
+    w.Key("facets").BeginObject();
+    for (const auto& [name, vals] : r.facets) {
+      w.Key(name).BeginArray();
+      for (const auto& v : vals) {
+        w.BeginObject();
+        w.Key("value").String(v.value);
+        w.Key("count").Uint(v.count);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndObject();
+  return out;
+}
+
+void SendBody(httplib::Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json; charset=utf-8");
 }
 
 // Splits "a,b" and repeated parameters into a list.
@@ -206,7 +246,7 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
   if (!v.ok()) return SendStatus(res, v);
   auto out = st.engine->Search(r);
   if (!out.ok()) return SendStatus(res, out.status());
-  SendJson(res, 200, ResponseJson(*out));
+  SendBody(res, 200, ResponseBody(*out));
 }
 
 void HandleArticle(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
@@ -229,7 +269,7 @@ void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::
                      "snippet_length");
   auto out = st.engine->Related(id, limit, req.get_param_value("before"), snippet_length);
   if (!out.ok()) return SendStatus(res, out.status());
-  SendJson(res, 200, ResponseJson(*out));
+  SendBody(res, 200, ResponseBody(*out));
 }
 
 }  // namespace
