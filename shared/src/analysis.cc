@@ -32,6 +32,20 @@ const icu::Normalizer2* NfkcCasefold() {
   return n;
 }
 
+// hasBoundaryBefore of NFKC_Casefold for every BMP code point, one bit each
+// (8 KB, built once): Normalize asks it for each character that follows
+// another, and CJK punctuation (，。) would otherwise go to ICU each time.
+const std::vector<uint64_t>& BoundaryBeforeBits() {
+  static const std::vector<uint64_t> bits = [] {
+    std::vector<uint64_t> b(0x10000 / 64, ~uint64_t{0});
+    if (const icu::Normalizer2* n = NfkcCasefold())
+      for (UChar32 c = 0; c < 0x10000; ++c)
+        if (!n->hasBoundaryBefore(c)) b[c / 64] &= ~(uint64_t{1} << (c % 64));
+    return b;
+  }();
+  return bits;
+}
+
 // Traditional->Simplified table for U+3400..U+9FFF, built once from ICU's
 // "Traditional-Simplified" transform. Transliterating one string of all
 // characters, one per line, takes ~40 ms; per-character calls would be slow.
@@ -77,8 +91,7 @@ bool IsLatinWordChar(char32_t c) {
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 // CJK Unified Ideographs and Extension A: NFKC_Casefold leaves them alone
-// and each starts a normalisation unit (analysis_test checks this against
-// ICU for every one).
+// (analysis_test checks this against ICU for every one).
 bool IsUnifiedIdeograph(int32_t c) { return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF); }
 
 // Decodes one code point at `i` (advancing it); invalid -> -1.
@@ -170,6 +183,11 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
   out->end_of.clear();
   out->text.reserve(in.size());
   const icu::Normalizer2* n2 = NfkcCasefold();
+  const std::vector<uint64_t>& boundary = BoundaryBeforeBits();
+  auto boundary_before = [&](int32_t c) {
+    return c < 0x10000 ? (boundary[static_cast<size_t>(c) / 64] >> (c % 64) & 1) != 0
+                       : n2->hasBoundaryBefore(c);
+  };
   // Maps the bytes just appended to the original chunk [b, e).
   auto map_tail = [out](uint32_t b, uint32_t e) {
     out->begin_of.resize(out->text.size(), b);
@@ -212,11 +230,21 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
     while (chunk_end < in.size() && n2) {
       size_t j = chunk_end;
       int32_t c2 = NextCp(in, &j);
-      // Below U+0300 and Han ideographs: a boundary (known without ICU).
-      if (c2 < 0x300 || IsUnifiedIdeograph(c2) || n2->hasBoundaryBefore(c2)) break;
+      if (c2 < 0x300 || boundary_before(c2)) break;
       chunk_end = j;
     }
-    if (chunk_end == i) {
+    if (chunk_end == i && IsUnifiedIdeograph(c)) {
+      // The bulk of Chinese text: NFKC leaves an ideograph alone, and its
+      // Simplified form is written (3 bytes) with its offsets in one go.
+      const char32_t f = FoldHan(static_cast<char32_t>(c));
+      if (f >= 0x800 && f < 0x10000) {
+        out->text.push_back(static_cast<char>(0xE0 | (f >> 12)));
+        out->text.push_back(static_cast<char>(0x80 | ((f >> 6) & 0x3F)));
+        out->text.push_back(static_cast<char>(0x80 | (f & 0x3F)));
+      } else {
+        AppendUtf8(f, &out->text);
+      }
+    } else if (chunk_end == i) {
       AppendFolded(static_cast<char32_t>(c), &out->text);
     } else {
       icu::UnicodeString src = icu::UnicodeString::fromUTF8(
@@ -245,11 +273,17 @@ void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
     const size_t start = i;
     const auto b = static_cast<unsigned char>(norm[i]);
     if (b < 0x80) {  // ASCII: a space, or Latin script (no decoding)
-      ++i;
-      if (b == ' ' || b == '\n' || b == '\t' || b == '\r') {
+      auto space = [](unsigned char x) { return x == ' ' || x == '\n' || x == '\t' || x == '\r'; };
+      if (space(b)) {
+        ++i;
         if (in_run) out->push_back(cur);
         in_run = false;
-      } else if (in_run && cur.script == Script::kLatin) {
+        continue;
+      }
+      while (i < norm.size() && static_cast<unsigned char>(norm[i]) < 0x80 &&
+             !space(static_cast<unsigned char>(norm[i])))
+        ++i;
+      if (in_run && cur.script == Script::kLatin) {
         cur.end = static_cast<uint32_t>(i);
       } else {
         if (in_run) out->push_back(cur);
@@ -279,19 +313,14 @@ void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
   if (in_run) out->push_back(cur);
 }
 
-void EnglishSegmenter::Words(std::string_view run, std::vector<std::pair<uint32_t, uint32_t>>* out) {
-  out->clear();
-  // Decode once: code point, byte start.
-  thread_local std::vector<std::pair<char32_t, uint32_t>> cps;
-  cps.clear();
-  for (size_t i = 0; i < run.size();) {
-    const size_t start = i;
-    int32_t c = NextCp(run, &i);
-    cps.emplace_back(c < 0 ? 0xFFFD : static_cast<char32_t>(c), static_cast<uint32_t>(start));
-  }
-  const size_t n = cps.size();
-  auto word_at = [&](size_t k) { return k < n && IsLatinWordChar(cps[k].first); };
-  auto digit_at = [&](size_t k) { return k < n && cps[k].first >= '0' && cps[k].first <= '9'; };
+namespace {
+
+// The word rules of EnglishSegmenter::Words over `n` code points: cp(k) is
+// the k-th code point, start(k) its byte offset (start(n) = the run's size).
+template <typename Cp, typename Start>
+void LatinWords(size_t n, Cp cp, Start start, std::vector<std::pair<uint32_t, uint32_t>>* out) {
+  auto word_at = [&](size_t k) { return k < n && IsLatinWordChar(cp(k)); };
+  auto digit_at = [&](size_t k) { return k < n && cp(k) >= '0' && cp(k) <= '9'; };
   auto letter_at = [&](size_t k) { return word_at(k) && !digit_at(k); };
   size_t k = 0;
   while (k < n) {
@@ -306,7 +335,7 @@ void EnglishSegmenter::Words(std::string_view run, std::vector<std::pair<uint32_
         ++k;
         continue;
       }
-      char32_t c = cps[k].first;
+      char32_t c = cp(k);
       bool join = false;
       if ((c == '\'' || c == 0x2019) && letter_at(k - 1) && letter_at(k + 1)) join = true;
       if ((c == '.' || c == ',') && digit_at(k - 1) && digit_at(k + 1)) join = true;
@@ -316,11 +345,37 @@ void EnglishSegmenter::Words(std::string_view run, std::vector<std::pair<uint32_
       if (!join) break;
       k += 1;
     }
-    uint32_t e = k < n ? cps[k].second : static_cast<uint32_t>(run.size());
     // A trailing possessive apostrophe (dogs') stays with the word so the
     // filter can strip it; offsets still cover only the word.
-    out->emplace_back(cps[b].second, e);
+    out->emplace_back(start(b), start(k));
   }
+}
+
+}  // namespace
+
+void EnglishSegmenter::Words(std::string_view run, std::vector<std::pair<uint32_t, uint32_t>>* out) {
+  out->clear();
+  // Most runs are ASCII: one byte per code point, nothing to decode.
+  bool ascii = true;
+  for (char c : run) ascii &= static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {
+    LatinWords(
+        run.size(), [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(run[k])); },
+        [](size_t k) { return static_cast<uint32_t>(k); }, out);
+    return;
+  }
+  // Decode once: code point, byte start.
+  thread_local std::vector<std::pair<char32_t, uint32_t>> cps;
+  cps.clear();
+  for (size_t i = 0; i < run.size();) {
+    const size_t start = i;
+    int32_t c = NextCp(run, &i);
+    cps.emplace_back(c < 0 ? 0xFFFD : static_cast<char32_t>(c), static_cast<uint32_t>(start));
+  }
+  const size_t n = cps.size();
+  LatinWords(
+      n, [&](size_t k) { return cps[k].first; },
+      [&](size_t k) { return k < n ? cps[k].second : static_cast<uint32_t>(run.size()); }, out);
 }
 
 void ChineseSegmenter::Words(std::string_view run, const Lexicon* lex,
@@ -573,22 +628,19 @@ uint32_t Analyzer::Analyze(std::string_view text, const AnalyzeOptions& opt,
       continue;
     }
     // Han run.
-    if (opt.han_words) {
-      ChineseSegmenter::Words(run, lex_, &words);
-    } else {
-      words.clear();
-      for (size_t i = 0; i < run.size();) {
-        const size_t st = i;
-        NextCp(run, &i);
-        words.emplace_back(static_cast<uint32_t>(st), static_cast<uint32_t>(i));
-      }
-    }
     char_starts.clear();
     for (size_t i = 0; i < run.size();) {
       char_starts.push_back(static_cast<uint32_t>(i));
       NextCp(run, &i);
     }
     char_starts.push_back(static_cast<uint32_t>(run.size()));
+    if (opt.han_words) {
+      ChineseSegmenter::Words(run, lex_, &words);
+    } else {  // every character a word (snippets)
+      words.clear();
+      for (size_t k = 0; k + 1 < char_starts.size(); ++k)
+        words.emplace_back(char_starts[k], char_starts[k + 1]);
+    }
     size_t ci = 0;  // index into char_starts of the current char
     tok.raw.clear();
     for (auto [b, e] : words) {
