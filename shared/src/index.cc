@@ -650,9 +650,9 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     Xapian::WritableDatabase db(*gen, Xapian::DB_OPEN);
     s = CheckSchema(db, opt.db_dir);
     if (!s.ok()) return s;
-    db.begin_transaction(/*flushed=*/true);
     Result<std::shared_ptr<const StoredCodec>> codec = StoredCodec::ForDatabase(db);
     if (!codec.ok()) return Status::Corruption(*gen + ": " + codec.status().message());
+    db.begin_transaction(/*flushed=*/true);
     NearDuplicateIndex duplicates;
     duplicates.Load(db);
     Pipeline p(opt, inputs);
