@@ -87,6 +87,9 @@ TEST_CASE("StoredCodec::Decompress rejects what it cannot decode as Corruption",
       {"empty", plain.get(), "", "not a zstd frame"},
       {"not zstd (old zlib-era data, plain JSON)", plain.get(), json, "not a zstd frame"},
       {"truncated header", trained.get(), frame.substr(0, 3), "not a zstd frame"},
+      // 65 MB of zeros: a valid frame of a few KB whose header claims more
+      // than any stored article can hold (not allocated for).
+      {"oversized", plain.get(), plain->Compress(std::string(65 << 20, '\0')), "more than any article"},
       {"truncated body", trained.get(), frame.substr(0, frame.size() / 2), "zstd:"},
       {"dictionary frame, codec without one", plain.get(), frame, "the database has none"},
       {"another dictionary", other.get(), frame, "compressed with dictionary"},

@@ -30,9 +30,10 @@ ZSTD_DCtx* ThreadDCtx() {
   return c.get();
 }
 
-// No stored article is larger than this (the indexer's line limit is far
-// below it); a frame header that claims more is corrupt.
-constexpr unsigned long long kMaxArticleBytes = 1ull << 30;
+// No stored article is larger than this (input lines are at most 8 MB,
+// and re-serialising can at most sextuple one: \u0001 for a control byte);
+// a frame header that claims more is corrupt, and is not allocated for.
+constexpr unsigned long long kMaxArticleBytes = 64ull << 20;
 
 }  // namespace
 
@@ -117,8 +118,10 @@ std::string StoredCodec::Compress(std::string_view json) const {
 
 Status StoredCodec::Decompress(std::string_view blob, std::string* json) const {
   const unsigned long long size = ZSTD_getFrameContentSize(blob.data(), blob.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxArticleBytes)
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
     return Status::Corruption("not a zstd frame of known size");
+  if (size > kMaxArticleBytes)
+    return Status::Corruption("frame claims " + std::to_string(size) + " bytes, more than any article");
   const unsigned frame_dict = ZSTD_getDictID_fromFrame(blob.data(), blob.size());
   if (frame_dict != 0 && frame_dict != impl_->dict_id)
     return Status::Corruption("compressed with dictionary " + std::to_string(frame_dict) +
