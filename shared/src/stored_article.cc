@@ -1,5 +1,6 @@
 #include "stored_article.h"
 
+#include <mutex>
 #include <stdexcept>
 
 #include <xapian.h>
@@ -40,6 +41,9 @@ constexpr unsigned long long kMaxArticleBytes = 64ull << 20;
 struct StoredCodec::Impl {
   std::string dictionary;  // empty: none
   unsigned dict_id = 0;
+  // The compression tables (about a megabyte) are made on the first
+  // Compress: readers, one codec per searchd thread, never need them.
+  std::once_flag cdict_once;
   ZSTD_CDict* cdict = nullptr;
   ZSTD_DDict* ddict = nullptr;
   ~Impl() {
@@ -61,9 +65,8 @@ std::unique_ptr<StoredCodec::Impl> StoredCodec::WithDictionary(std::string dict)
   impl->dict_id = ZDICT_getDictID(dict.data(), dict.size());
   if (impl->dict_id == 0) return nullptr;
   impl->dictionary = std::move(dict);
-  impl->cdict = ZSTD_createCDict(impl->dictionary.data(), impl->dictionary.size(), StoredCodec::kLevel);
   impl->ddict = ZSTD_createDDict(impl->dictionary.data(), impl->dictionary.size());
-  if (!impl->cdict || !impl->ddict) return nullptr;
+  if (!impl->ddict) return nullptr;
   return impl;
 }
 
@@ -104,6 +107,12 @@ void StoredCodec::WriteMetadata(Xapian::WritableDatabase& db) const {
 bool StoredCodec::has_dictionary() const { return impl_->dict_id != 0; }
 
 std::string StoredCodec::Compress(std::string_view json) const {
+  if (impl_->dict_id) {
+    std::call_once(impl_->cdict_once, [this] {
+      impl_->cdict = ZSTD_createCDict(impl_->dictionary.data(), impl_->dictionary.size(), kLevel);
+    });
+    if (!impl_->cdict) throw std::runtime_error("zstd: cannot make the dictionary's compression tables");
+  }
   std::string out(ZSTD_compressBound(json.size()), '\0');
   ZSTD_CCtx* c = ThreadCCtx();
   const size_t n =
