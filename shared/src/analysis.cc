@@ -153,8 +153,17 @@ void CharNormalizer::AppendFolded(char32_t cp, std::string* out) {
     out->push_back(static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp));
     return;
   }
-  if (cp >= 0x4E00 && cp <= 0x9FFF) {  // NFKC is the identity on unified ideographs
-    AppendUtf8(FoldHan(cp), out);
+  if (IsUnifiedIdeograph(static_cast<int32_t>(cp))) {
+    // The bulk of Chinese text: NFKC is the identity on it, and its
+    // Simplified form is written (3 bytes) without AppendUtf8's checks.
+    const char32_t f = FoldHan(cp);
+    if (f >= 0x800 && f < 0x10000) {
+      const char b[3] = {static_cast<char>(0xE0 | (f >> 12)), static_cast<char>(0x80 | ((f >> 6) & 0x3F)),
+                         static_cast<char>(0x80 | (f & 0x3F))};
+      out->append(b, 3);
+    } else {
+      AppendUtf8(f, out);
+    }
     return;
   }
   thread_local std::unordered_map<char32_t, std::string> cache;
@@ -233,18 +242,7 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
       if (c2 < 0x300 || boundary_before(c2)) break;
       chunk_end = j;
     }
-    if (chunk_end == i && IsUnifiedIdeograph(c)) {
-      // The bulk of Chinese text: NFKC leaves an ideograph alone, and its
-      // Simplified form is written (3 bytes) with its offsets in one go.
-      const char32_t f = FoldHan(static_cast<char32_t>(c));
-      if (f >= 0x800 && f < 0x10000) {
-        out->text.push_back(static_cast<char>(0xE0 | (f >> 12)));
-        out->text.push_back(static_cast<char>(0x80 | ((f >> 6) & 0x3F)));
-        out->text.push_back(static_cast<char>(0x80 | (f & 0x3F)));
-      } else {
-        AppendUtf8(f, &out->text);
-      }
-    } else if (chunk_end == i) {
+    if (chunk_end == i) {
       AppendFolded(static_cast<char32_t>(c), &out->text);
     } else {
       icu::UnicodeString src = icu::UnicodeString::fromUTF8(
