@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <unicode/utf8.h>
+
 namespace searchd {
 
 void JsonWriter::BeforeValue() {
@@ -94,33 +96,6 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no
-// overlongs, no surrogates, nothing above U+10FFFF), or 0.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  const size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return (b(i + k) & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-}  // namespace
-
 void JsonWriter::AppendEscaped(std::string_view s, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   size_t plain = 0;  // start of the run not yet copied
@@ -131,9 +106,13 @@ void JsonWriter::AppendEscaped(std::string_view s, std::string* out) {
       continue;
     }
     if (c >= 0x80) {
-      const size_t n = Utf8Length(s, i);
-      if (n) {
-        i += n;
+      // ICU's decoder, as the analysis chain uses: well-formed UTF-8 per
+      // RFC 3629 (no overlongs, surrogates or code points above U+10FFFF).
+      auto j = static_cast<int32_t>(i);
+      UChar32 cp;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), j, static_cast<int32_t>(s.size()), cp);
+      if (cp >= 0) {
+        i = static_cast<size_t>(j);
         continue;
       }
     }
