@@ -1049,14 +1049,13 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
   auto disk = Engine::Open(eo);
   REQUIRE(memory.ok());
   REQUIRE(disk.ok());
-  auto ids = [](const Engine& e, const std::string& q) { return ExactIds(e, q); };
   for (const Engine* e : {memory->get(), disk->get()}) {
-    CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1"});
-    CHECK(ids(*e, "\"crossing the zebra\"") == std::set<std::string>{"p-2"});
-    CHECK(ids(*e, "zebra -\"zebra crossing\"") == std::set<std::string>{"p-2", "p-3"});
-    CHECK(ids(*e, "title:\"zebra crossing\"") == std::set<std::string>{"p-1"});
+    CHECK(ExactIds(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1"});
+    CHECK(ExactIds(*e, "\"crossing the zebra\"") == std::set<std::string>{"p-2"});
+    CHECK(ExactIds(*e, "zebra -\"zebra crossing\"") == std::set<std::string>{"p-2", "p-3"});
+    CHECK(ExactIds(*e, "title:\"zebra crossing\"") == std::set<std::string>{"p-1"});
     // The title ends and the body starts ("The report said") a field gap apart.
-    CHECK(ids(*e, "\"downtown the report\"").empty());
+    CHECK(ExactIds(*e, "\"downtown the report\"").empty());
   }
   // Searches in several threads at once on a fresh engine: one loads the
   // store while the others read the database; all find the same.
@@ -1081,7 +1080,7 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
   REQUIRE(tongwen::Upsert(SmallIngest(db), {dir / "up.jsonl"}, &rep).ok());
   WaitForPickUp();
   for (const Engine* e : {memory->get(), disk->get()})
-    CHECK(ids(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1", "p-4"});
+    CHECK(ExactIds(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1", "p-4"});
 }
 
 TEST_CASE("A Chinese word finds its multi-word English gloss only where the words stand side by side",

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -106,6 +107,17 @@ void BuildFixture(const std::string& db) {
   Ingest in(db);
   REQUIRE(in.Rebuild({DataPath("fixture.jsonl")}).ok());
   REQUIRE(in.report.indexed == 10);
+}
+
+// Changes document `id` of the live generation gen-1 in place (a damaged
+// index for verify and the readers).
+void EditDocument(const std::string& db, Xapian::docid id,
+                  const std::function<void(Xapian::Document&)>& edit) {
+  Xapian::WritableDatabase w(db + "/gen-1");
+  Xapian::Document d = w.get_document(id);
+  edit(d);
+  w.replace_document(id, d);
+  w.commit();
 }
 
 void WriteGz(const std::string& path, const std::string& content) {
@@ -630,14 +642,10 @@ TEST_CASE("Verify accepts a good database and rejects missing or damaged ones", 
   }
   SECTION("a malformed position stream") {
     BuildFixture(db);
-    {
-      Xapian::WritableDatabase w(db + "/gen-1");
-      Xapian::Document d = w.get_document(3);
-      // A run of 5 hashes with the bytes of 1.
+    // A run of 5 hashes with the bytes of 1.
+    EditDocument(db, 3, [](Xapian::Document& d) {
       d.add_value(tongwen::schema::kSlotWordPositions, std::string("\x01\x05") + "ab");
-      w.replace_document(3, d);
-      w.commit();
-    }
+    });
     tongwen::Status s = tongwen::Verify(db, &report);
     REQUIRE_FALSE(s.ok());
     CHECK(s.code() == Code::kCorruption);
@@ -776,13 +784,7 @@ TEST_CASE("A damaged stored article or dictionary is reported, and upsert change
   BuildFixture(db);
   std::string report;
   SECTION("an article that is not a zstd frame") {
-    {
-      Xapian::WritableDatabase w(db + "/gen-1");
-      Xapian::Document d = w.get_document(4);
-      d.set_data("{\"id\":\"plain json\"}");
-      w.replace_document(4, d);
-      w.commit();
-    }
+    EditDocument(db, 4, [](Xapian::Document& d) { d.set_data("{\"id\":\"plain json\"}"); });
     tongwen::Status s = tongwen::Verify(db, &report);
     REQUIRE_FALSE(s.ok());
     CHECK(s.code() == Code::kCorruption);
