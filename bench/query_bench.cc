@@ -3,7 +3,8 @@
 //   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N]
 // --facets asks every search for the four facets (source, section, year, language).
 // --slowest N also lists the N queries with the highest median latency.
-// QUERIES.txt: one query per line; a line "## name" starts a named group.
+// QUERIES.txt: one query per line; a line "## name" starts a named group; a
+// line "related:ID" asks for the articles related to article ID (limit 10).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -68,7 +69,8 @@ int main(int argc, char** argv) {
       req.q = q;
       if (facets) req.facets = {"source", "section", "year", "language"};
       auto t0 = std::chrono::steady_clock::now();
-      auto res = (*engine)->Search(req);
+      auto res = q.rfind("related:", 0) == 0 ? (*engine)->Related(q.substr(8), 10, "", req.snippet_length)
+                                             : (*engine)->Search(req);
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (!res.ok()) {
         std::fprintf(stderr, "%s: %s\n", q.c_str(), res.status().ToString().c_str());
