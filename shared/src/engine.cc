@@ -725,6 +725,8 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
 }
 
 namespace {
+constexpr Xapian::termcount kRelatedTerms = 20;
+
 // Keeps text terms (stems, Han words) for "more like this"; drops boolean
 // terms, bigrams, pinyin and very short or numeric stems.
 class TextTermDecider : public Xapian::ExpandDecider {
@@ -759,7 +761,12 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     Xapian::RSet rset;
     rset.add_document(self);
     TextTermDecider decider;
-    Xapian::ESet eset = enq.get_eset(30, rset, &decider);
+    // The article's 20 best expansion terms (Lucene's and Elasticsearch's
+    // more-like-this take 25). The match costs about 60 us per term on the
+    // 100k bulk corpus, and bench/related-quality finds the other-language
+    // version of a story as well with 20 as with 30 (MRR@10 en->zh 0.983
+    // against 0.975, zh->en 0.963 against 0.958).
+    Xapian::ESet eset = enq.get_eset(kRelatedTerms, rset, &decider);
     const Xapian::Document self_doc = db.get_document(self);
     const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
     std::vector<Xapian::Query> parts;
