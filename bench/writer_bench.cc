@@ -18,6 +18,7 @@
 #include <xapian.h>
 
 #include "stored_article.h"
+#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
   for (const std::string& l : lines) {
     auto a = tongwen::ParseArticle(l);
     if (!a.ok()) continue;
-    tongwen::BuildDocument(*a, analyzer, &docs.emplace_back(), codec.get());
+    tongwen::BuildDocument(*a, analyzer, tongwen::kDefaultAverageLength, &docs.emplace_back(), codec.get());
   }
   const double t1 = CpuSeconds();
   constexpr size_t kShard = 16384;

@@ -14,6 +14,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,10 @@
 #include "simhash.h"
 #include "stored_article.h"
 #include "test_util.h"
+#include "weighting.h"
 
+#include "tongwen/analysis.h"
+#include "tongwen/article.h"
 #include "tongwen/engine.h"
 #include "tongwen/schema.h"
 
@@ -820,6 +824,140 @@ TEST_CASE("A damaged stored article or dictionary is reported, and upsert change
     auto r = e->Search(req);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Code::kCorruption);
+  }
+}
+
+namespace {
+
+// A document's text terms (wdf > 0) and their stored wdfs.
+std::map<std::string, Xapian::termcount> Wdfs(const Xapian::Document& d) {
+  std::map<std::string, Xapian::termcount> out;
+  for (Xapian::TermIterator t = d.termlist_begin(); t != d.termlist_end(); ++t)
+    if (t.get_wdf()) out[*t] = t.get_wdf();
+  REQUIRE(out.size() > 10);
+  return out;
+}
+
+// Synthetic articles of varied lengths: the body keeps 20 to 259 of its words.
+std::vector<std::string> VariedArticles(size_t n, unsigned seed) {
+  std::vector<std::string> out;
+  for (const std::string& line : testutil::SyntheticArticles(n, seed)) {
+    json j = json::parse(line);
+    std::istringstream words(j["body"]["en"].get<std::string>());
+    std::string w, body;
+    const size_t keep = 20 + (out.size() * 97) % 240;
+    for (size_t k = 0; k < keep && words >> w; ++k) body += w + " ";
+    j["body"]["en"] = body;
+    out.push_back(j.dump());
+  }
+  return out;
+}
+
+double StoredAverageLength(const std::string& db) {
+  const std::string v = Xapian::Database(db).get_metadata(std::string(tongwen::schema::kMetaAverageLength));
+  REQUIRE(!v.empty());
+  return std::stod(v);
+}
+
+Xapian::Document StoredDocument(const std::string& db, const std::string& id) {
+  Xapian::Database x(db);
+  const std::string term = std::string(tongwen::schema::kIdPrefix) + id;
+  REQUIRE(x.postlist_begin(term) != x.postlist_end(term));
+  return x.get_document(*x.postlist_begin(term));
+}
+
+}  // namespace
+
+TEST_CASE("Rebuild measures the reference length; rebuild and upsert normalise wdfs with it",
+          "[index][weighting]") {
+  TempDir t;
+  const std::string db = t / "db";
+  const std::string big = t / "big.jsonl";
+  std::vector<tongwen::Article> arts;
+  std::string lines;
+  for (const std::string& l : VariedArticles(60, 21)) {
+    lines += l + "\n";
+    auto a = tongwen::ParseArticle(l);
+    REQUIRE(a.ok());
+    arts.push_back(*a);
+  }
+  WriteFile(big, lines);
+  tongwen::Analyzer an(nullptr);  // as the indexer without a dictionary
+  Ingest in(db);
+  in.opt.length_sample_articles = 40;  // the mean of the first 40 of 60
+  REQUIRE(in.Rebuild({big}).ok());
+  double sum = 0;
+  for (size_t i = 0; i < 40; ++i) sum += tongwen::RawDocumentLength(arts[i], an);
+  const double avg = StoredAverageLength(db);
+  CHECK(avg == Approx(sum / 40).epsilon(1e-12));
+  double all = sum;
+  for (size_t i = 40; i < 60; ++i) all += tongwen::RawDocumentLength(arts[i], an);
+  CHECK(avg != Approx(all / 60));  // the later articles are not measured
+
+  // Every document, in the sample or not, holds the wdfs BuildDocument gives
+  // with that length.
+  for (size_t i : {size_t{0}, size_t{39}, size_t{40}, size_t{59}}) {
+    INFO("article " << i);
+    Xapian::Document want;
+    tongwen::BuildDocument(arts[i], an, avg, &want);
+    CHECK(Wdfs(StoredDocument(db, arts[i].id)) == Wdfs(want));
+  }
+
+  SECTION("an upsert normalises with the database's length and keeps it") {
+    const auto more = VariedArticles(2, 22);
+    WriteFile(t / "more.jsonl", more[0] + "\n" + more[1] + "\n");
+    Ingest up(db);
+    REQUIRE(up.Upsert({t / "more.jsonl"}).ok());
+    CHECK(StoredAverageLength(db) == avg);
+    auto a = tongwen::ParseArticle(more[1]);
+    REQUIRE(a.ok());
+    Xapian::Document want;
+    tongwen::BuildDocument(*a, an, avg, &want);
+    CHECK(Wdfs(StoredDocument(db, a->id)) == Wdfs(want));
+  }
+  SECTION("the first upsert into a new database measures it") {
+    const std::string fresh = t / "fresh";
+    Ingest up(fresh);
+    up.opt.length_sample_articles = 10;
+    REQUIRE(up.Upsert({big}).ok());
+    double first10 = 0;
+    for (size_t i = 0; i < 10; ++i) first10 += tongwen::RawDocumentLength(arts[i], an);
+    CHECK(StoredAverageLength(fresh) == Approx(first10 / 10).epsilon(1e-12));
+  }
+  SECTION("an input without an article to measure gets the default length") {
+    const std::string none = t / "none";
+    WriteFile(t / "bad.jsonl", "not json\n");
+    Ingest re(none);
+    REQUIRE(re.Rebuild({t / "bad.jsonl"}).ok());
+    CHECK(StoredAverageLength(none) == tongwen::kDefaultAverageLength);
+  }
+}
+
+TEST_CASE("A missing or malformed reference length is reported, and upsert changes nothing",
+          "[index][weighting][errors]") {
+  TempDir t;
+  const std::string db = t / "db";
+  BuildFixture(db);
+  std::string report;
+  REQUIRE(tongwen::Verify(db, &report).ok());
+  for (const char* bad : {"", "abc", "-5", "0", "12x", "inf"}) {
+    INFO("metadata \"" << bad << "\"");
+    {
+      Xapian::WritableDatabase w(db + "/gen-1");
+      w.set_metadata(std::string(tongwen::schema::kMetaAverageLength), bad);
+      w.commit();
+    }
+    tongwen::Status v = tongwen::Verify(db, &report);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.code() == Code::kCorruption);
+    CHECK(v.message().find("tongwen:average-length") != std::string::npos);
+    CHECK(v.message().find(*bad ? "not a positive number" : "is missing") != std::string::npos);
+    Ingest up(db);
+    tongwen::Status u = up.Upsert({DataPath("bad_lines.jsonl")});
+    REQUIRE_FALSE(u.ok());
+    CHECK(u.code() == Code::kCorruption);
+    CHECK(u.message().find("tongwen:average-length") != std::string::npos);
+    CHECK(Xapian::Database(db).get_doccount() == 10);
   }
 }
 

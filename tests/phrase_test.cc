@@ -355,12 +355,17 @@ TEST_CASE("BuildDocument marks multi-word glosses found side by side as XG terms
     if (*r.body) j["body"] = {{"en", r.body}};
     auto a = tongwen::ParseArticle(j.dump());
     REQUIRE(a.ok());
+    // With the document's own length as the reference, each stored wdf is
+    // the raw wdf times kWdfScale (src/weighting.h).
     Xapian::Document doc;
-    tongwen::BuildDocument(*a, an, &doc);
+    tongwen::BuildDocument(*a, an, tongwen::RawDocumentLength(*a, an), &doc);
     std::map<std::string, Xapian::termcount> got;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
       if ((*t).rfind("XG", 0) == 0) got[*t] = t.get_wdf();
-    CHECK(got == r.gloss_wdf);
+    std::map<std::string, Xapian::termcount> want;
+    for (const auto& [term, wdf] : r.gloss_wdf)
+      want[term] = static_cast<Xapian::termcount>(wdf * tongwen::schema::kWdfScale);
+    CHECK(got == want);
   }
 }
 
@@ -371,7 +376,7 @@ TEST_CASE("BuildDocument keeps positions in the streams, none in Xapian", "[phra
   REQUIRE(a.ok());
   tongwen::Analyzer an(&testutil::MiniLexicon());
   Xapian::Document doc;
-  tongwen::BuildDocument(*a, an, &doc);
+  tongwen::BuildDocument(*a, an, 1000, &doc);
   bool text_terms = false;
   for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
     INFO(*t);

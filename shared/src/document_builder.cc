@@ -1,12 +1,15 @@
 // Article -> Xapian::Document. The term and value layout is in schema.h.
 #include <algorithm>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include <xapian.h>
 
 #include "phrase.h"
 #include "simhash.h"
 #include "stored_article.h"
+#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/index.h"
@@ -128,7 +131,62 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
   });
 }
 
+// Adds the text terms of every version's title and body, with their raw
+// wdfs (NormalizeWdfs rewrites them).
+void AddTextTerms(const Article& a, const Analyzer& an, Xapian::Document* doc, Positions* positions) {
+  uint32_t pos = 0, char_pos = 0;
+  for (const Version& v : a.versions) {
+    if (!v.title.empty()) {
+      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos, positions) + schema::kFieldGap;
+      char_pos += schema::kFieldGap;
+    }
+    if (!v.body.empty()) {
+      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos, positions) + schema::kFieldGap;
+      char_pos += schema::kFieldGap;
+    }
+  }
+}
+
+// The sum of the document's wdfs: its length as BM25 sees it.
+double DocumentLength(const Xapian::Document& doc) {
+  double length = 0;
+  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) length += t.get_wdf();
+  return length;
+}
+
+// Rewrites each text term's raw wdf as its normalised wdf (weighting.h).
+// Xapian's Document has no wdf setter: a term gets the difference added, or
+// is removed and added again in the rare case its wdf shrinks.
+void NormalizeWdfs(double average_length, Xapian::Document* doc) {
+  std::vector<std::pair<std::string, Xapian::termcount>> raw;
+  raw.reserve(doc->termlist_count());
+  double length = 0;
+  for (Xapian::TermIterator t = doc->termlist_begin(); t != doc->termlist_end(); ++t) {
+    const Xapian::termcount wdf = t.get_wdf();
+    if (!wdf) continue;  // boolean terms
+    raw.emplace_back(*t, wdf);
+    length += wdf;
+  }
+  const double norm = LengthNorm(length, average_length);
+  for (const auto& [term, wdf] : raw) {
+    const Xapian::termcount want = NormalizedWdf(wdf, norm);
+    if (want > wdf) {
+      doc->add_term(term, want - wdf);
+    } else if (want < wdf) {
+      doc->remove_term(term);
+      doc->add_term(term, want);
+    }
+  }
+}
+
 }  // namespace
+
+double RawDocumentLength(const Article& a, const Analyzer& analyzer) {
+  Xapian::Document doc;
+  Positions positions;
+  AddTextTerms(a, analyzer, &doc, &positions);
+  return DocumentLength(doc);
+}
 
 std::string ArticleIdOf(const Xapian::Document& d) {
   Xapian::TermIterator t = d.termlist_begin();
@@ -137,7 +195,8 @@ std::string ArticleIdOf(const Xapian::Document& d) {
   return (*t).substr(schema::kIdPrefix.size());
 }
 
-void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc, const StoredCodec* codec) {
+void BuildDocument(const Article& a, const Analyzer& an, double average_length, Xapian::Document* doc,
+                   const StoredCodec* codec) {
   namespace s = schema;
   SetStoredArticle(codec ? *codec : *StoredCodec::Plain(), a.json, doc);
   doc->add_boolean_term(std::string(s::kIdPrefix) + a.id);
@@ -167,18 +226,9 @@ void BuildDocument(const Article& a, const Analyzer& an, Xapian::Document* doc, 
     doc->add_value(s::kSlotDayNumber,
                    Xapian::sortable_serialise(static_cast<double>(DayNumber(a.published))));
   }
-  uint32_t pos = 0, char_pos = 0;
   Positions positions;
-  for (const Version& v : a.versions) {
-    if (!v.title.empty()) {
-      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos, &positions) + s::kFieldGap;
-      char_pos += s::kFieldGap;
-    }
-    if (!v.body.empty()) {
-      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos, &positions) + s::kFieldGap;
-      char_pos += s::kFieldGap;
-    }
-  }
+  AddTextTerms(a, an, doc, &positions);
+  NormalizeWdfs(average_length, doc);
   for (auto [slot, stream] : {std::pair{s::kSlotWordPositions, &positions.words},
                               std::pair{s::kSlotPinyinPositions, &positions.pinyin}}) {
     const std::string encoded = stream->Encode();

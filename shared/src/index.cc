@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -19,6 +22,7 @@
 #include "near_duplicates.h"
 #include "phrase.h"
 #include "stored_article.h"
+#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
@@ -80,6 +84,13 @@ class Pipeline {
   // (rebuild); codec is then the trained codec.
   std::shared_ptr<const StoredCodec> codec = StoredCodec::Plain();
   bool train_codec = false;
+  // The reference length the documents' wdfs are normalised with
+  // (weighting.h). If measure_length is set, the reader holds back the first
+  // lines (those of the dictionary sample, at least one batch) and measures
+  // it on their first opt.length_sample_articles articles before any
+  // document is built (kDefaultAverageLength if they hold no article).
+  double average_length = 0;
+  bool measure_length = false;
   // Groups near-duplicates as documents are built (see near_duplicates.h).
   NearDuplicateIndex* duplicates = nullptr;
   // If set, Run's last report is not final but names this phase, which the
@@ -191,18 +202,32 @@ class Pipeline {
     applied_cv_.notify_all();
   }
 
-  // Trains the stored-article dictionary on the articles of `held`.
-  void TrainCodec(const std::vector<std::unique_ptr<Batch>>& held) {
+  bool TrainsCodec() const { return train_codec && opt_.dictionary_sample_bytes > 0; }
+
+  // Trains the stored-article dictionary on the articles of `held`, and
+  // measures the reference length on the first of them.
+  void LearnFromSample(const std::vector<std::unique_ptr<Batch>>& held) {
     std::vector<std::string> samples;
+    double length = 0;
+    size_t measured = 0;
     for (const auto& b : held)
       for (const Line& l : b->lines) {
         if (l.too_long) continue;
+        const bool measure = measure_length && measured < opt_.length_sample_articles;
+        if (!TrainsCodec() && !measure) break;
         Result<Article> a = ParseArticle(l.text, opt_.limits);
-        if (a.ok()) samples.push_back(std::move(a->json));
+        if (!a.ok()) continue;
+        if (measure) {
+          length += RawDocumentLength(*a, analyzer_);
+          ++measured;
+        }
+        if (TrainsCodec()) samples.push_back(std::move(a->json));
       }
-    std::shared_ptr<const StoredCodec> trained = StoredCodec::Train(samples);
-    std::lock_guard<std::mutex> lk(mu_);  // workers read it under mu_
+    std::shared_ptr<const StoredCodec> trained = TrainsCodec() ? StoredCodec::Train(samples) : codec;
+    std::lock_guard<std::mutex> lk(mu_);  // workers read them under mu_
     codec = std::move(trained);
+    if (measure_length)
+      average_length = measured ? length / static_cast<double>(measured) : kDefaultAverageLength;
   }
 
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
@@ -219,13 +244,14 @@ class Pipeline {
       return true;
     };
     // While sampling, batches are held back (in input order) until the
-    // dictionary is trained.
-    bool sampling = train_codec && opt_.dictionary_sample_bytes > 0;
+    // dictionary is trained and the reference length measured.
+    bool sampling = TrainsCodec() || measure_length;
+    const uint64_t sample_bytes = TrainsCodec() ? opt_.dictionary_sample_bytes : 0;
     std::vector<std::unique_ptr<Batch>> held;
     size_t held_bytes = 0;
     auto release_held = [&] {
       sampling = false;
-      TrainCodec(held);
+      LearnFromSample(held);
       bool ok = true;
       for (auto& b : held)
         if (ok) ok = enqueue(std::move(b));
@@ -241,7 +267,7 @@ class Pipeline {
       held_bytes += batch->bytes;
       held.push_back(std::move(batch));
       batch = std::make_unique<Batch>();
-      return held_bytes < opt_.dictionary_sample_bytes || release_held();
+      return held_bytes < sample_bytes || release_held();
     };
     bool go = true;
     for (uint32_t f = 0; f < readers.size() && go; ++f) {
@@ -278,6 +304,7 @@ class Pipeline {
     for (;;) {
       std::unique_ptr<Batch> b;
       std::shared_ptr<const StoredCodec> stored;
+      double avg_length = 0;
       {
         std::unique_lock<std::mutex> lk(mu_);
         work_cv_.wait(lk, [&] { return stop_ || !work_.empty() || read_finished_; });
@@ -288,6 +315,7 @@ class Pipeline {
         b = std::move(work_.front());
         work_.pop_front();
         stored = codec;
+        avg_length = average_length;
       }
       b->items.resize(b->lines.size());
       for (size_t i = 0; i < b->lines.size(); ++i) {
@@ -305,7 +333,7 @@ class Pipeline {
         }
         it.id = a->id;
         it.doc.emplace();
-        BuildDocument(*a, analyzer_, &*it.doc, stored.get());
+        BuildDocument(*a, analyzer_, avg_length, &*it.doc, stored.get());
         it.doc->add_value(schema::kSlotSequence,
                           Xapian::sortable_serialise(double(b->seq * kBatchLines + i)));
       }
@@ -375,6 +403,30 @@ class Pipeline {
 void WriteMetadata(Xapian::WritableDatabase& db) {
   db.set_metadata(std::string(schema::kMetaSchema), std::string(schema::kSchemaVersion));
   db.set_metadata(std::string(schema::kMetaAnalyzer), std::string(kAnalyzerName));
+}
+
+// The reference length (schema::kMetaAverageLength); 0 for a database
+// without documents that has none yet. A database with documents must
+// have one: its wdfs were normalised with it.
+Result<double> ReadAverageLength(const Xapian::Database& db, const std::string& where) {
+  const std::string v = db.get_metadata(std::string(schema::kMetaAverageLength));
+  if (v.empty() && db.get_doccount() == 0) return 0.0;
+  if (v.empty())
+    return Status::Corruption(where + ": metadata " + std::string(schema::kMetaAverageLength) +
+                              " is missing; run `indexer rebuild`");
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (end != v.c_str() + v.size() || !std::isfinite(x) || x <= 0)
+    return Status::Corruption(where + ": metadata " + std::string(schema::kMetaAverageLength) + " is \"" + v +
+                              "\", not a positive number; run `indexer rebuild`");
+  return x;
+}
+
+void WriteAverageLength(Xapian::WritableDatabase& db, double average_length) {
+  if (!(average_length > 0)) return;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", average_length);  // exact: upserts normalise as rebuild did
+  db.set_metadata(std::string(schema::kMetaAverageLength), buf);
 }
 
 Status CheckSchema(const Xapian::Database& db, const std::string& where) {
@@ -546,6 +598,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   Pipeline p(opt, inputs);
   p.next_phase = "merging";
   p.train_codec = true;
+  p.measure_length = true;
   const unsigned nworkers = p.workers();
   std::mutex shards_mu;
   std::vector<std::string> shard_paths;  // every shard, in creation order
@@ -617,6 +670,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     Xapian::WritableDatabase db(compacted, Xapian::DB_OPEN);
     WriteMetadata(db);
     p.codec->WriteMetadata(db);
+    WriteAverageLength(db, p.average_length);
     // The later line wins for ids given twice.
     for (const std::string& id : repeated) KeepLatest(db, id);
     db.commit();
@@ -652,11 +706,15 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     if (!s.ok()) return s;
     Result<std::shared_ptr<const StoredCodec>> codec = StoredCodec::ForDatabase(db);
     if (!codec.ok()) return Status::Corruption(*gen + ": " + codec.status().message());
+    Result<double> avg_length = ReadAverageLength(db, *gen);
+    if (!avg_length.ok()) return avg_length.status();
     db.begin_transaction(/*flushed=*/true);
     NearDuplicateIndex duplicates;
     duplicates.Load(db);
     Pipeline p(opt, inputs);
     p.codec = *codec;
+    p.average_length = *avg_length;
+    p.measure_length = *avg_length == 0;  // the first articles of a new database set it
     p.duplicates = &duplicates;
     p.next_phase = "committing";  // the transaction's commit: a large part of a small upsert
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
@@ -673,6 +731,7 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
       db.cancel_transaction();
       return run;
     }
+    if (p.measure_length) WriteAverageLength(db, p.average_length);
     db.commit_transaction();
     ReportDone(opt, p, t0, &rep);
   } catch (const Xapian::Error& e) {
@@ -752,6 +811,11 @@ Status Verify(const std::string& dir, std::string* report) {
     if (!codec.ok()) {
       *report = out.str();
       return Status::Corruption(dir + ": " + codec.status().message());
+    }
+    Result<double> avg_length = ReadAverageLength(db, dir);
+    if (!avg_length.ok()) {
+      *report = out.str();
+      return avg_length.status();
     }
     uint64_t n = 0, bad = 0;
     for (Xapian::PostingIterator p = db.postlist_begin(""); p != db.postlist_end(""); ++p) {

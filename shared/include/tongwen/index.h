@@ -32,10 +32,14 @@ class Lexicon;
 class StoredCodec;
 
 // Builds the Xapian document for an article (terms, values, stored JSON).
-// The JSON is compressed with `codec` (src/stored_article.h); null: without
-// a dictionary.
-void BuildDocument(const Article& a, const Analyzer& analyzer, Xapian::Document* doc,
+// Its wdfs are normalised by its length against `average_length`, the
+// database's reference length (src/weighting.h). The JSON is compressed
+// with `codec` (src/stored_article.h); null: without a dictionary.
+void BuildDocument(const Article& a, const Analyzer& analyzer, double average_length, Xapian::Document* doc,
                    const StoredCodec* codec = nullptr);
+// The length BM25 would see for the article's document: the sum of the raw
+// wdfs of its text terms (before normalisation).
+double RawDocumentLength(const Article& a, const Analyzer& analyzer);
 // The article id of a document built by BuildDocument (from its Q term);
 // empty if it has none.
 std::string ArticleIdOf(const Xapian::Document& doc);
@@ -65,6 +69,11 @@ struct IngestOptions {
   // are held back until it is trained. Under 1 MB of articles (or 0): no
   // dictionary.
   uint64_t dictionary_sample_bytes = 8 << 20;
+  // rebuild (and an upsert into a database that has none yet): the
+  // reference length the wdfs are normalised with (src/weighting.h) is the
+  // mean length of the first this many articles, measured before any
+  // document is built; all of them if the input has fewer.
+  size_t length_sample_articles = 500;
   const Lexicon* lexicon = nullptr;  // optional, improves Chinese segmentation
   IngestLimits limits;
   // Called for each rejected line: "FILE:LINE: reason".

@@ -10,12 +10,15 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-8";
+inline constexpr std::string_view kSchemaVersion = "tongwen-9";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 // The zstd dictionary the stored articles are compressed with (absent: none;
 // src/stored_article.h).
 inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictionary";
+// The reference document length the wdfs are normalised with (a decimal
+// number; src/weighting.h), measured by rebuild on its first articles.
+inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
 
 // --- boolean (filter) terms, wdf 0, no positions ---
 inline constexpr std::string_view kIdPrefix = "Q";         // Q<id>
@@ -97,5 +100,14 @@ inline constexpr unsigned kFieldGap = 100;
 // wdf weight of title terms in the "anywhere" space: BM25 sees the title as
 // this many occurrences, which ranks title matches above body matches.
 inline constexpr unsigned kTitleWdf = 3;
+
+// BM25's length normalisation is applied at index time (src/weighting.h): a
+// term's stored wdf is kWdfScale * wdf / norm(document length), with these
+// parameters (k1 and b as Xapian's BM25Weight takes them). Changing any of
+// them changes what the index holds.
+inline constexpr double kBm25K1 = 1.2;
+inline constexpr double kBm25B = 0.75;
+inline constexpr double kBm25MinNormLength = 0.5;
+inline constexpr double kWdfScale = 64;
 
 }  // namespace tongwen::schema
