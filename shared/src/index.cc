@@ -479,9 +479,11 @@ void MergeShards(const std::vector<std::string>& paths, const std::string& out, 
     level.swap(next);
     ++round;
   }
+  // FULL, not FULLER: FULLER's oversize items made the termlist table 24%
+  // larger (the 100k bulk corpus: 361 against 291 MB), and searches no faster.
   Xapian::Database all;
   for (const std::string& p : level) all.add_database(Xapian::Database(p));
-  all.compact(out, Xapian::Compactor::FULLER);
+  all.compact(out, Xapian::Compactor::FULL);
 }
 
 }  // namespace
