@@ -102,7 +102,7 @@ int FacetIndex(std::string_view name) {
 
 // Value slots held per docid in memory for one database revision (as
 // Lucene's doc values): the facet slots and the publication date. Built from
-// the value streams by the first search of a revision that needs them; 24
+// the value streams by the first search of a revision that needs them; 28
 // bytes per document.
 struct ValueColumns {
   std::string key;  // database uuid and revision
@@ -115,6 +115,7 @@ struct ValueColumns {
   std::vector<uint32_t> dates;
   std::vector<int32_t> days;
   Xapian::doccount dated = 0;  // articles with a date
+  std::vector<uint32_t> sorted_dates;  // the non-zero dates, ascending (to count a window's articles)
 };
 
 std::string RevisionKey(const Xapian::Database& db) {
@@ -152,8 +153,10 @@ std::shared_ptr<const ValueColumns> BuildValueColumns(const Xapian::Database& db
     const uint32_t ymd = c->dates[d];
     if (!ymd) continue;
     ++c->dated;
+    c->sorted_dates.push_back(ymd);
     c->days[d] = static_cast<int32_t>(DayNumber(static_cast<int>(ymd / 10000), ymd / 100 % 100, ymd % 100));
   }
+  std::sort(c->sorted_dates.begin(), c->sorted_dates.end());
   return c;
 }
 
@@ -192,11 +195,11 @@ class DateWindowSource : public Xapian::PostingSource {
   void init(const Xapian::Database&) override {
     did_ = 0;
     count_ = 0;
-    if (lo_ == 1 && hi_ == UINT32_MAX) {
-      count_ = columns_->dated;
-    } else {
-      for (uint32_t d : columns_->dates) count_ += In(d);
-    }
+    // The window's article count, for Xapian's estimates: two binary
+    // searches (counting the column was 1% of a search mix's time).
+    const std::vector<uint32_t>& sorted = columns_->sorted_dates;
+    count_ = static_cast<Xapian::doccount>(std::upper_bound(sorted.begin(), sorted.end(), hi_) -
+                                           std::lower_bound(sorted.begin(), sorted.end(), lo_));
   }
   Xapian::doccount get_termfreq_min() const override { return count_; }
   Xapian::doccount get_termfreq_est() const override { return count_; }
