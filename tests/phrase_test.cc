@@ -424,3 +424,42 @@ TEST_CASE("PositionStore holds each document's streams by docid", "[phrase][stor
   CHECK(store->Get(s::kSlotDate, 1).empty());  // not a stream slot
   CHECK(store->bytes() == w1.size() + p1.size() + w3.size());
 }
+
+TEST_CASE("Title terms: FieldTextTerm's forms, and each mirrors an anywhere term of the document",
+          "[index][schema]") {
+  namespace s = tongwen::schema;
+  struct Row {
+    std::string_view field;
+    bool stem;
+    const char* text;
+    const char* term;
+  };
+  for (const Row& r : std::vector<Row>{{"", true, "minist", "Zminist"},
+                                       {s::kTitlePrefix, true, "minist", "ZSminist"},
+                                       {"", false, "国防", "国防"},
+                                       {s::kTitlePrefix, false, "国防", "S国防"}})
+    CHECK(s::FieldTextTerm(r.field, r.stem, r.text) == r.term);
+
+  auto a = tongwen::ParseArticle(
+      R"({"id":"t1","title":{"en":"Defence ministers meet","zh-Hant":"國防部長會晤"},"body":{"en":"Talks."}})");
+  REQUIRE(a.ok());
+  tongwen::Analyzer an(&testutil::MiniLexicon());
+  Xapian::Document doc;
+  tongwen::BuildDocument(*a, an, 1000, &doc);
+  std::set<std::string> terms;
+  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) terms.insert(*t);
+  size_t stems = 0, words = 0;
+  for (const std::string& t : terms) {
+    INFO(t);
+    if (t.rfind("ZS", 0) == 0) {
+      CHECK(terms.count(s::FieldTextTerm("", true, t.substr(2))));
+      ++stems;
+    } else if (t.rfind("S", 0) == 0) {
+      CHECK(terms.count(s::FieldTextTerm("", false, t.substr(1))));
+      ++words;
+    }
+  }
+  CHECK(terms.count("ZSminist"));
+  CHECK(stems == 3);  // defenc, minist, meet
+  CHECK(words >= 2);  // the Han title's words
+}

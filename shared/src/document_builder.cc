@@ -92,9 +92,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       positions->words.Add(t.pos, term);
       if (lex) glosses.Add(t.pos, t.text, *lex, wdf, doc);
       if (title) {
-        title_term.assign(s::kStemPrefix);
-        title_term += s::kTitlePrefix;
-        title_term += t.text;
+        s::AssignFieldTextTerm(&title_term, s::kTitlePrefix, true, t.text);
         doc->add_term(title_term);
       }
       return;
@@ -103,8 +101,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     doc->add_term(t.text, wdf);
     positions->words.Add(t.pos, t.text);
     if (title) {
-      title_term.assign(s::kTitlePrefix);
-      title_term += t.text;
+      s::AssignFieldTextTerm(&title_term, s::kTitlePrefix, false, t.text);
       doc->add_term(title_term);
     }
     // Romanisation: pinyin syllable terms in their own position space (one

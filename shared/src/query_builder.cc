@@ -298,9 +298,7 @@ Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
   an_.Analyze(n.text, ao, [&](const Token& t) {
     terms.push_back(TextTerm(t));
     c.Term(terms.back(), false);
-    if (title)
-      in_title.push_back(c.Term(
-          t.script == Script::kLatin ? std::string(s::kStemPrefix) + fp + t.text : fp + t.text, false));
+    if (title) in_title.push_back(c.Term(s::FieldTextTerm(fp, t.script == Script::kLatin, t.text), false));
     (t.script == Script::kLatin ? latin : han)++;
     shown += (shown.empty() || t.script == Script::kHan ? "" : " ") +
              (t.script == Script::kLatin ? t.raw : t.text);
@@ -393,7 +391,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
       if (title) {
         std::vector<Xapian::Query> ws;
         for (const std::string& x : u.words) {
-          ws.push_back(c.Term(fp + x, false));
+          ws.push_back(c.Term(s::FieldTextTerm(fp, false, x), false));
           c.Term(x, false);
         }
         orig = TitlePhrase(PositionsFor(u.words.size()), u.words, ws);
@@ -504,7 +502,7 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     std::vector<Xapian::Query> ws;
     std::string shown;
     for (size_t k = i; k < i + len; ++k) {
-      ws.push_back(c.Term(std::string(s::kStemPrefix) + fp + items[k].stem, false));
+      ws.push_back(c.Term(s::FieldTextTerm(fp, true, items[k].stem), false));
       if (title) c.out->highlight_terms.insert(std::string(s::kStemPrefix) + items[k].stem);
       shown += (shown.empty() ? "" : " ") + items[k].raw;
     }

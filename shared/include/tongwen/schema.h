@@ -58,6 +58,22 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
 // positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
+
+// The term of an analysed word in a field (`field` empty for anywhere, or
+// kTitlePrefix): an English stem keeps its Z in front (Z<stem>, ZS<stem>),
+// a Han word takes the field prefix alone (<word>, S<word>). The indexer and
+// the query side both build field terms here. The Assign form reuses one
+// string in a loop.
+inline void AssignFieldTextTerm(std::string* out, std::string_view field, bool stem, std::string_view text) {
+  out->clear();
+  if (stem) out->append(kStemPrefix);
+  out->append(field).append(text);
+}
+inline std::string FieldTextTerm(std::string_view field, bool stem, std::string_view text) {
+  std::string t;
+  AssignFieldTextTerm(&t, field, stem, text);
+  return t;
+}
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
 inline constexpr std::string_view kGlossPrefix = "XG";  // XG<stem stem...>: a multi-word gloss, as one term
