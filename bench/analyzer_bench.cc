@@ -3,13 +3,13 @@
 //   build/bin/analyzer_bench FILE.jsonl [DICTIONARY]
 // Prints articles/s and MB/s per stage, and the token count (which, like
 // tantivy's analyzer bench, is checked to be non-zero and stable per input).
-#include <xapian.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
+
+#include <xapian.h>
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"

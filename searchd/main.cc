@@ -1,8 +1,5 @@
 // searchd: the HTTP daemon. Parses flags, loads the dictionary, opens the
 // engine and serves the routes in routes.cc.
-#include <httplib.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -13,8 +10,13 @@
 #include <string>
 #include <thread>
 
+#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include "metrics.h"
 #include "routes.h"
+
 #include "tongwen/config.h"
 #include "tongwen/engine.h"
 #include "tongwen/lexicon.h"
@@ -77,14 +79,22 @@ int main(int argc, char** argv) {
       }
       return x;
     };
-    if (a == "--db") db = next("--db");
-    else if (a == "--listen") listen = next("--listen");
-    else if (a == "--dictionary") dict = next("--dictionary");
-    else if (a == "--require-dictionary") require_dict = true;
-    else if (a == "--no-dictionary") no_dict = true;
-    else if (a == "--quiet") quiet = true;
-    else if (a == "--no-romanised-names") eo.romanised_names = false;
-    else if (a == "--positions-on-disk") eo.positions_in_memory = false;
+    if (a == "--db")
+      db = next("--db");
+    else if (a == "--listen")
+      listen = next("--listen");
+    else if (a == "--dictionary")
+      dict = next("--dictionary");
+    else if (a == "--require-dictionary")
+      require_dict = true;
+    else if (a == "--no-dictionary")
+      no_dict = true;
+    else if (a == "--quiet")
+      quiet = true;
+    else if (a == "--no-romanised-names")
+      eo.romanised_names = false;
+    else if (a == "--positions-on-disk")
+      eo.positions_in_memory = false;
     else if (a == "--query-time-limit")
       eo.query_time_limit_ms =
           static_cast<unsigned>(number("--query-time-limit", 0, 600000, true, "0..600000 ms"));
@@ -174,9 +184,11 @@ int main(int argc, char** argv) {
     t_started = false;
     std::string route = req.path;
     if (route.rfind("/articles/", 0) == 0)
-      route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0 ? "/articles/{id}/related"
-                                                                                         : "/articles/{id}";
-    else if (route != "/search" && route != "/health" && route != "/stats" && route != "/metrics" && route != "/")
+      route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0
+                  ? "/articles/{id}/related"
+                  : "/articles/{id}";
+    else if (route != "/search" && route != "/health" && route != "/stats" && route != "/metrics" &&
+             route != "/")
       route = "other";
     metrics.Record(route, res.status, secs);
     if (quiet) return;
@@ -203,8 +215,8 @@ int main(int argc, char** argv) {
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s)\n", host.c_str(), bound,
-              (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str());
+  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s)\n",
+              host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str());
   std::fflush(stdout);
   server.listen_after_bind();
   return 0;

@@ -22,8 +22,8 @@ std::string Metrics::Render(uint64_t documents, uint64_t position_memory_bytes) 
   out += "# HELP tongwen_requests_total HTTP requests by route and status.\n";
   out += "# TYPE tongwen_requests_total counter\n";
   for (const auto& [k, n] : requests_) {
-    std::snprintf(buf, sizeof buf, "tongwen_requests_total{route=\"%s\",status=\"%d\"} %llu\n", k.first.c_str(),
-                  k.second, (unsigned long long)n);
+    std::snprintf(buf, sizeof buf, "tongwen_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                  k.first.c_str(), k.second, (unsigned long long)n);
     out += buf;
   }
   out += "# HELP tongwen_request_duration_seconds Request latency.\n";

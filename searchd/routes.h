@@ -2,12 +2,13 @@
 // map the result (or Status) to JSON; they hold no ranking or caching logic.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <string>
 
+#include <httplib.h>
+
 #include "metrics.h"
+
 #include "tongwen/engine.h"
 
 namespace searchd {

@@ -149,11 +149,23 @@ const tongwen::Lexicon* Mini() { return &testutil::MiniLexicon(); }
 TEST_CASE("CharNormalizer::FoldHan folds Traditional to Simplified, identity otherwise",
           "[analysis][normalizer]") {
   const std::vector<std::pair<char32_t, char32_t>> rows = {
-      {U'國', U'国'}, {U'臺', U'台'}, {U'颱', U'台'}, {U'檯', U'台'},     {U'說', U'说'}, {U'灣', U'湾'},
-      {U'電', U'电'}, {U'積', U'积'}, {U'預', U'预'}, {U'髮', U'发'},     {U'国', U'国'},  // already
-                                                                                           // Simplified
+      {U'國', U'国'},
+      {U'臺', U'台'},
+      {U'颱', U'台'},
+      {U'檯', U'台'},
+      {U'說', U'说'},
+      {U'灣', U'湾'},
+      {U'電', U'电'},
+      {U'積', U'积'},
+      {U'預', U'预'},
+      {U'髮', U'发'},
+      {U'国', U'国'},  // already
+                       // Simplified
       {U'蔡', U'蔡'},  // same in both scripts
-      {U'A', U'A'},   {U'の', U'の'}, {U'한', U'한'}, {0x1F35C, 0x1F35C},
+      {U'A', U'A'},
+      {U'の', U'の'},
+      {U'한', U'한'},
+      {0x1F35C, 0x1F35C},
   };
   for (auto [in, want] : rows) {
     INFO(Utf8(in));

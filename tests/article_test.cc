@@ -1,13 +1,14 @@
 // The JSONL ingest format: ParseArticle and its date/language helpers.
-#include <catch2/catch.hpp>
+#include "tongwen/article.h"
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "tongwen/analysis.h"
-#include "tongwen/article.h"
 
 using tongwen::Article;
 using tongwen::Code;
@@ -146,8 +147,8 @@ TEST_CASE("ParseArticle: every kind of bad line is rejected with a reason", "[ar
   const std::vector<Bad> rows = {
       {"", "invalid JSON"},
       {"not json", "invalid JSON"},
-      {R"({"id":"a1","title":{"en":"x"})", "invalid JSON"},          // unterminated
-      {Line() + " trailing", "invalid JSON"},                          // garbage after the object
+      {R"({"id":"a1","title":{"en":"x"})", "invalid JSON"},  // unterminated
+      {Line() + " trailing", "invalid JSON"},                // garbage after the object
       {R"({"id":"a1",,"title":{"en":"x"}})", "invalid JSON"},
       {std::string(R"({"id":"a1","title":{"en":"a)") + '\0' + R"(b"}})", "invalid JSON"},  // raw NUL byte
       {"[1,2]", "expected a JSON object, got array"},
@@ -174,9 +175,9 @@ TEST_CASE("ParseArticle: every kind of bad line is rejected with a reason", "[ar
       {R"({"id":"a1","title":{"":"x"}})", "'title' has an empty language tag"},
       {R"({"id":"a1","title":{"en":"a\u0000b"}})", "'title.en' contains a NUL character"},
       {R"({"id":"a1","body":{"zh":"\u0000"}})", "'body.zh' contains a NUL character"},
-      {"{\"id\":\"a1\",\"title\":{\"en\":\"caf\xE9\"}}", "invalid UTF-8"},         // Latin-1 byte
+      {"{\"id\":\"a1\",\"title\":{\"en\":\"caf\xE9\"}}", "invalid UTF-8"},      // Latin-1 byte
       {"{\"id\":\"\xED\xA0\x80\",\"title\":{\"en\":\"x\"}}", "invalid UTF-8"},  // encoded surrogate
-      {"{\"id\":\"a1\",\"title\":{\"en\":\"\xE5\x9C\"}}", "invalid UTF-8"},      // cut sequence
+      {"{\"id\":\"a1\",\"title\":{\"en\":\"\xE5\x9C\"}}", "invalid UTF-8"},     // cut sequence
       {Line(R"("published":"2024-02-30")"), "'published' must be YYYY-MM-DD, got \"2024-02-30\""},
       {Line(R"("published":"2024/01/01")"), "'published' must be YYYY-MM-DD"},
       {Line(R"("published":"2024-01-13T08:00:00Z")"), "'published' must be YYYY-MM-DD"},
@@ -211,7 +212,8 @@ TEST_CASE("ParseArticle: nesting limit", "[article][limits]") {
   CHECK(ParseArticle(nested(3), lim).ok());
   CHECK(ParseArticle(R"({"id":"a","title":{"en":"x"},"x":{"a":{"b":{"c":1}}}})", lim).ok());  // depth 4
   CHECK_FALSE(ParseArticle(nested(4), lim).ok());
-  CHECK_FALSE(ParseArticle(R"({"id":"a","title":{"en":"x"},"x":{"a":{"b":{"c":{}}}}})", lim).ok());  // depth 5
+  CHECK_FALSE(
+      ParseArticle(R"({"id":"a","title":{"en":"x"},"x":{"a":{"b":{"c":{}}}}})", lim).ok());  // depth 5
 
   // A hostile line is rejected without recursing into it.
   const std::string hostile = "{\"id\":\"a\",\"x\":" + std::string(1000000, '[');
@@ -243,16 +245,16 @@ TEST_CASE("ParseArticle: long fields are truncated on a UTF-8 boundary", "[artic
   };
   const std::vector<Case> rows = {
       {"abcdefghijklmno", "abcdefghij"},
-      {"一二三四五", "一二三"},                                  // 15 bytes -> 9, not 10
-      {"ab一二三四", "ab一二"},                                  // 14 bytes -> 8
+      {"一二三四五", "一二三"},  // 15 bytes -> 9, not 10
+      {"ab一二三四", "ab一二"},  // 14 bytes -> 8
       {"\xF0\x9F\x8D\x9C\xF0\x9F\x8D\x9C\xF0\x9F\x8D\x9C", "\xF0\x9F\x8D\x9C\xF0\x9F\x8D\x9C"},  // 🍜x3 -> 🍜x2
       {"123456789一", "123456789"},
   };
   for (const Case& c : rows) {
     INFO("text: " << c.text);
     bool truncated = false;
-    auto r = ParseArticle(R"({"id":"t","title":{"zh":")" + c.text + R"("},"body":{"zh":")" + c.text + "\"}}", lim,
-                          &truncated);
+    auto r = ParseArticle(R"({"id":"t","title":{"zh":")" + c.text + R"("},"body":{"zh":")" + c.text + "\"}}",
+                          lim, &truncated);
     REQUIRE(r.ok());
     CHECK(truncated);
     const Version* v = r->Find("zh");
@@ -303,10 +305,11 @@ TEST_CASE("IsValidDate accepts real calendar dates only", "[article][dates]") {
     INFO(d);
     CHECK(tongwen::IsValidDate(d));
   }
-  for (const char* d : {"2024-02-30", "2023-02-29", "1900-02-29", "2100-02-29", "2024-04-31", "2024-13-01",
-                        "2024-00-10", "2024-01-00", "2024-12-32", "0999-12-31", "2024/01/01", "2024-1-01",
-                        "24-01-01", "2024-01-01 ", " 2024-01-01", "2024-01-0a", "+024-01-01", "2024-01-01T00:00",
-                        "", "yyyy-mm-dd"}) {
+  for (const char* d :
+       {"2024-02-30", "2023-02-29",  "1900-02-29",  "2100-02-29", "2024-04-31", "2024-13-01",
+        "2024-00-10", "2024-01-00",  "2024-12-32",  "0999-12-31", "2024/01/01", "2024-1-01",
+        "24-01-01",   "2024-01-01 ", " 2024-01-01", "2024-01-0a", "+024-01-01", "2024-01-01T00:00",
+        "",           "yyyy-mm-dd"}) {
     INFO(d);
     CHECK_FALSE(tongwen::IsValidDate(d));
   }
@@ -314,9 +317,9 @@ TEST_CASE("IsValidDate accepts real calendar dates only", "[article][dates]") {
 
 TEST_CASE("DayNumber counts days since 1970-01-01", "[article][dates]") {
   const std::vector<std::pair<std::string, long>> rows = {
-      {"1970-01-01", 0},      {"1970-01-02", 1},      {"1969-12-31", -1},     {"2000-01-01", 10957},
-      {"2000-02-29", 11016},  {"2000-03-01", 11017},  {"2024-01-01", 19723},  {"2024-02-29", 19782},
-      {"2038-01-19", 24855},  {"1000-01-01", -354285}, {"9999-12-31", 2932896},
+      {"1970-01-01", 0},     {"1970-01-02", 1},       {"1969-12-31", -1},      {"2000-01-01", 10957},
+      {"2000-02-29", 11016}, {"2000-03-01", 11017},   {"2024-01-01", 19723},   {"2024-02-29", 19782},
+      {"2038-01-19", 24855}, {"1000-01-01", -354285}, {"9999-12-31", 2932896},
   };
   for (const auto& [d, n] : rows) {
     INFO(d);

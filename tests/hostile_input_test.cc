@@ -1,11 +1,13 @@
 // Issue 5: hostile input at the default limits, through the real indexer.
 // Each bad line is rejected (or truncated) as documented in the README, with
 // FILE:LINE, the good lines around it are indexed, and nothing crashes.
-#include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 
+#include <catch2/catch.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
 
@@ -21,24 +23,31 @@ std::string Good(const std::string& id, const std::string& body) {
 
 }  // namespace
 
-TEST_CASE("issue 5: hostile lines are rejected or truncated with FILE:LINE, good lines survive", "[index][hostile]") {
+TEST_CASE("issue 5: hostile lines are rejected or truncated with FILE:LINE, good lines survive",
+          "[index][hostile]") {
   TempDir t;
   const std::string input = t / "hostile.jsonl";
   {
     std::ofstream out(input, std::ios::binary);
-    out << Good("ok-1", "The ferry to Kinmen leaves at dawn.") << "\n";                         // line 1
-    out << R"({"id":"big-body","title":{"en":"Huge"},"body":{"en":")" << std::string(50 << 20, 'a')  // line 2: 50 MB
-        << R"("}})" << "\n";
-    out << std::string(10'000'000, 'x') << "\n";                                                     // line 3: 10M chars
-    out << std::string(100'000, '[') << std::string(100'000, ']') << "\n";                          // line 4: deep nesting
-    out << R"({"id":"bad-utf8","title":{"en":"caf)" << '\xC3' << '\x28' << R"("}})" << "\n";        // line 5
-    out << R"({"id":"nul-raw","title":{"en":"a)" << '\0' << R"(b"}})" << "\n";                      // line 6: raw NUL
-    out << R"({"id":"nul-escaped","title":{"en":"a\u0000b"}})" << "\n";                             // line 7
-    out << Good("ok-2", "Typhoon warnings were lifted for the Penghu islands.") << "\n";            // line 8
+    out << Good("ok-1", "The ferry to Kinmen leaves at dawn.") << "\n";  // line 1
+    out << R"({"id":"big-body","title":{"en":"Huge"},"body":{"en":")"
+        << std::string(50 << 20, 'a')  // line 2: 50 MB
+        << R"("}})"
+        << "\n";
+    out << std::string(10'000'000, 'x') << "\n";                            // line 3: 10M chars
+    out << std::string(100'000, '[') << std::string(100'000, ']') << "\n";  // line 4: deep nesting
+    out << R"({"id":"bad-utf8","title":{"en":"caf)" << '\xC3' << '\x28' << R"("}})"
+        << "\n";  // line 5
+    out << R"({"id":"nul-raw","title":{"en":"a)" << '\0' << R"(b"}})"
+        << "\n";  // line 6: raw NUL
+    out << R"({"id":"nul-escaped","title":{"en":"a\u0000b"}})"
+        << "\n";                                                                          // line 7
+    out << Good("ok-2", "Typhoon warnings were lifted for the Penghu islands.") << "\n";  // line 8
     // A 2 MB body is under the 8 MiB line limit but over the 1 MiB field
     // limit: truncated and indexed.
     out << R"({"id":"long-body","title":{"en":"Long"},"body":{"en":")" << std::string(2 << 20, 'b')
-        << R"( tail"}})" << "\n";                                                                   // line 9
+        << R"( tail"}})"
+        << "\n";  // line 9
   }
   const std::string db = t / "db";
   std::string out;
@@ -66,7 +75,7 @@ TEST_CASE("issue 5: hostile lines are rejected or truncated with FILE:LINE, good
   CHECK((*engine)->GetArticle("ok-2").ok());
   auto long_body = (*engine)->GetArticle("long-body");
   REQUIRE(long_body.ok());
-  CHECK(long_body->json.size() < (1 << 20) + 1000);          // stored truncated
+  CHECK(long_body->json.size() < (1 << 20) + 1000);           // stored truncated
   CHECK(long_body->json.find(" tail") == std::string::npos);  // the part past 1 MiB is gone
   CHECK((*engine)->GetArticle("big-body").status().code() == tongwen::Code::kNotFound);
 }

@@ -6,18 +6,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
+
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
 
@@ -168,7 +170,7 @@ TEST_CASE("indexer rebuild killed with SIGKILL leaves the old database serving",
   int interrupted = 0;  // runs that were really cut off mid-build
   struct Moment {
     const char* name;
-    int sleep_ms;      // < 0: wait until `appears` exists
+    int sleep_ms;         // < 0: wait until `appears` exists
     const char* appears;  // relative to the db dir
   };
   for (const Moment m : {Moment{"after 50 ms", 50, ""}, Moment{"after 300 ms", 300, ""},
@@ -188,7 +190,8 @@ TEST_CASE("indexer rebuild killed with SIGKILL leaves the old database serving",
       std::this_thread::sleep_for(std::chrono::milliseconds(m.sleep_ms));
     } else {
       const std::string target = db + m.appears;
-      WaitUntil(pid, [&] { return fs::exists(target); }, &status, &exited);
+      WaitUntil(
+          pid, [&] { return fs::exists(target); }, &status, &exited);
     }
     if (!exited) {
       kill(pid, SIGKILL);
@@ -257,7 +260,8 @@ TEST_CASE("indexer rebuild killed while reading stdin: deterministic mid-build c
   }
   int status = 0;
   bool exited = false;
-  REQUIRE(WaitUntil(pid, [&] { return !Tmps(db).empty(); }, &status, &exited));
+  REQUIRE(WaitUntil(
+      pid, [&] { return !Tmps(db).empty(); }, &status, &exited));
   REQUIRE_FALSE(exited);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   kill(pid, SIGKILL);
@@ -269,7 +273,8 @@ TEST_CASE("indexer rebuild killed while reading stdin: deterministic mid-build c
   CheckIsFixture(db);
 
   // An upsert also cleans up after the crashed rebuild.
-  WriteFile(t / "one.jsonl", "{\"id\":\"after-crash\",\"title\":{\"en\":\"Pelicans return to the lagoon\"}}\n");
+  WriteFile(t / "one.jsonl",
+            "{\"id\":\"after-crash\",\"title\":{\"en\":\"Pelicans return to the lagoon\"}}\n");
   std::string out;
   REQUIRE(testutil::Run(Q(testutil::BinPath("indexer")) + " upsert --db " + Q(db) +
                             " --no-dictionary --progress=none " + Q(t / "one.jsonl"),
@@ -301,7 +306,8 @@ TEST_CASE("indexer upsert killed mid-transaction leaves no partial batch", "[kil
     }
     // The database still accepts writes.
     std::string out;
-    REQUIRE(testutil::Run(Q(testutil::BinPath("indexer")) + " delete --db " + Q(db) + " fx-en-003", &out) == 0);
+    REQUIRE(testutil::Run(Q(testutil::BinPath("indexer")) + " delete --db " + Q(db) + " fx-en-003", &out) ==
+            0);
     CHECK(tongwen::Stats(db)->documents == st->documents - 1);
   }
 }
@@ -314,25 +320,29 @@ TEST_CASE("A second writer fails with 'another indexer' while a rebuild holds th
   REQUIRE(pipe2(fds, O_CLOEXEC) == 0);  // the child gets only its dup2'ed stdin
   signal(SIGPIPE, SIG_IGN);
   // The rebuild reads stdin: it holds the lock until we close the pipe.
-  pid_t pid = Spawn({"rebuild", "--db", db, "--no-dictionary", "--progress=none", "-"}, t / "rebuild.log", fds[0]);
+  pid_t pid =
+      Spawn({"rebuild", "--db", db, "--no-dictionary", "--progress=none", "-"}, t / "rebuild.log", fds[0]);
   close(fds[0]);
   const std::string first = ReadFile(DataPath("fixture.jsonl"));
   REQUIRE(write(fds[1], first.data(), first.size()) == static_cast<ssize_t>(first.size()));
   int status = 0;
   bool exited = false;
-  REQUIRE(WaitUntil(pid, [&] { return !Tmps(db).empty(); }, &status, &exited));
+  REQUIRE(WaitUntil(
+      pid, [&] { return !Tmps(db).empty(); }, &status, &exited));
   REQUIRE_FALSE(exited);
 
   WriteFile(t / "up.jsonl", "{\"id\":\"second-writer\",\"title\":{\"en\":\"Should not be written\"}}\n");
   const std::string indexer = Q(testutil::BinPath("indexer"));
   std::string out;
-  int rc = testutil::Run(indexer + " upsert --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
+  int rc = testutil::Run(
+      indexer + " upsert --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
   CHECK(rc == 1);
   CHECK(out.find("another indexer") != std::string::npos);
   rc = testutil::Run(indexer + " delete --db " + Q(db) + " fx-en-003", &out);
   CHECK(rc == 1);
   CHECK(out.find("another indexer") != std::string::npos);
-  rc = testutil::Run(indexer + " rebuild --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
+  rc = testutil::Run(
+      indexer + " rebuild --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
   CHECK(rc == 1);
   CHECK(out.find("another indexer") != std::string::npos);
 
@@ -364,7 +374,8 @@ TEST_CASE("A second writer fails with 'another indexer' while a rebuild holds th
   CHECK(SearchIds(db, "written").empty());
 
   // Now the lock is free.
-  rc = testutil::Run(indexer + " upsert --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
+  rc = testutil::Run(
+      indexer + " upsert --db " + Q(db) + " --no-dictionary --progress=none " + Q(t / "up.jsonl"), &out);
   CHECK(rc == 0);
   CHECK(tongwen::Stats(db)->documents == 12);
 }

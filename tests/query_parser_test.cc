@@ -1,10 +1,10 @@
 // The query language parser (tongwen/query.h): table-driven over a compact
 // dump of the QueryNode tree, plus repairs, truncation and random input.
-#include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "tongwen/analysis.h"
 #include "tongwen/query.h"
@@ -46,7 +46,8 @@ std::string CheckTree(const QueryNode& n, const QueryNode* parent, int depth) {
   switch (n.kind) {
     case QueryNode::kText:
       if (!n.children.empty()) return "text node with children";
-      if (n.text.find_first_of(" \t\r\n\f()\"") != std::string::npos) return "text '" + n.text + "' has syntax";
+      if (n.text.find_first_of(" \t\r\n\f()\"") != std::string::npos)
+        return "text '" + n.text + "' has syntax";
       if (n.field.empty() && (n.text == "OR" || n.text == "NOT" || n.text == "AND"))
         return "operator kept as a word";
       break;
@@ -66,7 +67,8 @@ std::string CheckTree(const QueryNode& n, const QueryNode* parent, int depth) {
   }
   if (n.field != "" && n.field != "title" && n.field != "source" && n.field != "section")
     return "unknown field '" + n.field + "'";
-  if ((n.kind == QueryNode::kAnd || n.kind == QueryNode::kOr || n.kind == QueryNode::kNot) && !n.field.empty())
+  if ((n.kind == QueryNode::kAnd || n.kind == QueryNode::kOr || n.kind == QueryNode::kNot) &&
+      !n.field.empty())
     return "operator with a field";
   for (const QueryNode& c : n.children) {
     std::string e = CheckTree(c, &n, depth + 1);
@@ -138,8 +140,8 @@ TEST_CASE("ParseQuery: well-formed queries", "[query]") {
       {"source:\"Central News\"", "AND(source:\"Central News\")"},
       {"-title:a", "AND(NOT(title:a))"},
       {"title:a OR source:b", "AND(OR(title:a,source:b))"},
-      {"title:OR", "AND(title:OR)"},        // after a field, OR is a word
-      {"title: a", "AND(title:,a)"},        // nothing attached: plain text
+      {"title:OR", "AND(title:OR)"},                  // after a field, OR is a word
+      {"title: a", "AND(title:,a)"},                  // nothing attached: plain text
       {"Title:a author:x", "AND(Title:a,author:x)"},  // unknown prefixes are text
       // Full-width syntax.
       {"「台積電」", "AND(\"台積電\")"},
@@ -147,7 +149,9 @@ TEST_CASE("ParseQuery: well-formed queries", "[query]") {
       {"＂a b＂", "AND(\"a b\")"},
       {"（a OR b）c", "AND(OR(a,b),c)"},
       {"title:「國防預算」", "AND(title:\"國防預算\")"},
-      {"a\xE3\x80\x80" "b", "AND(a,b)"},  // U+3000 ideographic space
+      {"a\xE3\x80\x80"
+       "b",
+       "AND(a,b)"},  // U+3000 ideographic space
   };
   for (const Row& r : rows) {
     INFO("query: " << r.query);
@@ -213,7 +217,9 @@ TEST_CASE("ParseQuery: repair offsets refer to the query as given", "[query][rep
 }
 
 TEST_CASE("ParseQuery: nesting is limited to 16 levels", "[query][limits]") {
-  auto nest = [](int k, const std::string& inner) { return std::string(k, '(') + inner + std::string(k, ')'); };
+  auto nest = [](int k, const std::string& inner) {
+    return std::string(k, '(') + inner + std::string(k, ')');
+  };
   ParsedQuery ok = ParseQuery(nest(16, "a"));
   CHECK(Dump(ok.root) == "AND(a)");
   CHECK(ok.repairs.empty());
@@ -225,8 +231,8 @@ TEST_CASE("ParseQuery: nesting is limited to 16 levels", "[query][limits]") {
   CHECK(CheckTree(deeper.root, nullptr, 0) == "");
 
   // Absurd inputs must neither crash nor recurse without bound.
-  for (const std::string& q : {std::string(100000, '('), nest(5000, "x"), std::string(100000, ')'),
-                               nest(3000, "a OR -b") + " c"}) {
+  for (const std::string& q :
+       {std::string(100000, '('), nest(5000, "x"), std::string(100000, ')'), nest(3000, "a OR -b") + " c"}) {
     ParsedQuery p = ParseQuery(q, q.size());
     CHECK_FALSE(p.repairs.empty());
     CHECK(CheckTree(p.root, nullptr, 0) == "");
@@ -248,7 +254,7 @@ TEST_CASE("ParseQuery: long queries are cut at max_bytes on a UTF-8 boundary", "
       {"台積電", 8, "AND(台積)", true},
       {"台積電", 4, "AND(台)", true},
       {"台積電", 2, "AND()", true},
-      {"ab「c」", 4, "AND(ab)", true},           // the 「 is cut, not half-folded
+      {"ab「c」", 4, "AND(ab)", true},            // the 「 is cut, not half-folded
       {"\"a b c\" d", 5, "AND(\"a b \")", true},  // cut inside a phrase: closed by repair
       {"(a OR b) c", 8, "AND(OR(a,b))", true},
   };
@@ -280,9 +286,9 @@ TEST_CASE("ParseQuery: long queries are cut at max_bytes on a UTF-8 boundary", "
 
 TEST_CASE("ParseQuery: random input never crashes and always gives a well-formed tree", "[query][property]") {
   const std::vector<std::string> pieces = {
-      "(", ")", "\"", "-", "OR", "NOT", "AND", "title:", "source:", "section:", " ", " ", "\t", "a", "b",
-      "word", "國防", "台", "「", "」", "（", "）", "“", "”", "＂", "\xE3\x80\x80", ":", "\xFF", "\xE5\x9C",
-      std::string(1, '\0'),
+      "(",  ")",  "\"", "-", "OR", "NOT",          "AND",  "title:", "source:",  "section:",
+      " ",  " ",  "\t", "a", "b",  "word",         "國防", "台",     "「",       "」",
+      "（", "）", "“",  "”", "＂", "\xE3\x80\x80", ":",    "\xFF",   "\xE5\x9C", std::string(1, '\0'),
   };
   std::mt19937 rng(424242);
   int with_repairs = 0;
@@ -290,8 +296,10 @@ TEST_CASE("ParseQuery: random input never crashes and always gives a well-formed
     std::string q;
     const int n = static_cast<int>(rng() % 30);
     for (int k = 0; k < n; ++k) {
-      if (rng() % 10 == 0) q.push_back(static_cast<char>(rng() & 0xFF));
-      else q += pieces[rng() % pieces.size()];
+      if (rng() % 10 == 0)
+        q.push_back(static_cast<char>(rng() & 0xFF));
+      else
+        q += pieces[rng() % pieces.size()];
     }
     const size_t max = rng() % 3 == 0 ? rng() % 40 : 1024;
     ParsedQuery p = ParseQuery(q, max);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "tongwen/status.h"
+
+#include <catch2/catch.hpp>
 
 using tongwen::Code;
 using tongwen::Result;

@@ -1,6 +1,7 @@
 #include "tongwen/article.h"
 
 #include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "tongwen/analysis.h"
@@ -18,12 +19,16 @@ bool DepthOk(std::string_view s, unsigned max_depth) {
   bool in_str = false, esc = false;
   for (char c : s) {
     if (in_str) {
-      if (esc) esc = false;
-      else if (c == '\\') esc = true;
-      else if (c == '"') in_str = false;
+      if (esc)
+        esc = false;
+      else if (c == '\\')
+        esc = true;
+      else if (c == '"')
+        in_str = false;
       continue;
     }
-    if (c == '"') in_str = true;
+    if (c == '"')
+      in_str = true;
     else if (c == '{' || c == '[') {
       if (++depth > max_depth) return false;
     } else if ((c == '}' || c == ']') && depth > 0) {
@@ -108,8 +113,7 @@ const Version* Article::Find(std::string_view tag) const {
 Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, bool* truncated) {
   if (truncated) *truncated = false;
   if (line.size() > limits.max_line_bytes)
-    return Status::InvalidArgument("line is " + std::to_string(line.size()) +
-                                   " bytes, over the limit of " +
+    return Status::InvalidArgument("line is " + std::to_string(line.size()) + " bytes, over the limit of " +
                                    std::to_string(limits.max_line_bytes));
   if (!IsValidUtf8(line)) return Status::InvalidArgument("invalid UTF-8");
   if (!DepthOk(line, limits.max_depth))
@@ -122,11 +126,13 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
     auto p = msg.find("parse error");
     return Status::InvalidArgument("invalid JSON: " + (p == std::string::npos ? msg : msg.substr(p)));
   }
-  if (!j.is_object()) return Status::InvalidArgument(std::string("expected a JSON object, got ") + j.type_name());
+  if (!j.is_object())
+    return Status::InvalidArgument(std::string("expected a JSON object, got ") + j.type_name());
   Article a;
   auto id = j.find("id");
   if (id == j.end() || id->is_null()) return Status::InvalidArgument("missing 'id'");
-  if (!id->is_string()) return Status::InvalidArgument(std::string("'id' must be a string, got ") + id->type_name());
+  if (!id->is_string())
+    return Status::InvalidArgument(std::string("'id' must be a string, got ") + id->type_name());
   a.id = id->get<std::string>();
   if (a.id.empty()) return Status::InvalidArgument("'id' is empty");
   if (a.id.size() > 200) return Status::InvalidArgument("'id' is longer than 200 bytes");
@@ -134,7 +140,7 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
     if (static_cast<unsigned char>(c) < 0x20)
       return Status::InvalidArgument("'id' contains a control character");
   for (const char* k : {"source", "section", "published", "url", "original_language"}) {
-    std::string* dst = k[0] == 's' ? (k[1] == 'o' ? &a.source : &a.section)
+    std::string* dst = k[0] == 's'   ? (k[1] == 'o' ? &a.source : &a.section)
                        : k[0] == 'p' ? &a.published
                        : k[0] == 'u' ? &a.url
                                      : &a.original_language;
@@ -148,14 +154,15 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
     auto it = j.find(field);
     if (it == j.end() || it->is_null()) continue;
     if (!it->is_object())
-      return Status::InvalidArgument(std::string("'") + field + "' must be an object of language -> text, got " +
-                                     it->type_name());
+      return Status::InvalidArgument(std::string("'") + field +
+                                     "' must be an object of language -> text, got " + it->type_name());
     for (auto& [tag, text] : it->items()) {
       if (text.is_null()) continue;
       if (!text.is_string())
         return Status::InvalidArgument(std::string("'") + field + "." + tag + "' must be a string, got " +
                                        text.type_name());
-      if (tag.empty()) return Status::InvalidArgument(std::string("'") + field + "' has an empty language tag");
+      if (tag.empty())
+        return Status::InvalidArgument(std::string("'") + field + "' has an empty language tag");
       std::string s = text.get<std::string>();
       if (s.find('\0') != std::string::npos)
         return Status::InvalidArgument(std::string("'") + field + "." + tag + "' contains a NUL character");

@@ -13,7 +13,8 @@ std::string DefaultDictionaryPath() {
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return {};
   buf[n] = '\0';
-  std::filesystem::path p = std::filesystem::path(buf).parent_path().parent_path() / "share" / "tongwen" / "cedict.lex";
+  std::filesystem::path p =
+      std::filesystem::path(buf).parent_path().parent_path() / "share" / "tongwen" / "cedict.lex";
   std::error_code ec;
   return std::filesystem::exists(p, ec) ? p.string() : std::string();
 }

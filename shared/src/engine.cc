@@ -114,7 +114,7 @@ struct ValueColumns {
   // and as days since 1970-01-01 (meaningful where the date is not 0).
   std::vector<uint32_t> dates;
   std::vector<int32_t> days;
-  Xapian::doccount dated = 0;  // articles with a date
+  Xapian::doccount dated = 0;          // articles with a date
   std::vector<uint32_t> sorted_dates;  // the non-zero dates, ascending (to count a window's articles)
 };
 

@@ -8,13 +8,13 @@
 // within 6 bits (pigeonhole).
 #pragma once
 
-#include <xapian.h>
-
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <xapian.h>
 
 namespace tongwen {
 

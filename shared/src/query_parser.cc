@@ -25,11 +25,26 @@ std::string FoldSyntax(const std::string& q, std::vector<size_t>* orig) {
     auto m = [&](const char* s) { return q.compare(i, 3, s) == 0; };
     const size_t at = i;
     char c = q[i];
-    if (m("\xE3\x80\x80")) { c = ' '; i += 2; }        // U+3000
-    else if (m("\xEF\xBC\x88")) { c = '('; i += 2; }   // （
-    else if (m("\xEF\xBC\x89")) { c = ')'; i += 2; }   // ）
-    else if (m("\xE2\x80\x9C") || m("\xE2\x80\x9D") || m("\xEF\xBC\x82")) { c = '"'; i += 2; }  // “ ” ＂
-    else if (m("\xE3\x80\x8C") || m("\xE3\x80\x8D")) { c = '"'; i += 2; }  // 「 」
+    if (m("\xE3\x80\x80")) {
+      c = ' ';
+      i += 2;
+    }  // U+3000
+    else if (m("\xEF\xBC\x88")) {
+      c = '(';
+      i += 2;
+    }  // （
+    else if (m("\xEF\xBC\x89")) {
+      c = ')';
+      i += 2;
+    }  // ）
+    else if (m("\xE2\x80\x9C") || m("\xE2\x80\x9D") || m("\xEF\xBC\x82")) {
+      c = '"';
+      i += 2;
+    }  // “ ” ＂
+    else if (m("\xE3\x80\x8C") || m("\xE3\x80\x8D")) {
+      c = '"';
+      i += 2;
+    }  // 「 」
     out += c;
     orig->push_back(at);
   }
@@ -68,12 +83,24 @@ class Parser {
     const size_t n = q_.size();
     while (i < n) {
       unsigned char c = static_cast<unsigned char>(q_[i]);
-      if (IsSpace(c)) { ++i; continue; }
+      if (IsSpace(c)) {
+        ++i;
+        continue;
+      }
       const size_t at = i;
-      if (c == '(') { toks_.push_back({Lexeme::kLParen, "", "", at}); ++i; continue; }
-      if (c == ')') { toks_.push_back({Lexeme::kRParen, "", "", at}); ++i; continue; }
+      if (c == '(') {
+        toks_.push_back({Lexeme::kLParen, "", "", at});
+        ++i;
+        continue;
+      }
+      if (c == ')') {
+        toks_.push_back({Lexeme::kRParen, "", "", at});
+        ++i;
+        continue;
+      }
       if (c == '-' && i + 1 < n && !IsSpace(static_cast<unsigned char>(q_[i + 1])) &&
-          (toks_.empty() || at == 0 || IsSpace(static_cast<unsigned char>(q_[at - 1])) || q_[at - 1] == '(')) {
+          (toks_.empty() || at == 0 || IsSpace(static_cast<unsigned char>(q_[at - 1])) ||
+           q_[at - 1] == '(')) {
         toks_.push_back({Lexeme::kMinus, "", "", at});
         ++i;
         continue;
@@ -100,13 +127,19 @@ class Parser {
         continue;
       }
       size_t j = i;
-      while (j < n && !IsSpace(static_cast<unsigned char>(q_[j])) && q_[j] != '(' && q_[j] != ')' && q_[j] != '"') ++j;
+      while (j < n && !IsSpace(static_cast<unsigned char>(q_[j])) && q_[j] != '(' && q_[j] != ')' &&
+             q_[j] != '"')
+        ++j;
       std::string w = q_.substr(i, j - i);
       i = j;
-      if (field.empty() && w == "OR") toks_.push_back({Lexeme::kOr, "", "", at});
-      else if (field.empty() && w == "NOT") toks_.push_back({Lexeme::kNot, "", "", at});
-      else if (field.empty() && w == "AND") continue;  // implicit anyway
-      else if (!w.empty()) toks_.push_back({Lexeme::kWord, w, field, at});
+      if (field.empty() && w == "OR")
+        toks_.push_back({Lexeme::kOr, "", "", at});
+      else if (field.empty() && w == "NOT")
+        toks_.push_back({Lexeme::kNot, "", "", at});
+      else if (field.empty() && w == "AND")
+        continue;  // implicit anyway
+      else if (!w.empty())
+        toks_.push_back({Lexeme::kWord, w, field, at});
     }
     toks_.push_back({Lexeme::kEnd, "", "", n});
   }
@@ -127,9 +160,10 @@ class Parser {
       }
       alts.push_back(std::move(rhs));
     }
-    alts.erase(std::remove_if(alts.begin(), alts.end(),
-                              [](const QueryNode& n) { return n.kind == QueryNode::kAnd && n.children.empty(); }),
-               alts.end());
+    alts.erase(
+        std::remove_if(alts.begin(), alts.end(),
+                       [](const QueryNode& n) { return n.kind == QueryNode::kAnd && n.children.empty(); }),
+        alts.end());
     if (alts.size() == 1) return std::move(alts[0]);
     QueryNode n;
     n.kind = alts.empty() ? QueryNode::kAnd : QueryNode::kOr;
@@ -181,8 +215,10 @@ class Parser {
           return n;  // empty text: matches nothing, adds nothing
         }
         n = ParseOr(depth + 1);
-        if (Peek().kind == Lexeme::kRParen) ++i_;
-        else Repair("unclosed '('", t.at, "closed at the end");
+        if (Peek().kind == Lexeme::kRParen)
+          ++i_;
+        else
+          Repair("unclosed '('", t.at, "closed at the end");
         return n;
       }
       case Lexeme::kPhrase:
@@ -203,7 +239,8 @@ class Parser {
   void Repair(const std::string& what, size_t at, const std::string& how) {
     static constexpr size_t kMaxRepairs = 10;
     if (out_->repairs.size() < kMaxRepairs)
-      out_->repairs.push_back(what + " at " + std::to_string(orig_[std::min(at, orig_.size() - 1)]) + " " + how);
+      out_->repairs.push_back(what + " at " + std::to_string(orig_[std::min(at, orig_.size() - 1)]) + " " +
+                              how);
   }
 
   std::string q_;

@@ -20,7 +20,7 @@ struct Version {
 struct Article {
   std::string id;
   std::string source, section, published, url, original_language;  // may be empty
-  std::vector<Version> versions;  // in input order
+  std::vector<Version> versions;                                   // in input order
   std::string json;  // the input object, re-serialised compactly (stored for display)
 
   // Base languages present ("en", "zh"), sorted, no duplicates.
@@ -30,9 +30,9 @@ struct Article {
 
 // Limits applied to each input line (documented in README "Ingest format").
 struct IngestLimits {
-  size_t max_line_bytes = 8 << 20;    // longer lines are rejected
-  size_t max_field_bytes = 1 << 20;   // a title/body longer than this is truncated
-  unsigned max_depth = 32;            // deeper JSON nesting is rejected
+  size_t max_line_bytes = 8 << 20;   // longer lines are rejected
+  size_t max_field_bytes = 1 << 20;  // a title/body longer than this is truncated
+  unsigned max_depth = 32;           // deeper JSON nesting is rejected
 };
 
 // Parses one JSONL line. On error returns kInvalidArgument with a reason

@@ -22,12 +22,12 @@ class Lexicon;
 
 struct EngineOptions {
   std::string db_dir;
-  const Lexicon* lexicon = nullptr;     // null: cross-language search is off
-  unsigned reopen_interval_ms = 200;    // new data is served within this (+ request time)
-  double translation_weight = 1.5;      // weight of the translated part (bench/relevance picks it)
-  unsigned max_translations = 6;        // per source word (English -> Chinese)
-  unsigned max_glosses = 3;             // per source word (Chinese -> English)
-  bool romanised_names = true;          // match romanised names via the pinyin field
+  const Lexicon* lexicon = nullptr;   // null: cross-language search is off
+  unsigned reopen_interval_ms = 200;  // new data is served within this (+ request time)
+  double translation_weight = 1.5;    // weight of the translated part (bench/relevance picks it)
+  unsigned max_translations = 6;      // per source word (English -> Chinese)
+  unsigned max_glosses = 3;           // per source word (Chinese -> English)
+  bool romanised_names = true;        // match romanised names via the pinyin field
   // Phrase checks read the position streams from a copy in memory, loaded
   // per revision on the first phrase (~1.8 KB an article); false: from the
   // database (no memory, but a phrase of common words is several times slower).

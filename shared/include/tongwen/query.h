@@ -22,13 +22,13 @@ namespace tongwen {
 
 struct QueryNode {
   enum Kind { kText, kPhrase, kAnd, kOr, kNot } kind = kText;
-  std::string text;   // kText/kPhrase: the raw text (one whitespace-free word, or phrase)
-  std::string field;  // "", "title", "source", "section"
+  std::string text;                 // kText/kPhrase: the raw text (one whitespace-free word, or phrase)
+  std::string field;                // "", "title", "source", "section"
   std::vector<QueryNode> children;  // kAnd/kOr: operands; kNot: [excluded]
 };
 
 struct ParsedQuery {
-  QueryNode root;  // kAnd of the top-level clauses
+  QueryNode root;                    // kAnd of the top-level clauses
   std::vector<std::string> repairs;  // e.g. "unclosed quote at 7"
   bool truncated = false;            // input longer than max_bytes was cut
 };

@@ -55,7 +55,7 @@ template <typename T>
 class Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status s) : v_(std::move(s)) {}    // NOLINT: REQUIRES: !s.ok()
+  Result(Status s) : v_(std::move(s)) {}     // NOLINT: REQUIRES: !s.ok()
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOk;
