@@ -114,7 +114,6 @@ struct ValueColumns {
   // and as days since 1970-01-01 (meaningful where the date is not 0).
   std::vector<uint32_t> dates;
   std::vector<int32_t> days;
-  Xapian::doccount dated = 0;          // articles with a date
   std::vector<uint32_t> sorted_dates;  // the non-zero dates, ascending (to count a window's articles)
 };
 
@@ -152,7 +151,6 @@ std::shared_ptr<const ValueColumns> BuildValueColumns(const Xapian::Database& db
   for (size_t d = 0; d < n; ++d) {
     const uint32_t ymd = c->dates[d];
     if (!ymd) continue;
-    ++c->dated;
     c->sorted_dates.push_back(ymd);
     c->days[d] = static_cast<int32_t>(DayNumber(static_cast<int>(ymd / 10000), ymd / 100 % 100, ymd % 100));
   }
