@@ -4,6 +4,7 @@
 // English terms are Snowball stems, Han terms are Simplified-folded.
 #include "tongwen/analysis.h"
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 #include <string>
@@ -687,70 +688,7 @@ TEST_CASE("Analyzer: offsets point at the original text, also for folded charact
 }
 
 TEST_CASE("Analyzer: general token rules hold on random UTF-8", "[analysis][analyzer][property]") {
-  // Pieces chosen to hit every path: ASCII words and joiners, CJK (Traditional
-  // and Simplified, kana, Hangul, Extension A), full-width forms, combining
-  // marks, emoji, expansions (ﬁ ß ㍻ ㋀ ﷺ), ignorables, invalid bytes and NUL.
-  const std::vector<std::string> pieces = {
-      "a",
-      "Z",
-      "9",
-      " ",
-      "'",
-      ".",
-      ",",
-      "-",
-      "\xE2\x80\x99",
-      "s",
-      "U.S.",
-      "1,000",
-      "3.5",
-      "Tsai's",
-      "國",
-      "防",
-      "預",
-      "算",
-      "台",
-      "積",
-      "電",
-      "积",
-      "柯",
-      "文",
-      "哲",
-      "說",
-      "の",
-      "テ",
-      "한",
-      "㐀",
-      "ＵＳＢ",
-      "（",
-      "）",
-      "，",
-      "。",
-      "「",
-      "」",
-      "\xE3\x80\x80",
-      "\xCC\x81",
-      "\xCC\xB2",
-      "\xE0\xA4\xBF",
-      "\xF0\x9F\x8D\x9C",
-      "\xF0\x9F\x87\xB9\xF0\x9F\x87\xBC",
-      "\xEF\xAC\x81",
-      "\xC3\x9F",
-      "\xC4\xB0",
-      "\xE3\x8D\xBB",
-      "\xE3\x8B\x80",
-      "\xEF\xB7\xBA",
-      "\xE2\x80\x8B",
-      "\xC2\xAD",
-      "\xFF",
-      "\xC3",
-      "\xE5\x9C",
-      "\xED\xA0\x80",
-      "\xF4\x90\x80\x80",
-      std::string(1, '\0'),
-      "\t",
-      "\n",
-  };
+  const std::vector<std::string>& pieces = testutil::TrickyUtf8Pieces();
   const Analyzer plain;
   const Analyzer lex(Mini());
   std::mt19937 rng(0x70E6E0);
@@ -803,4 +741,111 @@ TEST_CASE("The analyzer's ICU shortcuts agree with ICU", "[analysis][normalize]"
     if (u_isUWhiteSpace(c)) ++spaces;
   CHECK(spaces == 0);
   CHECK(u_isUWhiteSpace(0x3000));
+}
+
+TEST_CASE("TokenPrefilter::Find: the first place a token of interest may start", "[analysis][prefilter]") {
+  using tongwen::TokenPrefilter;
+  const size_t npos = std::string_view::npos;
+  struct Row {
+    const char* what;
+    std::string text;
+    std::vector<char32_t> singles;
+    std::vector<std::pair<char32_t, char32_t>> pairs;
+    std::vector<std::string> stems;
+    size_t from, expect;
+  };
+  const std::vector<Row> rows = {
+      {"no terms: nothing", "New tariff rules", {}, {}, {}, 0, npos},
+      {"a word that stems to a term", "New tariffs rules", {}, {}, {"tariff"}, 0, 4},
+      {"upper case is folded", "New TARIFF rules", {}, {}, {"tariff"}, 0, 4},
+      {"words with the stem's first letters are passed", "the tax table", {}, {}, {"tariff"}, 0, npos},
+      {"from skips what is before", "tariff tax tariff", {}, {}, {"tariff"}, 1, 11},
+      {"o'neill stems to oneil", "mr o'neill", {}, {}, {"oneil"}, 0, 3},
+      {"u.s. is us", "the u.s. plan", {}, {}, {"us"}, 0, 4},
+      {"a decimal stays whole", "rose 3.5 pct", {}, {}, {"3.5"}, 0, 5},
+      {"possessive stripped", "Tsai's plan", {}, {}, {"tsai"}, 0, 0},
+      {"y reads as i (dying -> die)", "the dying man", {}, {}, {"die"}, 0, 4},
+      {"an apostrophe after one letter cannot be judged", "o\xE2\x80\x99neill", {}, {}, {"tariff"}, 0, 0},
+      {"a word running into non-ASCII cannot be judged", "tariffs\xE2\x80\x99", {}, {}, {"tariff"}, 0, 0},
+      {"Han: a term bigram", "美國提高關稅。", {}, {{U'关', U'税'}}, {}, 0, 12},
+      {"Han: a bigram's first character alone is passed", "關心 关，税", {}, {{U'关', U'税'}}, {}, 0, npos},
+      {"Han: Traditional folds to the term's Simplified", "關", {U'关'}, {}, {}, 0, 0},
+      {"Han: other characters are passed", "港口港口", {U'关'}, {}, {}, 0, npos},
+      {"CJK punctuation and spaces are passed", "「港」，。\xE3\x80\x80港", {U'关'}, {}, {}, 0, npos},
+      {"a full-width letter is a candidate", "港ＵＳＢ", {U'关'}, {}, {}, 0, 3},
+      {"a combining mark is a candidate", "港\xCC\x81", {U'关'}, {}, {}, 0, 3},
+      {"a letter with a combining mark cannot be judged", "new a\xCC\x81", {}, {}, {"tariff"}, 0, 4},
+      {"a letter of another script is a candidate", "港のテ", {U'关'}, {}, {}, 0, 3},
+      {"invalid UTF-8 is passed", "\xFF\xFE tariff", {}, {}, {"tariff"}, 0, 3},
+  };
+  for (const Row& r : rows) {
+    INFO(r.what);
+    const TokenPrefilter pf(r.singles, r.pairs, r.stems);
+    CHECK(pf.Find(r.text, r.from) == r.expect);
+  }
+}
+
+TEST_CASE("TokenPrefilter::Find never passes a token of interest (random UTF-8)",
+          "[analysis][prefilter][property]") {
+  // For random texts and random wanted terms, every token of interest that
+  // the snippet analysis (characters and bigrams, stem_keys) emits starts at
+  // or after Find's answer from any space before it.
+  const std::vector<std::string>& pieces = testutil::TrickyUtf8Pieces();
+  const std::vector<std::string> words = {"tariff", "neill",  "oneill", "dying", "us",      "3.5", "co",
+                                          "op",     "cafe",   "usb",    "xii",   "fi",      "a",   "z",
+                                          "9",      "people", "tsai",   "1000",  "finance", "s",   "cole"};
+  const std::vector<char32_t> han_pool = {U'国', U'防', U'台', U'积', U'电',
+                                          U'柯', U'文', U'说', U'㐀', U'豈'};
+  const Analyzer an;
+  std::mt19937 rng(20261126);
+  size_t tokens = 0, checks = 0;
+  for (int it = 0; it < 6000; ++it) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k)
+      s += rng() % 8 == 0 ? std::string(1, static_cast<char>(rng() & 0xFF)) : pieces[rng() % pieces.size()];
+    std::vector<std::string> stems;
+    std::vector<uint16_t> keys;
+    std::vector<char32_t> singles;
+    std::vector<std::pair<char32_t, char32_t>> pairs;
+    for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+      stems.push_back(EnglishFilters::Stem(words[rng() % words.size()]));
+      keys.push_back(EnglishFilters::StemKey(stems.back()));
+    }
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k)
+      singles.push_back(han_pool[rng() % han_pool.size()]);
+    for (int k = static_cast<int>(rng() % 4); k > 0; --k)
+      pairs.emplace_back(han_pool[rng() % han_pool.size()], han_pool[rng() % han_pool.size()]);
+    const tongwen::TokenPrefilter pf(singles, pairs, stems);
+    AnalyzeOptions ao;
+    ao.han_words = false;
+    ao.stem_keys = &keys;
+    std::vector<uint32_t> begins;  // of the tokens of interest
+    an.Analyze(s, ao, [&](const tongwen::Token& t) {
+      bool wanted = false;
+      if (t.script == Script::kLatin) {
+        wanted = std::find(stems.begin(), stems.end(), t.text) != stems.end();
+      } else {
+        const std::u32string cps = tongwen::DecodeUtf8(t.text);
+        if (cps.size() == 1) wanted = std::find(singles.begin(), singles.end(), cps[0]) != singles.end();
+        if (cps.size() == 2)
+          wanted = std::find(pairs.begin(), pairs.end(), std::make_pair(cps[0], cps[1])) != pairs.end();
+      }
+      if (wanted) begins.push_back(t.begin);
+    });
+    tokens += begins.size();
+    // From the start, and from just after every space.
+    for (size_t from = 0; from <= s.size(); ++from) {
+      if (from > 0 && s[from - 1] != ' ' && s[from - 1] != '\n' && s[from - 1] != '\t') continue;
+      uint32_t first = UINT32_MAX;
+      for (uint32_t b : begins)
+        if (b >= from) first = std::min(first, b);
+      const size_t got = pf.Find(s, from);
+      ++checks;
+      if (first != UINT32_MAX && (got == std::string_view::npos || got > first))
+        FAIL("text \"" << s << "\" from " << from << ": Find " << got << ", token at " << first);
+    }
+  }
+  CHECK(tokens > 1000);  // the inputs really have tokens of interest
+  CHECK(checks > 8000);
 }

@@ -2,7 +2,10 @@
 // are found and marked at the right place, and scan boundaries cut no word.
 #include "snippet.h"
 
+#include <random>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -86,4 +89,56 @@ TEST_CASE("MakeSnippet marks one-character words whose term has a prefix (Z3, Zx
     CHECK(matched);
     CHECK(snip.find(r.expect) != std::string::npos);
   }
+}
+
+TEST_CASE("MakeSnippet gives the same snippet with and without its prefilter (random texts)",
+          "[snippet][property]") {
+  // The prefilter only skips text in which no token can match: snippets,
+  // marks and `matched` must be byte-identical to a full analysis, for texts
+  // of tricky pieces (some past the 1 KB and 8 KB scans) and terms taken
+  // from the analysis of random pieces (stems, Han words, bigrams).
+  tongwen::Analyzer an(&testutil::MiniLexicon());
+  const std::vector<std::string>& pieces = testutil::TrickyUtf8Pieces();
+  const std::vector<std::string> extra = {"tariff ", "Tariffs, ", "關稅", "关税", "國防預算",
+                                          "dying ",  "U.S. ",     "3.5 ", "the ", "港口",
+                                          " ",       "\n",        "。",   "，"};
+  std::mt19937 rng(20261126);
+  size_t matched_count = 0, runs = 0;
+  for (int it = 0; it < 1500; ++it) {
+    std::string text;
+    const size_t n = rng() % 6 == 0 ? 3000 : rng() % 60;
+    for (size_t k = 0; k < n; ++k) {
+      const uint32_t r = rng() % 10;
+      text += r < 5 ? pieces[rng() % pieces.size()] : extra[rng() % extra.size()];
+    }
+    std::unordered_set<std::string> terms;
+    for (int k = static_cast<int>(1 + rng() % 3); k > 0; --k) {
+      const std::string& src = rng() % 2 ? extra[rng() % extra.size()] : pieces[rng() % pieces.size()];
+      an.Analyze(src, {}, [&](const tongwen::Token& t) {
+        if (rng() % 2) return;
+        if (t.kind == tongwen::TokenKind::kBigram) {
+          terms.insert("XB" + t.text);
+          terms.insert(t.text);
+        } else {
+          terms.insert((t.script == tongwen::Script::kLatin ? "Z" : "") + t.text);
+        }
+      });
+    }
+    for (size_t max_chars : {size_t{40}, size_t{160}}) {
+      bool m1 = false, m2 = false;
+      tongwen::SnippetOptions full;
+      full.prefilter = false;
+      const std::string a = tongwen::MakeSnippet(an, text, terms, max_chars, &m1);
+      const std::string b = tongwen::MakeSnippet(an, text, terms, max_chars, &m2, full);
+      ++runs;
+      if (a != b || m1 != m2) {
+        std::string t;
+        for (const std::string& x : terms) t += x + " ";
+        FAIL("terms " << t << "\ntext " << text << "\nprefiltered " << a << "\nfull        " << b);
+      }
+      matched_count += m1;
+    }
+  }
+  CHECK(runs == 3000);
+  CHECK(matched_count > 500);  // many texts hold a term
 }

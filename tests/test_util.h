@@ -57,6 +57,12 @@ class Searchd {
 
 std::string UrlEncode(const std::string& s);
 
+// Pieces of text for property tests of analysis: ASCII words and joiners,
+// CJK (Traditional and Simplified, kana, Hangul, Extension A), full-width
+// forms, combining marks, emoji, expansions (ﬁ ß ㍻ ㋀ ﷺ), ignorables,
+// invalid bytes and NUL.
+const std::vector<std::string>& TrickyUtf8Pieces();
+
 // `n` English article JSON objects (one line each, no newline) of about 2 KB,
 // as a news archive has them: the same keys and sources, text drawn from a
 // small shared vocabulary (a few Chinese words among it), ids

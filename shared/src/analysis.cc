@@ -1,5 +1,6 @@
 #include "tongwen/analysis.h"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <unordered_map>
@@ -577,6 +578,175 @@ bool EnglishFilters::MayStemTo(std::string_view word, const std::vector<uint16_t
   for (uint16_t k : stem_keys)
     if (k == two || k == one) return true;
   return false;
+}
+
+// ---- Token prefilter ---------------------------------------------------------
+
+namespace {
+
+// One bit per BMP code point: set if TokenPrefilter cannot pass over it as
+// a separator. That is a character that joins the one before it in
+// normalisation (a combining mark), or whose NFKC-casefold form holds a
+// letter, a digit, a Han character or a mark (a full-width letter, a
+// compatibility ideograph, a letter of another script). Built once (~65,000
+// normalisations); CJK punctuation, quotes and spaces are separators.
+bool FoldsToSeparator(UChar32 c, const icu::Normalizer2* n2) {
+  if (!n2->hasBoundaryBefore(c)) return false;
+  std::string f;
+  CharNormalizer::AppendFolded(static_cast<char32_t>(c), &f);
+  for (size_t i = 0; i < f.size();) {
+    const int32_t d = NextCp(f, &i);
+    if (d < 0) return false;
+    if (d < 0x80) {
+      if (IsLatinWordChar(static_cast<char32_t>(d))) return false;
+      continue;
+    }
+    if (u_isalnum(d) || IsHanCodePoint(static_cast<char32_t>(d)) || (U_GET_GC_MASK(d) & U_GC_M_MASK) ||
+        !n2->hasBoundaryBefore(d))
+      return false;
+  }
+  return true;
+}
+
+const std::vector<uint64_t>& NotSeparatorBits() {
+  static const std::vector<uint64_t> bits = [] {
+    std::vector<uint64_t> b(0x10000 / 64, ~uint64_t{0});
+    const icu::Normalizer2* n2 = NfkcCasefold();
+    if (!n2) return b;  // every non-ASCII character is a candidate
+    for (UChar32 c = 0x80; c < 0x10000; ++c) {
+      if (IsUnifiedIdeograph(c) || (c >= 0xD800 && c <= 0xDFFF)) continue;
+      if (FoldsToSeparator(c, n2)) b[static_cast<size_t>(c) / 64] &= ~(uint64_t{1} << (c % 64));
+    }
+    return b;
+  }();
+  return bits;
+}
+
+bool IsAsciiAlnum(unsigned char b) { return IsLatinWordChar(b); }
+char AsciiLower(unsigned char b) { return static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b); }
+
+}  // namespace
+
+TokenPrefilter::TokenPrefilter(std::vector<char32_t> han_singles,
+                               std::vector<std::pair<char32_t, char32_t>> han_pairs,
+                               std::vector<std::string> stems)
+    : stems_(std::move(stems)) {
+  auto mark = [&](char32_t c) { han_bits_[(c % 4096) / 64] |= uint64_t{1} << (c % 64); };
+  for (char32_t c : han_singles) {
+    singles_.push_back(c);
+    mark(c);
+  }
+  for (auto [a, b] : han_pairs) {
+    pairs_.push_back(uint64_t{a} << 32 | b);
+    firsts_.push_back(a);
+    mark(a);
+  }
+  for (std::vector<uint64_t>* v : {&singles_, &pairs_, &firsts_}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  std::sort(stems_.begin(), stems_.end());
+  for (const std::string& st : stems_) stem_keys_.push_back(EnglishFilters::StemKey(st));
+  NotSeparatorBits();  // built here, not inside a scan
+}
+
+bool TokenPrefilter::Listed(const std::vector<uint64_t>& sorted, uint64_t key) const {
+  return std::binary_search(sorted.begin(), sorted.end(), key);
+}
+
+int TokenPrefilter::LatinWanted(std::string_view text, size_t i) const {
+  if (stems_.empty()) return 0;
+  // First the cheap test of MayStemTo on the word's first two bytes. After
+  // EnglishFilters::StripPossessive they are this character and either the
+  // next one (a decimal point: 3.5) or the next letter or digit past a
+  // joining ' , or . (o'neill -> on, u.s. -> us, 1,000 -> 10). Both are
+  // tried; MayStemTo also tries the first letter alone.
+  const size_t n = text.size();
+  auto at = [&](size_t k) -> int {  // the byte at k: -1 past the end, -2 if not ASCII
+    if (k >= n) return -1;
+    const auto b = static_cast<unsigned char>(text[k]);
+    return b < 0x80 ? b : -2;
+  };
+  char raw[2] = {AsciiLower(static_cast<unsigned char>(text[i])), 0};
+  char strip[2] = {raw[0], 0};
+  const int b = at(i + 1);
+  if (b == -2) return -1;
+  if (b >= 0 && IsAsciiAlnum(static_cast<unsigned char>(b))) {
+    raw[1] = strip[1] = AsciiLower(static_cast<unsigned char>(b));
+  } else if (b == '.' || b == ',' || b == '\'') {
+    const int b2 = at(i + 2);
+    if (b2 == -2) return -1;
+    if (b2 >= 0 && IsAsciiAlnum(static_cast<unsigned char>(b2))) {
+      raw[1] = static_cast<char>(b);
+      strip[1] = AsciiLower(static_cast<unsigned char>(b2));
+    }
+  }
+  auto may = [&](const char* w) {
+    return EnglishFilters::MayStemTo(std::string_view(w, w[1] ? 2 : 1), stem_keys_);
+  };
+  if (!may(raw) && !may(strip)) return 0;
+  // Then the word itself, as the analyzer finds it: the segmenter's first
+  // word of the ASCII run from here to the next space (the segmenter's
+  // joins look no further than two characters back, and the character
+  // before this one is no letter or digit), stripped and stemmed.
+  size_t e = i;
+  while (e < n) {
+    const auto c = static_cast<unsigned char>(text[e]);
+    if (c >= 0x80) return -1;  // the run goes on in non-ASCII text: no judging it
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') break;
+    ++e;
+  }
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
+  EnglishSegmenter::Words(text.substr(i, e - i), &words);
+  if (words.empty() || words[0].first != 0) return -1;
+  std::string w(text.substr(i, words[0].second));
+  for (char& c : w) c = AsciiLower(static_cast<unsigned char>(c));
+  if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) return 0;
+  return std::binary_search(stems_.begin(), stems_.end(), EnglishFilters::Stem(w)) ? 1 : 0;
+}
+
+size_t TokenPrefilter::Find(std::string_view text, size_t from) const {
+  const std::vector<uint64_t>& not_sep = NotSeparatorBits();
+  const icu::Normalizer2* n2 = NfkcCasefold();
+  bool in_word = false;  // the previous character was an ASCII letter or digit
+  for (size_t i = from; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      if (IsAsciiAlnum(b)) {
+        if (!in_word && LatinWanted(text, i) != 0) return i;
+        in_word = true;
+      } else {
+        in_word = false;
+      }
+      ++i;
+      continue;
+    }
+    in_word = false;
+    const size_t start = i;
+    const int32_t c = NextCp(text, &i);
+    if (c < 0) continue;  // invalid UTF-8: a space to the analyzer
+    if (IsUnifiedIdeograph(c)) {
+      const char32_t f = CharNormalizer::FoldHan(static_cast<char32_t>(c));
+      if (!(han_bits_[(f % 4096) / 64] >> (f % 64) & 1)) continue;
+      if (Listed(singles_, f)) return start;
+      if (!Listed(firsts_, f)) continue;
+      // A bigram with the next character (a Han run's next character
+      // follows directly; anything else between ends the run).
+      size_t j = i;
+      const int32_t c2 = j < text.size() ? NextCp(text, &j) : -1;
+      if (c2 >= 0 && IsUnifiedIdeograph(c2)) {
+        if (Listed(pairs_, uint64_t{f} << 32 | CharNormalizer::FoldHan(static_cast<char32_t>(c2))))
+          return start;
+      } else if (c2 >= 0x80 && (c2 >= 0x10000 || not_sep[static_cast<size_t>(c2) / 64] >> (c2 % 64) & 1)) {
+        return start;  // a character that may join the run (Extension B, a compatibility ideograph)
+      }
+      continue;
+    }
+    const bool separator =
+        c < 0x10000 ? !(not_sep[static_cast<size_t>(c) / 64] >> (c % 64) & 1) : n2 && FoldsToSeparator(c, n2);
+    if (!separator) return start;
+  }
+  return std::string_view::npos;
 }
 
 // ---- Analyzer --------------------------------------------------------------

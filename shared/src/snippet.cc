@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <optional>
 #include <vector>
 
 #include "query_builder.h"
@@ -10,6 +11,7 @@
 
 namespace tongwen {
 
+using schema::kBigramPrefix;
 using schema::kStemPrefix;
 
 void AppendHtmlEscaped(std::string_view s, std::string* out) {
@@ -71,6 +73,8 @@ class TermSieve {
   std::bitset<4096> bits_;
 };
 
+bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
 // Byte offset `n` characters after `from` (or the end).
 size_t AdvanceChars(std::string_view s, size_t from, size_t n) {
   size_t i = from;
@@ -95,7 +99,8 @@ size_t BackChars(std::string_view s, size_t from, size_t n) {
 }  // namespace
 
 std::string MakeSnippet(const Analyzer& an, std::string_view text,
-                        const std::unordered_set<std::string>& terms, size_t max_chars, bool* matched) {
+                        const std::unordered_set<std::string>& terms, size_t max_chars, bool* matched,
+                        const SnippetOptions& opt) {
   // A single Han character of the query (from a name ICU split, 柯|文|哲)
   // would light up that character everywhere (文 in 文化): when the query
   // has longer Han terms, characters only count as part of a bigram.
@@ -117,6 +122,27 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   ao.han_words = false;
   ao.stem_keys = &stem_keys;
   const TermSieve sieve(terms);
+  // What the prefilter looks for: the stems, and the Han characters and
+  // bigrams among the terms, bare or as bigram terms (longer Han terms are
+  // matched through their bigrams, which are terms too; a single character
+  // only counts as above).
+  std::vector<char32_t> han_singles;
+  std::vector<std::pair<char32_t, char32_t>> han_pairs;
+  std::vector<std::string> stems;
+  for (const std::string& t : terms) {
+    std::string_view v = t;
+    if (v.size() > kStemPrefix.size() && v.substr(0, kStemPrefix.size()) == kStemPrefix) {
+      stems.emplace_back(v.substr(kStemPrefix.size()));
+      continue;
+    }
+    if (v.substr(0, kBigramPrefix.size()) == kBigramPrefix) v.remove_prefix(kBigramPrefix.size());
+    if (v.empty() || static_cast<unsigned char>(v[0]) < 0x80) continue;
+    const std::u32string cps = DecodeUtf8(v);
+    if (cps.size() == 1 && !han_multi) han_singles.push_back(cps[0]);
+    if (cps.size() == 2) han_pairs.emplace_back(cps[0], cps[1]);
+  }
+  std::optional<TokenPrefilter> prefilter;
+  if (opt.prefilter) prefilter.emplace(std::move(han_singles), std::move(han_pairs), std::move(stems));
   std::string term;
   // Each further scan continues where the previous one stopped, so a version
   // without any match (a hit found through its other language) is analysed
@@ -132,8 +158,22 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
           end = k;
           break;
         }
-    const auto offset = static_cast<uint32_t>(done);
-    an.Analyze(text.substr(done, end - done), ao, [&](const Token& t) {
+    // Skip to the first place a match may start, or past the scan if there
+    // is none; the analysis starts after the last space before it, where
+    // no token can begin earlier and run on into it.
+    size_t start = done;
+    if (prefilter) {
+      const size_t c = prefilter->Find(text.substr(0, end), done);
+      start = c == std::string_view::npos ? end : c;
+      while (start > done && start < end && !IsSpace(text[start - 1])) --start;
+    }
+    done = end;
+    if (start >= end) {
+      if (done == text.size()) break;
+      continue;
+    }
+    const auto offset = static_cast<uint32_t>(start);
+    an.Analyze(text.substr(start, end - start), ao, [&](const Token& t) {
       const bool bigram = t.kind == TokenKind::kBigram;
       const std::string_view prefix = TextTermPrefix(t);
       const bool as_term = sieve.MayContain(prefix, t.text);
@@ -145,7 +185,6 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
       if ((as_term && terms.count(term) && !(single_han && han_multi)) || (as_text && terms.count(t.text)))
         spans.push_back(Span{offset + t.begin, offset + t.end, term});
     });
-    done = end;
     if (!spans.empty() || done == text.size()) break;
   }
   if (matched) *matched = !spans.empty();

@@ -13,9 +13,14 @@ namespace tongwen {
 // centred on the window with the most distinct matched terms, with
 // <mark>...</mark> around every token whose index term is in `terms`.
 // `*matched` (optional) is set if anything was highlighted.
+struct SnippetOptions {
+  // Skip the parts of the text that TokenPrefilter clears (the snippet is
+  // the same either way; tests compare the two).
+  bool prefilter = true;
+};
 std::string MakeSnippet(const Analyzer& an, std::string_view text,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
-                        bool* matched = nullptr);
+                        bool* matched = nullptr, const SnippetOptions& opt = {});
 
 // HTML-escapes & < > " '.
 void AppendHtmlEscaped(std::string_view s, std::string* out);
