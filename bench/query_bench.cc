@@ -1,8 +1,12 @@
 // In-process query latency: runs queries against an Engine (no HTTP) and
 // prints p50/p99 per query type. Useful under perf.
-//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N]
+//   build/bin/query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N] [--no-warmup]
 // --facets asks every search for the four facets (source, section, year, language).
 // --slowest N also lists the N queries with the highest median latency.
+// --no-warmup counts the first round too (which otherwise only warms up):
+// with --rounds 1 each query is timed once, in file order, so a group of
+// related:ID lines after another shows its cost with caches that only the
+// earlier group has filled.
 // QUERIES.txt: one query per line; a line "## name" starts a named group; a
 // line "related:ID" asks for the articles related to article ID (limit 10).
 #include <algorithm>
@@ -21,16 +25,19 @@
 int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N]\n");
+                 "usage: query_bench DB QUERIES.txt [DICTIONARY] [--rounds N] [--facets] [--slowest N] "
+                 "[--no-warmup]\n");
     return 2;
   }
   int rounds = 3;
-  bool facets = false;
+  bool facets = false, warmup = true;
   size_t slowest = 0;
   std::string dict;
   for (int i = 3; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc)
       rounds = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--no-warmup"))
+      warmup = false;
     else if (!std::strcmp(argv[i], "--facets"))
       facets = true;
     else if (!std::strcmp(argv[i], "--slowest") && i + 1 < argc)
@@ -76,7 +83,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: %s\n", q.c_str(), res.status().ToString().c_str());
         return 1;
       }
-      if (r > 0) {  // round 0 warms up
+      if (r > 0 || !warmup) {  // round 0 warms up
         lat[g].push_back(ms);
         per_query[qi].push_back(ms);
       }
