@@ -584,44 +584,68 @@ bool EnglishFilters::MayStemTo(std::string_view word, const std::vector<uint16_t
 
 namespace {
 
-// One bit per BMP code point: set if TokenPrefilter cannot pass over it as
-// a separator. That is a character that joins the one before it in
-// normalisation (a combining mark), or whose NFKC-casefold form holds a
-// letter, a digit, a Han character or a mark (a full-width letter, a
-// compatibility ideograph, a letter of another script). Built once (~65,000
-// normalisations); CJK punctuation, quotes and spaces are separators.
-bool FoldsToSeparator(UChar32 c, const icu::Normalizer2* n2) {
-  if (!n2->hasBoundaryBefore(c)) return false;
+// How TokenPrefilter treats a non-ASCII code point (not a unified
+// ideograph, which it reads itself).
+enum CharClass : uint8_t {
+  // Ends a word and a Han run, joins nothing: its NFKC-casefold form is
+  // punctuation, symbols or spaces (CJK punctuation, quotes, dashes).
+  kSeparator = 0,
+  // The same, but its folded form holds an apostrophe, comma or period,
+  // which may join the words on either side (1，000 -> 1,000 -> 1000).
+  kJoiner = 1,
+  // Anything else: it joins the character before it in normalisation (a
+  // combining mark), folds to nothing (an ignorable, so its neighbours
+  // meet), or folds to a letter, digit, Han character or mark.
+  kOpaque = 2,
+};
+
+CharClass ClassOf(UChar32 c, const icu::Normalizer2* n2) {
+  if (c == 0x2019) return kJoiner;  // ’ joins English words as ' does
+  if (!n2->hasBoundaryBefore(c)) return kOpaque;
   std::string f;
   CharNormalizer::AppendFolded(static_cast<char32_t>(c), &f);
+  if (f.empty()) return kOpaque;
+  CharClass cls = kSeparator;
   for (size_t i = 0; i < f.size();) {
     const int32_t d = NextCp(f, &i);
-    if (d < 0) return false;
+    if (d < 0) return kOpaque;
     if (d < 0x80) {
-      if (IsLatinWordChar(static_cast<char32_t>(d))) return false;
+      if (IsLatinWordChar(static_cast<char32_t>(d))) return kOpaque;
+      if (d == '\'' || d == ',' || d == '.') cls = kJoiner;
+      continue;
+    }
+    if (d == 0x2019) {
+      cls = kJoiner;
       continue;
     }
     if (u_isalnum(d) || IsHanCodePoint(static_cast<char32_t>(d)) || (U_GET_GC_MASK(d) & U_GC_M_MASK) ||
         !n2->hasBoundaryBefore(d))
-      return false;
+      return kOpaque;
   }
-  return true;
+  return cls;
 }
 
-const std::vector<uint64_t>& NotSeparatorBits() {
-  static const std::vector<uint64_t> bits = [] {
-    std::vector<uint64_t> b(0x10000 / 64, ~uint64_t{0});
+// ClassOf for every BMP code point (64 KB, built once: ~65,000
+// normalisations); kOpaque for all if ICU's normaliser is missing.
+const std::vector<uint8_t>& CharClasses() {
+  static const std::vector<uint8_t> classes = [] {
+    std::vector<uint8_t> t(0x10000, kOpaque);
     const icu::Normalizer2* n2 = NfkcCasefold();
-    if (!n2) return b;  // every non-ASCII character is a candidate
-    for (UChar32 c = 0x80; c < 0x10000; ++c) {
-      if (IsUnifiedIdeograph(c) || (c >= 0xD800 && c <= 0xDFFF)) continue;
-      if (FoldsToSeparator(c, n2)) b[static_cast<size_t>(c) / 64] &= ~(uint64_t{1} << (c % 64));
-    }
-    return b;
+    if (!n2) return t;
+    for (UChar32 c = 0x80; c < 0x10000; ++c)
+      if (!IsUnifiedIdeograph(c) && !(c >= 0xD800 && c <= 0xDFFF)) t[static_cast<size_t>(c)] = ClassOf(c, n2);
+    return t;
   }();
-  return bits;
+  return classes;
 }
 
+CharClass ClassOfCp(int32_t c) {
+  if (c < 0x10000) return static_cast<CharClass>(CharClasses()[static_cast<size_t>(c)]);
+  const icu::Normalizer2* n2 = NfkcCasefold();
+  return n2 ? ClassOf(c, n2) : kOpaque;
+}
+
+bool IsAsciiSpace(unsigned char b) { return b == ' ' || b == '\n' || b == '\t' || b == '\r'; }
 bool IsAsciiAlnum(unsigned char b) { return IsLatinWordChar(b); }
 char AsciiLower(unsigned char b) { return static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b); }
 
@@ -647,15 +671,16 @@ TokenPrefilter::TokenPrefilter(std::vector<char32_t> han_singles,
   }
   std::sort(stems_.begin(), stems_.end());
   for (const std::string& st : stems_) stem_keys_.push_back(EnglishFilters::StemKey(st));
-  NotSeparatorBits();  // built here, not inside a scan
+  CharClasses();  // built here, not inside a scan
 }
 
 bool TokenPrefilter::Listed(const std::vector<uint64_t>& sorted, uint64_t key) const {
   return std::binary_search(sorted.begin(), sorted.end(), key);
 }
 
-int TokenPrefilter::LatinWanted(std::string_view text, size_t i) const {
-  if (stems_.empty()) return 0;
+int TokenPrefilter::LatinAt(std::string_view text, size_t from, size_t i, std::vector<Token>* found,
+                            size_t* resume) const {
+  if (stems_.empty()) return 0;  // the analysis emits no English word at all
   // First the cheap test of MayStemTo on the word's first two bytes. After
   // EnglishFilters::StripPossessive they are this character and either the
   // next one (a decimal point: 3.5) or the next letter or digit past a
@@ -685,35 +710,87 @@ int TokenPrefilter::LatinWanted(std::string_view text, size_t i) const {
     return EnglishFilters::MayStemTo(std::string_view(w, w[1] ? 2 : 1), stem_keys_);
   };
   if (!may(raw) && !may(strip)) return 0;
-  // Then the word itself, as the analyzer finds it: the segmenter's first
-  // word of the ASCII run from here to the next space (the segmenter's
-  // joins look no further than two characters back, and the character
-  // before this one is no letter or digit), stripped and stemmed.
+  // Then the word itself, as the analyzer finds it, if the text around lets
+  // that be told here. A word begins here unless a joiner stands before it
+  // (o'neill: at n, the analyzer's word began at o).
+  if (i > from) {
+    const auto p = static_cast<unsigned char>(text[i - 1]);
+    if (p == '\'' || p == '.' || p == ',') return -1;
+    if (p >= 0x80) {
+      size_t q = i - 1;
+      while (q > from && (static_cast<unsigned char>(text[q]) & 0xC0) == 0x80) --q;
+      size_t k = q;
+      const int32_t c = NextCp(text, &k);
+      if (k != i || (c >= 0 && !IsUnifiedIdeograph(c) && ClassOfCp(c) != kSeparator)) return -1;
+    }
+  }
+  // Its run ends at a space, a Han character or a separator (which the
+  // segmenter's joins do not look past); other non-ASCII text: no telling.
   size_t e = i;
   while (e < n) {
     const auto c = static_cast<unsigned char>(text[e]);
-    if (c >= 0x80) return -1;  // the run goes on in non-ASCII text: no judging it
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') break;
-    ++e;
+    if (c < 0x80) {
+      if (IsAsciiSpace(c)) break;
+      ++e;
+      continue;
+    }
+    size_t k = e;
+    const int32_t cp = NextCp(text, &k);
+    if (cp >= 0 && (IsUnifiedIdeograph(cp) || ClassOfCp(cp) == kSeparator)) break;
+    return -1;
   }
   thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
   EnglishSegmenter::Words(text.substr(i, e - i), &words);
   if (words.empty() || words[0].first != 0) return -1;
-  std::string w(text.substr(i, words[0].second));
+  const size_t len = words[0].second;
+  *resume = i + len;
+  std::string w(text.substr(i, len));
   for (char& c : w) c = AsciiLower(static_cast<unsigned char>(c));
   if (!EnglishFilters::StripPossessive(&w) || w.size() > kMaxLatinWordBytes) return 0;
-  return std::binary_search(stems_.begin(), stems_.end(), EnglishFilters::Stem(w)) ? 1 : 0;
+  std::string stem = EnglishFilters::Stem(w);
+  if (!std::binary_search(stems_.begin(), stems_.end(), stem)) return 0;
+  Token t;
+  t.text = std::move(stem);
+  t.raw = std::move(w);
+  t.begin = static_cast<uint32_t>(i);
+  t.end = static_cast<uint32_t>(i + len);
+  t.script = Script::kLatin;
+  t.kind = TokenKind::kWord;
+  found->push_back(std::move(t));
+  return 1;
 }
 
-size_t TokenPrefilter::Find(std::string_view text, size_t from) const {
-  const std::vector<uint64_t>& not_sep = NotSeparatorBits();
-  const icu::Normalizer2* n2 = NfkcCasefold();
+size_t TokenPrefilter::Next(std::string_view text, size_t from, std::vector<Token>* found,
+                            size_t* resume) const {
+  found->clear();
+  const std::vector<uint8_t>& classes = CharClasses();
+  const std::vector<uint64_t>& boundary = BoundaryBeforeBits();
+  // Whether the code point at byte k joins the one before it in
+  // normalisation (then a token ending before k ends after it).
+  auto joins_previous = [&](size_t k) {
+    if (k >= text.size() || static_cast<unsigned char>(text[k]) < 0x80) return false;
+    const int32_t c = NextCp(text, &k);
+    return c >= 0 && (c >= 0x10000 || !(boundary[static_cast<size_t>(c) / 64] >> (c % 64) & 1));
+  };
   bool in_word = false;  // the previous character was an ASCII letter or digit
   for (size_t i = from; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       if (IsAsciiAlnum(b)) {
-        if (!in_word && LatinWanted(text, i) != 0) return i;
+        if (!in_word) {
+          size_t after = i + 1;
+          const int r = LatinAt(text, from, i, found, &after);
+          if (r != 0) {
+            *resume = r > 0 ? after : i;
+            return i;
+          }
+          // Not of interest: go on after the word, where one was told.
+          if (after > i + 1) {
+            i = after;
+            in_word = false;
+            continue;
+          }
+        }
         in_word = true;
       } else {
         in_word = false;
@@ -725,28 +802,58 @@ size_t TokenPrefilter::Find(std::string_view text, size_t from) const {
     const size_t start = i;
     const int32_t c = NextCp(text, &i);
     if (c < 0) continue;  // invalid UTF-8: a space to the analyzer
-    if (IsUnifiedIdeograph(c)) {
-      const char32_t f = CharNormalizer::FoldHan(static_cast<char32_t>(c));
-      if (!(han_bits_[(f % 4096) / 64] >> (f % 64) & 1)) continue;
-      if (Listed(singles_, f)) return start;
-      if (!Listed(firsts_, f)) continue;
-      // A bigram with the next character (a Han run's next character
-      // follows directly; anything else between ends the run).
-      size_t j = i;
-      const int32_t c2 = j < text.size() ? NextCp(text, &j) : -1;
-      if (c2 >= 0 && IsUnifiedIdeograph(c2)) {
-        if (Listed(pairs_, uint64_t{f} << 32 | CharNormalizer::FoldHan(static_cast<char32_t>(c2))))
-          return start;
-      } else if (c2 >= 0x80 && (c2 >= 0x10000 || not_sep[static_cast<size_t>(c2) / 64] >> (c2 % 64) & 1)) {
-        return start;  // a character that may join the run (Extension B, a compatibility ideograph)
-      }
+    *resume = start;
+    if (!IsUnifiedIdeograph(c)) {
+      if ((c < 0x10000 ? static_cast<CharClass>(classes[static_cast<size_t>(c)]) : ClassOfCp(c)) == kOpaque)
+        return start;
       continue;
     }
-    const bool separator =
-        c < 0x10000 ? !(not_sep[static_cast<size_t>(c) / 64] >> (c % 64) & 1) : n2 && FoldsToSeparator(c, n2);
-    if (!separator) return start;
+    const char32_t f = CharNormalizer::FoldHan(static_cast<char32_t>(c));
+    if (!(han_bits_[(f % 4096) / 64] >> (f % 64) & 1)) continue;
+    const bool single = Listed(singles_, f);
+    if (!single && !Listed(firsts_, f)) continue;
+    // The character token, and the bigram with the next character of the
+    // run (a Han character that follows directly; a separator ends the run,
+    // other characters may extend it).
+    if (joins_previous(i)) return start;
+    size_t j = i;
+    const int32_t c2 = j < text.size() ? NextCp(text, &j) : -1;
+    bool pair = false;
+    if (c2 >= 0 && IsUnifiedIdeograph(c2)) {
+      pair = Listed(pairs_, uint64_t{f} << 32 | CharNormalizer::FoldHan(static_cast<char32_t>(c2)));
+      if (pair && joins_previous(j)) return start;
+    } else if (c2 >= 0x80 && ClassOfCp(c2) == kOpaque) {
+      return start;
+    }
+    if (!single && !pair) continue;
+    Token t;
+    t.script = Script::kHan;
+    t.begin = static_cast<uint32_t>(start);
+    if (single) {
+      t.kind = TokenKind::kWord;
+      t.end = static_cast<uint32_t>(i);
+      t.text.clear();
+      AppendUtf8(f, &t.text);
+      found->push_back(t);
+    }
+    if (pair) {
+      t.kind = TokenKind::kBigram;
+      t.end = static_cast<uint32_t>(j);
+      t.text.clear();
+      AppendUtf8(f, &t.text);
+      AppendUtf8(CharNormalizer::FoldHan(static_cast<char32_t>(c2)), &t.text);
+      found->push_back(t);
+    }
+    *resume = i;
+    return start;
   }
   return std::string_view::npos;
+}
+
+size_t TokenPrefilter::Find(std::string_view text, size_t from) const {
+  std::vector<Token> found;
+  size_t resume = 0;
+  return Next(text, from, &found, &resume);
 }
 
 // ---- Analyzer --------------------------------------------------------------

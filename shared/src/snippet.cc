@@ -144,6 +144,25 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
   std::optional<TokenPrefilter> prefilter;
   if (opt.prefilter) prefilter.emplace(std::move(han_singles), std::move(han_pairs), std::move(stems));
   std::string term;
+  // A token of the text (offsets from `offset`): a span if it is a term.
+  auto OnToken = [&](const Token& t, uint32_t offset) {
+    const bool bigram = t.kind == TokenKind::kBigram;
+    const std::string_view prefix = TextTermPrefix(t);
+    const bool as_term = sieve.MayContain(prefix, t.text);
+    const bool as_text = bigram && sieve.MayContain({}, t.text);
+    if (!as_term && !as_text) return;
+    term.assign(prefix);  // TextTerm without a new string per token
+    term += t.text;
+    const bool single_han = t.script == Script::kHan && !bigram;
+    if ((as_term && terms.count(term) && !(single_han && han_multi)) || (as_text && terms.count(t.text)))
+      spans.push_back(Span{offset + t.begin, offset + t.end, term});
+  };
+  // Analyses text[b, e).
+  auto Scan = [&](size_t b, size_t e) {
+    const auto offset = static_cast<uint32_t>(b);
+    an.Analyze(text.substr(b, e - b), ao, [&](const Token& t) { OnToken(t, offset); });
+  };
+  std::vector<Token> found;
   // Each further scan continues where the previous one stopped, so a version
   // without any match (a hit found through its other language) is analysed
   // once, not once per scan. Scans end at a space when there is one near,
@@ -158,33 +177,33 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
           end = k;
           break;
         }
-    // Skip to the first place a match may start, or past the scan if there
-    // is none; the analysis starts after the last space before it, where
-    // no token can begin earlier and run on into it.
-    size_t start = done;
-    if (prefilter) {
-      const size_t c = prefilter->Find(text.substr(0, end), done);
-      start = c == std::string_view::npos ? end : c;
-      while (start > done && start < end && !IsSpace(text[start - 1])) --start;
-    }
+    const size_t begin = done;
     done = end;
-    if (start >= end) {
-      if (done == text.size()) break;
-      continue;
+    if (!prefilter) {
+      Scan(begin, end);
+    } else {
+      // The prefilter finds the tokens of interest itself where it can
+      // tell; around a place where it cannot, the text from the last space
+      // before to the next space is analysed (no token crosses a space).
+      const std::string_view chunk = text.substr(0, end);
+      size_t at = begin, floor = begin;
+      while (at < end) {
+        size_t resume = at;
+        const size_t c = prefilter->Next(chunk, at, &found, &resume);
+        if (c == std::string_view::npos) break;
+        if (!found.empty()) {
+          for (const Token& t : found) OnToken(t, 0);
+          at = resume;
+          continue;
+        }
+        size_t rb = c, re = c;
+        while (rb > floor && !IsSpace(text[rb - 1])) --rb;
+        while (re < end && !IsSpace(text[re])) ++re;
+        while (!spans.empty() && spans.back().begin >= rb) spans.pop_back();  // found again below
+        Scan(rb, re);
+        at = floor = re;
+      }
     }
-    const auto offset = static_cast<uint32_t>(start);
-    an.Analyze(text.substr(start, end - start), ao, [&](const Token& t) {
-      const bool bigram = t.kind == TokenKind::kBigram;
-      const std::string_view prefix = TextTermPrefix(t);
-      const bool as_term = sieve.MayContain(prefix, t.text);
-      const bool as_text = bigram && sieve.MayContain({}, t.text);
-      if (!as_term && !as_text) return;
-      term.assign(prefix);  // TextTerm without a new string per token
-      term += t.text;
-      const bool single_han = t.script == Script::kHan && !bigram;
-      if ((as_term && terms.count(term) && !(single_han && han_multi)) || (as_text && terms.count(t.text)))
-        spans.push_back(Span{offset + t.begin, offset + t.end, term});
-    });
     if (!spans.empty() || done == text.size()) break;
   }
   if (matched) *matched = !spans.empty();

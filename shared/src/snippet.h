@@ -14,8 +14,9 @@ namespace tongwen {
 // <mark>...</mark> around every token whose index term is in `terms`.
 // `*matched` (optional) is set if anything was highlighted.
 struct SnippetOptions {
-  // Skip the parts of the text that TokenPrefilter clears (the snippet is
-  // the same either way; tests compare the two).
+  // Let TokenPrefilter find the matches where it can tell, and analyse
+  // only around the places where it cannot (the snippet is the same either
+  // way; tests compare the two).
   bool prefilter = true;
 };
 std::string MakeSnippet(const Analyzer& an, std::string_view text,
