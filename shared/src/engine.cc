@@ -480,10 +480,10 @@ struct Engine::Impl {
     return Xapian::Query(Xapian::Query::OP_AND, f.begin(), f.end());
   }
 
-  // Fills a hit from a match; `terms` drive the highlighting.
+  // Fills a hit from a match; `snippeter` (the search's terms) highlights.
   // A hit whose stored article cannot be read has only its docid and score.
-  Hit MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m,
-              const std::unordered_set<std::string>& terms, size_t snippet_length) const {
+  Hit MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m, const Snippeter& snippeter,
+              size_t snippet_length) const {
     Hit h;
     h.docid = *m;
     Xapian::Document doc = m.get_document();
@@ -499,8 +499,7 @@ struct Engine::Impl {
       h.original_language = std::move(f.original_language);
       for (StoredVersionText& v : f.versions) {
         if (!v.title.empty()) h.titles.emplace_back(v.tag, v.title);
-        h.snippets.emplace_back(
-            v.tag, MakeSnippet(analyzer, v.body.empty() ? v.title : v.body, terms, snippet_length));
+        h.snippets.emplace_back(v.tag, snippeter.Make(v.body.empty() ? v.title : v.body, snippet_length));
       }
     }
     return h;
@@ -631,8 +630,9 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       resp.total = all.get_matches_lower_bound();
       resp.total_estimate = all.get_matches_estimated();
     }
+    const Snippeter snippeter(impl_->analyzer, bq.highlight_terms);
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
-      resp.hits.push_back(impl_->MakeHit(**codec, m, bq.highlight_terms, req.snippet_length));
+      resp.hits.push_back(impl_->MakeHit(**codec, m, snippeter, req.snippet_length));
     // Relaxation: when the query matches fewer than a page, append matches
     // of the relaxed query (any word, phrases as words) after them, as
     // Meilisearch's "last" matching strategy does.
@@ -659,8 +659,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       std::unordered_set<Xapian::docid> shown;
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
-        if (!shown.count(*m))
-          resp.hits.push_back(impl_->MakeHit(**codec, m, bq.highlight_terms, req.snippet_length));
+        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(**codec, m, snippeter, req.snippet_length));
       resp.total = n_all + m2.get_matches_lower_bound();
       resp.total_estimate = n_all + m2.get_matches_estimated();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();
@@ -850,8 +849,9 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
     resp.total_estimate =
         resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
+    const Snippeter snippeter(impl_->analyzer, hl);
     for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-      resp.hits.push_back(impl_->MakeHit(**codec, it, hl, snippet_length));
+      resp.hits.push_back(impl_->MakeHit(**codec, it, snippeter, snippet_length));
     resp.took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     return resp;
   });

@@ -98,51 +98,73 @@ size_t BackChars(std::string_view s, size_t from, size_t n) {
 
 }  // namespace
 
+// What a search's terms give every snippet of its hits, prepared once.
+struct Snippeter::Impl {
+  Impl(const Analyzer& a, const std::unordered_set<std::string>& t) : an(a), terms(t), sieve(t) {
+    // A single Han character of the query (from a name ICU split, 柯|文|哲)
+    // would light up that character everywhere (文 in 文化): when the query
+    // has longer Han terms, characters only count as part of a bigram.
+    for (const std::string& x : terms)
+      if (!x.empty() && static_cast<unsigned char>(x[0]) >= 0x80 && DecodeUtf8(x).size() >= 2)
+        han_multi = true;
+    // Characters and bigrams locate every Han match (a word of the query is
+    // searched through its bigrams, a two-character word is its own
+    // bigram), so the ICU word break is skipped here. Only words that may
+    // stem to a query stem are stemmed.
+    for (const std::string& x : terms)
+      if (x.size() > kStemPrefix.size() && x.compare(0, kStemPrefix.size(), kStemPrefix) == 0)
+        stem_keys.push_back(EnglishFilters::StemKey(std::string_view(x).substr(kStemPrefix.size())));
+    ao.han_words = false;
+    ao.stem_keys = &stem_keys;
+    // What the prefilter looks for: the stems, and the Han characters and
+    // bigrams among the terms, bare or as bigram terms (longer Han terms
+    // are matched through their bigrams, which are terms too; a single
+    // character only counts as above).
+    std::vector<char32_t> han_singles;
+    std::vector<std::pair<char32_t, char32_t>> han_pairs;
+    std::vector<std::string> stems;
+    for (const std::string& x : terms) {
+      std::string_view v = x;
+      if (v.size() > kStemPrefix.size() && v.substr(0, kStemPrefix.size()) == kStemPrefix) {
+        stems.emplace_back(v.substr(kStemPrefix.size()));
+        continue;
+      }
+      if (v.substr(0, kBigramPrefix.size()) == kBigramPrefix) v.remove_prefix(kBigramPrefix.size());
+      if (v.empty() || static_cast<unsigned char>(v[0]) < 0x80) continue;
+      const std::u32string cps = DecodeUtf8(v);
+      if (cps.size() == 1 && !han_multi) han_singles.push_back(cps[0]);
+      if (cps.size() == 2) han_pairs.emplace_back(cps[0], cps[1]);
+    }
+    prefilter.emplace(std::move(han_singles), std::move(han_pairs), std::move(stems));
+  }
+  const Analyzer& an;
+  const std::unordered_set<std::string>& terms;
+  const TermSieve sieve;
+  bool han_multi = false;
+  std::vector<uint16_t> stem_keys;
+  AnalyzeOptions ao;
+  std::optional<TokenPrefilter> prefilter;
+};
+
+Snippeter::Snippeter(const Analyzer& an, const std::unordered_set<std::string>& terms)
+    : impl_(std::make_unique<Impl>(an, terms)) {}
+Snippeter::~Snippeter() = default;
+
 std::string MakeSnippet(const Analyzer& an, std::string_view text,
                         const std::unordered_set<std::string>& terms, size_t max_chars, bool* matched,
                         const SnippetOptions& opt) {
-  // A single Han character of the query (from a name ICU split, 柯|文|哲)
-  // would light up that character everywhere (文 in 文化): when the query
-  // has longer Han terms, characters only count as part of a bigram.
-  bool han_multi = false;
-  for (const std::string& t : terms)
-    if (!t.empty() && static_cast<unsigned char>(t[0]) >= 0x80 && DecodeUtf8(t).size() >= 2) han_multi = true;
+  return Snippeter(an, terms).Make(text, max_chars, matched, opt);
+}
+
+std::string Snippeter::Make(std::string_view text, size_t max_chars, bool* matched,
+                            const SnippetOptions& opt) const {
+  const Analyzer& an = impl_->an;
+  const std::unordered_set<std::string>& terms = impl_->terms;
+  const TermSieve& sieve = impl_->sieve;
+  const bool han_multi = impl_->han_multi;
+  const AnalyzeOptions& ao = impl_->ao;
+  const TokenPrefilter* prefilter = opt.prefilter ? &*impl_->prefilter : nullptr;
   std::vector<Span> spans;
-  // Characters and bigrams locate every Han match (a word of the query is
-  // searched through its bigrams, a two-character word is its own bigram),
-  // so the ICU word break is skipped here. Most matches are near the start
-  // of a news article: the first 1 KB is scanned, then 8 KB, then up to
-  // 32 KB while nothing has matched.
-  // Only words that may stem to a query stem are stemmed.
-  std::vector<uint16_t> stem_keys;
-  for (const std::string& t : terms)
-    if (t.size() > kStemPrefix.size() && t.compare(0, kStemPrefix.size(), kStemPrefix) == 0)
-      stem_keys.push_back(EnglishFilters::StemKey(std::string_view(t).substr(kStemPrefix.size())));
-  AnalyzeOptions ao;
-  ao.han_words = false;
-  ao.stem_keys = &stem_keys;
-  const TermSieve sieve(terms);
-  // What the prefilter looks for: the stems, and the Han characters and
-  // bigrams among the terms, bare or as bigram terms (longer Han terms are
-  // matched through their bigrams, which are terms too; a single character
-  // only counts as above).
-  std::vector<char32_t> han_singles;
-  std::vector<std::pair<char32_t, char32_t>> han_pairs;
-  std::vector<std::string> stems;
-  for (const std::string& t : terms) {
-    std::string_view v = t;
-    if (v.size() > kStemPrefix.size() && v.substr(0, kStemPrefix.size()) == kStemPrefix) {
-      stems.emplace_back(v.substr(kStemPrefix.size()));
-      continue;
-    }
-    if (v.substr(0, kBigramPrefix.size()) == kBigramPrefix) v.remove_prefix(kBigramPrefix.size());
-    if (v.empty() || static_cast<unsigned char>(v[0]) < 0x80) continue;
-    const std::u32string cps = DecodeUtf8(v);
-    if (cps.size() == 1 && !han_multi) han_singles.push_back(cps[0]);
-    if (cps.size() == 2) han_pairs.emplace_back(cps[0], cps[1]);
-  }
-  std::optional<TokenPrefilter> prefilter;
-  if (opt.prefilter) prefilter.emplace(std::move(han_singles), std::move(han_pairs), std::move(stems));
   std::string term;
   // A token of the text (offsets from `offset`): a span if it is a term.
   auto OnToken = [&](const Token& t, uint32_t offset) {
@@ -163,6 +185,8 @@ std::string MakeSnippet(const Analyzer& an, std::string_view text,
     an.Analyze(text.substr(b, e - b), ao, [&](const Token& t) { OnToken(t, offset); });
   };
   std::vector<Token> found;
+  // Most matches are near the start of a news article: the first 1 KB is
+  // scanned, then 8 KB, then up to 32 KB while nothing has matched.
   // Each further scan continues where the previous one stopped, so a version
   // without any match (a hit found through its other language) is analysed
   // once, not once per scan. Scans end at a space when there is one near,
