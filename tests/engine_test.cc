@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -873,6 +874,36 @@ TEST_CASE("Translated queries hold no OP_AND_MAYBE inside OP_SYNONYM; repeated s
     MustSearch(Fx(), Req(i % 2 ? "typhoon Taiwan" : "Legislative Yuan budget vote"));
     CHECK(key(MustSearch(Fx(), Req("semiconductor factory earthquake Nantou"))) == first);
   }
+}
+
+TEST_CASE("A memo gives the queries and highlights a builder without one computes", "[engine][query][memo]") {
+  Xapian::Database db(*tongwen::LiveGeneration(Fixture().db));
+  const tongwen::Analyzer an(&testutil::MiniLexicon());
+  tongwen::EngineOptions eo;
+  eo.lexicon = &testutil::MiniLexicon();
+  tongwen::TranslationMemo memo;
+  memo.Refresh(db);
+  const std::vector<std::string> queries = {"semiconductor factory earthquake", "國防預算", "typhoon Taiwan",
+                                            "国防预算 earthquake", "tariff"};
+  // Twice through, so that the second round is answered from the memo.
+  for (int round = 0; round < 2; ++round)
+    for (const std::string& q : queries) {
+      INFO(q << ", round " << round);
+      tongwen::QueryBuilder with(db, an, &testutil::MiniLexicon(), eo, &memo);
+      tongwen::QueryBuilder without(db, an, &testutil::MiniLexicon(), eo);
+      const auto a = with.Build(tongwen::ParseQuery(q, 1000), Req(q));
+      const auto b = without.Build(tongwen::ParseQuery(q, 1000), Req(q));
+      CHECK(a.all.get_description() == b.all.get_description());
+      CHECK(a.relaxed.get_description() == b.relaxed.get_description());
+      CHECK(a.highlight_terms == b.highlight_terms);
+      CHECK(a.translated_terms == b.translated_terms);
+      std::unordered_set<std::string> hl1, hl2;
+      CHECK(with.HanTextQuery("国防", &hl1).get_description() ==
+            without.HanTextQuery("国防", &hl2).get_description());
+      CHECK(hl1 == hl2);
+      CHECK(!hl1.empty());
+    }
+  CHECK(!memo.han_text.empty());  // translations into Chinese were remembered
 }
 
 TEST_CASE("Facet counts follow the index: columns are rebuilt for a new revision", "[engine][facets]") {

@@ -122,6 +122,22 @@ struct QueryBuilder::Ctx {
 };
 
 Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_set<std::string>* hl) const {
+  // Remembered: translations bring the same Chinese words again and again,
+  // and each costs an ICU word break.
+  auto it = memo_->han_text.find(han);
+  if (it == memo_->han_text.end()) {
+    TranslationMemo::HanText entry;
+    std::unordered_set<std::string> terms;
+    entry.query = ComputeHanTextQuery(han, &terms);
+    entry.highlight.assign(terms.begin(), terms.end());
+    it = memo_->han_text.emplace(han, std::move(entry)).first;
+  }
+  if (hl) hl->insert(it->second.highlight.begin(), it->second.highlight.end());
+  return it->second.query;
+}
+
+Xapian::Query QueryBuilder::ComputeHanTextQuery(const std::string& han,
+                                                std::unordered_set<std::string>* hl) const {
   std::vector<Token> words, bigrams;
   AnalyzeOptions ao;
   an_.Analyze(han, ao, [&](const Token& t) {
@@ -151,9 +167,10 @@ Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_
 
 void TranslationMemo::Refresh(const Xapian::Database& db) {
   const Xapian::rev rev = db.get_revision();
-  if (filled_ && rev == revision_ && e2z.size() + variants.size() <= kMaxEntries) return;
+  if (filled_ && rev == revision_ && e2z.size() + variants.size() + han_text.size() <= kMaxEntries) return;
   e2z.clear();
   variants.clear();
+  han_text.clear();
   filled_ = true;
   revision_ = rev;
 }

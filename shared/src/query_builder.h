@@ -53,6 +53,14 @@ struct TranslationMemo {
 
   std::unordered_map<std::string, std::vector<Translation>> e2z;
   std::unordered_map<std::string, std::vector<std::string>> variants;
+  // HanTextQuery's query for a text, and the terms it highlights. (Queries
+  // share their parts by reference counts that are not thread-safe: a memo
+  // serves one thread.)
+  struct HanText {
+    Xapian::Query query;
+    std::vector<std::string> highlight;
+  };
+  std::unordered_map<std::string, HanText> han_text;
 
  private:
   bool filled_ = false;
@@ -80,8 +88,8 @@ class QueryBuilder {
   BuiltQuery Build(const ParsedQuery& pq, const SearchRequest& req) const;
 
   // Han headword -> the query matching it as indexed (all its bigrams
-  // required), for use inside OP_SYNONYM. Exposed for related-article
-  // expansion.
+  // required), for use inside OP_SYNONYM; its terms are added to *hl.
+  // Remembered in the memo. Exposed for related-article expansion.
   Xapian::Query HanTextQuery(const std::string& folded_han, std::unordered_set<std::string>* hl) const;
   // English -> Chinese candidates for a stem sequence, reranked by how often
   // the headword occurs in the index. Empty if none.
@@ -102,6 +110,7 @@ class QueryBuilder {
   struct Ctx;
   std::vector<Translation> ComputeEnglishToChinese(const std::vector<std::string>& stems) const;
   std::vector<std::string> ComputeChineseVariants(const std::string& word) const;
+  Xapian::Query ComputeHanTextQuery(const std::string& han, std::unordered_set<std::string>* hl) const;
   void Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const;
   Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
   Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
