@@ -15,11 +15,15 @@
 #include <nlohmann/json.hpp>
 #include <xapian.h>
 
+#include "query_builder.h"
 #include "test_util.h"
+#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
+#include "tongwen/engine.h"
 #include "tongwen/index.h"
+#include "tongwen/query.h"
 #include "tongwen/schema.h"
 
 namespace {
@@ -462,4 +466,126 @@ TEST_CASE("Title terms: FieldTextTerm's forms, and each mirrors an anywhere term
   CHECK(terms.count("ZSminist"));
   CHECK(stems == 3);  // defenc, minist, meet
   CHECK(words >= 2);  // the Han title's words
+}
+
+TEST_CASE("Top-level phrases checked after the match (PhraseDecider) give the exact query's hits and counts",
+          "[phrase][decider]") {
+  testutil::TempDir dir;
+  std::string lines;
+  for (const std::string& a : testutil::SyntheticArticles(400, 21)) lines += a + "\n";
+  testutil::WriteFile(dir / "a.jsonl", lines);
+  tongwen::IngestOptions io;
+  io.db_dir = dir / "db";
+  io.threads = 1;
+  tongwen::IngestReport report;
+  REQUIRE(tongwen::Rebuild(io, {dir / "a.jsonl"}, &report).ok());
+  Xapian::Database db(*tongwen::LiveGeneration(io.db_dir));
+  const tongwen::Analyzer an;
+  const tongwen::EngineOptions eo;
+  const tongwen::PositionStorePtr store = tongwen::PositionStore::Load(db);
+  // Phrases of the synthetic vocabulary: adjacent pairs match about a fifth
+  // of the articles, triples a few; with other words, exclusions, twice.
+  const std::vector<std::string> queries = {"\"economy growth\"",
+                                            "\"typhoon Taipei\"",
+                                            "\"budget housing students\"",
+                                            "\"said the market\"",
+                                            "\"policy report\" local",
+                                            "council \"export year\"",
+                                            "\"minister announced\" -typhoon",
+                                            "\"the of\" \"and local\"",
+                                            "\"台北 政府\"",
+                                            "\"经济 选举\" growth"};
+  size_t compared = 0, lower_bounds = 0;
+  for (const std::string& q : queries) {
+    INFO(q);
+    for (const bool in_memory : {true, false}) {
+      tongwen::QueryBuilder qb(db, an, nullptr, eo, nullptr, [&] { return in_memory ? store : nullptr; });
+      tongwen::SearchRequest req;
+      req.q = q;
+      const tongwen::BuiltQuery bq = qb.Build(tongwen::ParseQuery(q, 1000), req);
+      REQUIRE(!bq.phrase_checks.empty());
+      // The exact query (phrases as posting sources), every match counted.
+      Xapian::Enquire ref(db);
+      ref.set_weighting_scheme(tongwen::PrenormalizedBM25());
+      ref.set_query(bq.all);
+      const Xapian::MSet want = ref.get_mset(0, 10, db.get_doccount());
+      REQUIRE(want.get_matches_lower_bound() == want.get_matches_upper_bound());
+      const Xapian::doccount matches = want.get_matches_lower_bound();
+      for (const Xapian::doccount check_at_least :
+           {Xapian::doccount{10}, Xapian::doccount{30}, db.get_doccount()}) {
+        INFO("check_at_least " << check_at_least << ", in memory " << in_memory);
+        Xapian::Enquire e(db);
+        e.set_weighting_scheme(tongwen::PrenormalizedBM25());
+        e.set_query(bq.all_unchecked);
+        tongwen::PhraseDecider decider(bq.phrase_checks);
+        const Xapian::MSet got = e.get_mset(0, 10, check_at_least, nullptr, &decider);
+        REQUIRE(got.size() == want.size());
+        for (Xapian::doccount i = 0; i < got.size(); ++i) {
+          CHECK(*got[i] == *want[i]);
+          // The same sum (two phrases: added in another order, so the
+          // last bits may differ).
+          CHECK(got[i].get_weight() == Approx(want[i].get_weight()).epsilon(1e-12));
+          ++compared;
+        }
+        // Bounds: exact, or with a decider the documents it accepted below
+        // (not the AND's own lower bound) and the AND's upper bound above.
+        const Xapian::doccount lower = got.get_matches_lower_bound();
+        const Xapian::doccount upper = got.get_matches_upper_bound();
+        if (lower != upper) {
+          CHECK(lower == decider.accepted());
+          ++lower_bounds;
+        } else {
+          CHECK(lower == matches);
+        }
+        CHECK(lower <= matches);
+        CHECK(matches <= upper);
+        if (check_at_least == db.get_doccount()) CHECK((lower == upper && lower == matches));
+      }
+    }
+  }
+  CHECK(compared > 300);
+  CHECK(lower_bounds > 5);  // the bound was tested, not only exact totals
+  // Engine::Search: the same hits; `total` exact, or a lower bound, and a
+  // facet count of every match (second pass, decider too).
+  tongwen::EngineOptions small = eo;
+  small.db_dir = io.db_dir;
+  small.exact_total = 10;
+  auto engine = tongwen::Engine::Open(small);
+  REQUIRE(engine.ok());
+  size_t below = 0;
+  for (const std::string& q : queries) {
+    INFO(q);
+    tongwen::QueryBuilder qb(db, an, nullptr, eo, nullptr, [&] { return store; });
+    tongwen::SearchRequest req;
+    req.q = q;
+    const tongwen::BuiltQuery bq = qb.Build(tongwen::ParseQuery(q, 1000), req);
+    Xapian::Enquire ref(db);
+    ref.set_query(bq.all);
+    const Xapian::doccount matches = ref.get_mset(0, 0, db.get_doccount()).get_matches_lower_bound();
+    auto plain = (*engine)->Search(req);
+    REQUIRE(plain.ok());
+    if (matches < 10) {  // fewer than a page: relaxed matches follow, and count
+      CHECK(plain->query.relaxed);
+      continue;
+    }
+    CHECK(plain->total <= matches);
+    if (plain->total_exact) CHECK(plain->total == matches);
+    below += plain->total < matches;
+    req.facets = {"source"};
+    auto faceted = (*engine)->Search(req);
+    REQUIRE(faceted.ok());
+    CHECK(faceted->total_exact);
+    CHECK(faceted->total == matches);
+    uint64_t sum = 0;
+    for (const tongwen::FacetValue& f : faceted->facets["source"]) sum += f.count;
+    CHECK(sum == matches);
+  }
+  CHECK(below > 0);  // some totals were lower bounds
+  // Phrases that not every match needs are left inside the query.
+  for (const std::string q : {"\"economy growth\" OR typhoon", "budget -\"economy growth\""}) {
+    tongwen::QueryBuilder qb(db, an, nullptr, eo);
+    tongwen::SearchRequest req;
+    req.q = q;
+    CHECK(qb.Build(tongwen::ParseQuery(q, 1000), req).phrase_checks.empty());
+  }
 }

@@ -598,7 +598,13 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     std::vector<Xapian::docid> facet_docs;  // every match, when facets are asked for
     DocidCollector collector(&facet_docs);
     const bool faceted = !req.facets.empty();
-    enq.set_query(filtered(primary));
+    // Top-level phrases are checked after the match (phrase.h): the ranking
+    // and counting passes search `all` with them as the AND of their words.
+    const bool checked = all_mode && !bq.empty && !bq.phrase_checks.empty();
+    const Xapian::Query searched = checked ? bq.all_unchecked : primary;
+    PhraseDecider phrase_decider(checked ? bq.phrase_checks : std::vector<PhraseCheck>{});
+    const Xapian::MatchDecider* decider = checked ? &phrase_decider : nullptr;
+    enq.set_query(filtered(searched));
     const Xapian::doccount want = static_cast<Xapian::doccount>(req.offset + req.limit);
     // Totals are exact up to opt.exact_total matches; beyond, `total` is a
     // lower bound and total_estimate Xapian's estimate.
@@ -606,11 +612,13 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     // The ranking pass examines every match when there are at most
     // exact_total of them; its spy then has them all for the facets.
     if (faceted) enq.add_matchspy(&collector);
-    Xapian::MSet mset = enq.get_mset(static_cast<Xapian::doccount>(req.offset),
-                                     static_cast<Xapian::doccount>(req.limit), std::max(want, exact_total));
+    Xapian::MSet mset =
+        enq.get_mset(static_cast<Xapian::doccount>(req.offset), static_cast<Xapian::doccount>(req.limit),
+                     std::max(want, exact_total), nullptr, decider);
     resp.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     resp.total = mset.get_matches_lower_bound();
     resp.total_estimate = mset.get_matches_estimated();
+    // (With a decider, Xapian's lower bound is the documents it accepted.)
     if (faceted && !(resp.total_exact && facet_docs.size() == resp.total)) {
       // Facets count every match: a second pass over all of them, without
       // ranking (BoolWeight). It also makes `total` exact. (Since searches
@@ -624,8 +632,9 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       if (impl_->opt.query_time_limit_ms) fenq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);
       if (req.collapse_duplicates) fenq.set_collapse_key(s::kSlotDupGroup);
       fenq.add_matchspy(&collector);
-      fenq.set_query(filtered(primary));
-      Xapian::MSet all = fenq.get_mset(0, 0, db.get_doccount());
+      fenq.set_query(filtered(searched));
+      PhraseDecider count_decider(checked ? bq.phrase_checks : std::vector<PhraseCheck>{});
+      Xapian::MSet all = fenq.get_mset(0, 0, db.get_doccount(), nullptr, checked ? &count_decider : nullptr);
       resp.total_exact = all.get_matches_lower_bound() == all.get_matches_upper_bound();
       resp.total = all.get_matches_lower_bound();
       resp.total_estimate = all.get_matches_estimated();

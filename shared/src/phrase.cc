@@ -369,4 +369,29 @@ Xapian::Query WordPhrase(const PositionStorePtr& store, const std::vector<std::s
   return PhraseQuery(store, schema::kSlotWordPositions, slots);
 }
 
+PhraseCheck WordPhraseCheck(const PositionStorePtr& store, const std::vector<std::string>& terms) {
+  PhraseCheck c{store, schema::kSlotWordPositions, {}};
+  for (const std::string& t : terms) c.hashes.push_back({PositionHash(t)});
+  return c;
+}
+
+Xapian::Query WordPhraseTerms(const std::vector<std::string>& terms) {
+  std::vector<std::vector<std::string>> slots;
+  for (const std::string& t : terms) slots.push_back({t});
+  return AndOfPositions(slots);
+}
+
+bool PhraseDecider::operator()(const Xapian::Document& doc) const {
+  for (const PhraseCheck& c : checks_) {
+    if (c.hashes.size() < 2) continue;  // one word: no order to check
+    if (c.store) {
+      if (!StreamHasPhrase(c.store->Get(c.slot, doc.get_docid()), c.hashes)) return false;
+    } else if (!StreamHasPhrase(doc.get_value(c.slot), c.hashes)) {
+      return false;
+    }
+  }
+  ++accepted_;
+  return true;
+}
+
 }  // namespace tongwen

@@ -106,6 +106,10 @@ struct QueryBuilder::Ctx {
   bool cross;
   bool loose = false;  // the relaxed query: phrases are searched as words
   size_t units = 0;
+  // Top-level phrases become the AND of their words plus a PhraseCheck.
+  bool defer_phrases = false;
+  // Set by a top-level AND (mode=all) for the positive child it builds next.
+  bool conjunct_child = false;
   // Folds the scripts seen in one part of the query into detected_language.
   void NoteLanguage(size_t latin, size_t han) {
     std::string& d = out->info.detected_language;
@@ -303,7 +307,7 @@ PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
   return positions_;
 }
 
-Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
+Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const {
   const bool title = n.field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
   std::vector<std::string> terms;
@@ -332,6 +336,10 @@ Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, Ctx& c) const {
                                         false,
                                         {}});
   if (title) return TitlePhrase(PositionsFor(terms.size()), terms, in_title);
+  if (c.defer_phrases && conjunct && terms.size() >= 2) {
+    c.out->phrase_checks.push_back(WordPhraseCheck(PositionsFor(terms.size()), terms));
+    return WordPhraseTerms(terms);
+  }
   return WordPhrase(PositionsFor(terms.size()), terms);
 }
 
@@ -565,6 +573,9 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
 }
 
 Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
+  // Whether every match must match this node (for a phrase's check).
+  const bool conjunct = top || c.conjunct_child;
+  c.conjunct_child = false;
   switch (n.kind) {
     case QueryNode::kText: {
       if (n.field == "source" || n.field == "section") {
@@ -586,7 +597,7 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
         std::vector<const QueryNode*> one{&t};
         return BuildAndGroup(one, n.field, false, c);
       }
-      return BuildPhrase(n, c);
+      return BuildPhrase(n, conjunct, c);
     case QueryNode::kNot: {
       if (n.children.empty()) return Xapian::Query();
       const bool loose = c.loose;  // exclusions stay exact
@@ -624,6 +635,7 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
           continue;
         }
         flush();
+        c.conjunct_child = top && all && ch.kind != QueryNode::kNot;
         Xapian::Query q = BuildNode(ch, false, c);
         if (q.empty()) continue;
         (ch.kind == QueryNode::kNot ? neg : pos).push_back(q);
@@ -665,6 +677,22 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   out.any = BuildNode(pq.root, true, c2);
   Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
   out.relaxed = BuildNode(pq.root, true, c3);
+  // And `all` with its top-level phrases checked after the match
+  // (PhraseDecider), if it has any.
+  const QueryNode& root = pq.root;
+  bool top_phrase = root.kind == QueryNode::kPhrase;
+  if (root.kind == QueryNode::kAnd)
+    for (const QueryNode& ch : root.children) top_phrase |= ch.kind == QueryNode::kPhrase;
+  if (top_phrase) {
+    BuiltQuery deferred;
+    Ctx c4{&all_req, &deferred, c.cross};
+    c4.defer_phrases = true;
+    Xapian::Query q = BuildNode(pq.root, true, c4);
+    if (!deferred.phrase_checks.empty()) {
+      out.all_unchecked = std::move(q);
+      out.phrase_checks = std::move(deferred.phrase_checks);
+    }
+  }
   out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
   out.empty = out.all.empty();
   return out;

@@ -32,6 +32,11 @@ struct BuiltQuery {
   Xapian::Query all;      // the query in mode=all (source-word groups ANDed)
   Xapian::Query any;      // the same groups ORed (mode=any)
   Xapian::Query relaxed;  // ORed, phrases as plain words: the fallback
+  // `all` with its top-level phrases as the AND of their words, and their
+  // checks for PhraseDecider (phrase.h); both empty if the query has none.
+  // The two give the same matches.
+  Xapian::Query all_unchecked;
+  std::vector<PhraseCheck> phrase_checks;
   bool empty = true;      // no positive terms at all
   std::unordered_set<std::string> original_terms;
   std::unordered_set<std::string> translated_terms;
@@ -115,7 +120,7 @@ class QueryBuilder {
   Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
   Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
                               bool require_all, Ctx& c) const;
-  Xapian::Query BuildPhrase(const QueryNode& n, Ctx& c) const;
+  Xapian::Query BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const;
 
   const Xapian::Database& db_;
   const Analyzer& an_;
