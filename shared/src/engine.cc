@@ -18,6 +18,7 @@
 #include "snippet.h"
 #include "stored_article.h"
 #include "stored_json.h"
+#include "weighted_terms.h"
 #include "weighting.h"
 
 #include "tongwen/analysis.h"
@@ -800,6 +801,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     const Xapian::Document self_doc = db.get_document(self);
     const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
     std::vector<Xapian::Query> parts;
+    std::vector<WeightedTermsSource::Term> terms;
     std::unordered_set<std::string> hl;
     QueryWord dummy;
     SearchResponse resp;
@@ -807,7 +809,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     for (const ExpandedTerm& e : eset) {
       const std::string& t = e.term;
       const double w = e.weight;
-      parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), w);
+      terms.push_back(WeightedTermsSource::Term{t, w});
       hl.insert(t);
       QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false, {}};
       // Expand into the other language through the dictionary, so coverage
@@ -840,6 +842,9 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     resp.query.mode = "related";
     resp.query.cross = impl_->opt.lexicon != nullptr;
     resp.query.translation_weight = impl_->opt.translation_weight;
+    // The expansion terms as one MaxScore source (weighted_terms.h) rather
+    // than Xapian's tree of two-way ORs; the translations beside it.
+    if (!terms.empty()) parts.emplace_back((new WeightedTermsSource(std::move(terms)))->release());
     Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm));
     if (!before.empty()) {  // strictly before the date
