@@ -471,15 +471,8 @@ TEST_CASE("Title terms: FieldTextTerm's forms, and each mirrors an anywhere term
 TEST_CASE("Top-level phrases checked after the match (PhraseDecider) give the exact query's hits and counts",
           "[phrase][decider]") {
   testutil::TempDir dir;
-  std::string lines;
-  for (const std::string& a : testutil::SyntheticArticles(400, 21)) lines += a + "\n";
-  testutil::WriteFile(dir / "a.jsonl", lines);
-  tongwen::IngestOptions io;
-  io.db_dir = dir / "db";
-  io.threads = 1;
-  tongwen::IngestReport report;
-  REQUIRE(tongwen::Rebuild(io, {dir / "a.jsonl"}, &report).ok());
-  Xapian::Database db(*tongwen::LiveGeneration(io.db_dir));
+  const std::string db_dir = testutil::RebuildFrom(dir, testutil::SyntheticArticles(400, 21));
+  Xapian::Database db(*tongwen::LiveGeneration(db_dir));
   const tongwen::Analyzer an;
   const tongwen::EngineOptions eo;
   const tongwen::PositionStorePtr store = tongwen::PositionStore::Load(db);
@@ -548,7 +541,7 @@ TEST_CASE("Top-level phrases checked after the match (PhraseDecider) give the ex
   // Engine::Search: the same hits; `total` exact, or a lower bound, and a
   // facet count of every match (second pass, decider too).
   tongwen::EngineOptions small = eo;
-  small.db_dir = io.db_dir;
+  small.db_dir = db_dir;
   small.exact_total = 10;
   auto engine = tongwen::Engine::Open(small);
   REQUIRE(engine.ok());

@@ -18,6 +18,8 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include "tongwen/index.h"
+
 namespace fs = std::filesystem;
 
 namespace testutil {
@@ -149,6 +151,19 @@ std::vector<std::string> SyntheticArticles(size_t n, unsigned seed) {
     out.push_back(j.dump());
   }
   return out;
+}
+
+std::string RebuildFrom(const TempDir& dir, const std::vector<std::string>& articles) {
+  std::string lines;
+  for (const std::string& a : articles) lines += a + "\n";
+  WriteFile(dir / "articles.jsonl", lines);
+  tongwen::IngestOptions io;
+  io.db_dir = dir / "db";
+  io.threads = 1;
+  tongwen::IngestReport report;
+  const tongwen::Status s = tongwen::Rebuild(io, {dir / "articles.jsonl"}, &report);
+  if (!s.ok()) throw std::runtime_error("rebuild failed: " + s.ToString());
+  return io.db_dir;
 }
 
 std::string UrlEncode(const std::string& s) {

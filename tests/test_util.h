@@ -69,6 +69,11 @@ const std::vector<std::string>& TrickyUtf8Pieces();
 // "syn-<seed>-<i>". Deterministic for a seed.
 std::vector<std::string> SyntheticArticles(size_t n, unsigned seed);
 
+// Rebuilds a database `dir`/db, with one thread, from these article JSON
+// lines (written to `dir`/articles.jsonl); returns its directory. Throws if
+// the rebuild fails.
+std::string RebuildFrom(const TempDir& dir, const std::vector<std::string>& articles);
+
 // A snippet with its <mark> and </mark> tags taken out.
 std::string WithoutMarks(std::string snippet);
 

@@ -43,15 +43,8 @@ std::vector<std::pair<Xapian::docid, double>> Top(const Xapian::Database& db, co
 
 TEST_CASE("WeightedTermsSource matches Xapian's OR of scaled terms", "[weighted_terms]") {
   testutil::TempDir dir;
-  std::string lines;
-  for (const std::string& a : testutil::SyntheticArticles(500, 33)) lines += a + "\n";
-  testutil::WriteFile(dir / "a.jsonl", lines);
-  tongwen::IngestOptions io;
-  io.db_dir = dir / "db";
-  io.threads = 1;
-  tongwen::IngestReport report;
-  REQUIRE(tongwen::Rebuild(io, {dir / "a.jsonl"}, &report).ok());
-  Xapian::Database db(*tongwen::LiveGeneration(io.db_dir));
+  const std::string db_dir = testutil::RebuildFrom(dir, testutil::SyntheticArticles(500, 33));
+  Xapian::Database db(*tongwen::LiveGeneration(db_dir));
   // The text terms of the index (stems and Han words), and one it lacks.
   std::vector<std::string> vocabulary = {"Znosuchterm"};
   for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
