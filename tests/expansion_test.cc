@@ -101,4 +101,8 @@ TEST_CASE("ExpandDocument: the terms, weights and order of get_eset, also after 
   for (Xapian::TermIterator t = db.allterms_begin("Z"); t != db.allterms_end("Z"); ++t)
     differ += cache.Get(db, {*t})[0] != t.get_termfreq();
   CHECK(differ > 0);
+  // A full cache stops growing and still answers (from the database).
+  tongwen::TermFreqCache small("small", 10);
+  CHECK(CompareAll(db, &small) > 1500);
+  CHECK(small.size() == 10);
 }

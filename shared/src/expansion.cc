@@ -27,7 +27,7 @@ std::vector<Xapian::doccount> TermFreqCache::Get(const Xapian::Database& db,
   for (size_t i : missing) out[i] = db.get_termfreq(terms[i]);
   std::unique_lock<std::shared_mutex> lk(mu_);
   for (size_t i : missing) {
-    if (freqs_.size() >= kMaxTerms) break;
+    if (freqs_.size() >= max_terms_) break;
     freqs_.emplace(terms[i], out[i]);
   }
   return out;

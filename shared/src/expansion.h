@@ -27,7 +27,8 @@ namespace tongwen {
 // they have been asked for; shared by threads.
 class TermFreqCache {
  public:
-  explicit TermFreqCache(std::string revision_key) : key_(std::move(revision_key)) {}
+  explicit TermFreqCache(std::string revision_key, size_t max_terms = kMaxTerms)
+      : key_(std::move(revision_key)), max_terms_(max_terms) {}
   const std::string& key() const { return key_; }
   // The frequency of each of `terms` (of the revision this cache is for),
   // looking up in `db` the ones not cached yet and caching them.
@@ -35,11 +36,14 @@ class TermFreqCache {
   size_t size() const;
 
   // A cache holds at most this many terms; past it, new terms are looked up
-  // every time (~30 bytes of text term and 60 of hash node each: ~180 MB).
-  static constexpr size_t kMaxTerms = 2'000'000;
+  // every time. An entry takes about 64 bytes (a short string, the count,
+  // the hash node and its bucket): 64 MB at most, for each of the two
+  // revisions the engine keeps.
+  static constexpr size_t kMaxTerms = 1'000'000;
 
  private:
   const std::string key_;
+  const size_t max_terms_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Xapian::doccount> freqs_;
 };
