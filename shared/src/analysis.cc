@@ -47,6 +47,16 @@ const std::vector<uint64_t>& BoundaryBeforeBits() {
   return bits;
 }
 
+// Whether code point `c` joins the one before it in one normalisation
+// chunk: CharNormalizer::Normalize extends a chunk over such characters
+// (combining marks), and a token ending before one ends after it.
+bool JoinsPrevious(int32_t c) {
+  const icu::Normalizer2* n2 = NfkcCasefold();
+  if (c < 0x300 || !n2) return false;
+  if (c < 0x10000) return !(BoundaryBeforeBits()[static_cast<size_t>(c) / 64] >> (c % 64) & 1);
+  return !n2->hasBoundaryBefore(c);
+}
+
 // Traditional->Simplified table for U+3400..U+9FFF, built once from ICU's
 // "Traditional-Simplified" transform. Transliterating one string of all
 // characters, one per line, takes ~40 ms; per-character calls would be slow.
@@ -105,6 +115,8 @@ inline int32_t NextCp(std::string_view s, size_t* i) {
 }
 
 }  // namespace
+
+bool IsSegmentSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
 bool IsHanCodePoint(char32_t c) {
   if (c >= 0x4E00 && c <= 0x9FFF) return true;    // CJK Unified Ideographs
@@ -193,11 +205,6 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
   out->end_of.clear();
   out->text.reserve(in.size());
   const icu::Normalizer2* n2 = NfkcCasefold();
-  const std::vector<uint64_t>& boundary = BoundaryBeforeBits();
-  auto boundary_before = [&](int32_t c) {
-    return c < 0x10000 ? (boundary[static_cast<size_t>(c) / 64] >> (c % 64) & 1) != 0
-                       : n2->hasBoundaryBefore(c);
-  };
   // Maps the bytes just appended to the original chunk [b, e).
   auto map_tail = [out](uint32_t b, uint32_t e) {
     out->begin_of.resize(out->text.size(), b);
@@ -240,7 +247,7 @@ void CharNormalizer::Normalize(std::string_view in, NormalizedText* out) {
     while (chunk_end < in.size() && n2) {
       size_t j = chunk_end;
       int32_t c2 = NextCp(in, &j);
-      if (c2 < 0x300 || boundary_before(c2)) break;
+      if (!JoinsPrevious(c2)) break;
       chunk_end = j;
     }
     if (chunk_end == i) {
@@ -272,16 +279,13 @@ void Segmenter::SplitScripts(std::string_view norm, std::vector<Segment>* out) {
     const size_t start = i;
     const auto b = static_cast<unsigned char>(norm[i]);
     if (b < 0x80) {  // ASCII: a space, or Latin script (no decoding)
-      auto space = [](unsigned char x) { return x == ' ' || x == '\n' || x == '\t' || x == '\r'; };
-      if (space(b)) {
+      if (IsSegmentSpace(static_cast<char>(b))) {
         ++i;
         if (in_run) out->push_back(cur);
         in_run = false;
         continue;
       }
-      while (i < norm.size() && static_cast<unsigned char>(norm[i]) < 0x80 &&
-             !space(static_cast<unsigned char>(norm[i])))
-        ++i;
+      while (i < norm.size() && static_cast<unsigned char>(norm[i]) < 0x80 && !IsSegmentSpace(norm[i])) ++i;
       if (in_run && cur.script == Script::kLatin) {
         cur.end = static_cast<uint32_t>(i);
       } else {
@@ -645,7 +649,6 @@ CharClass ClassOfCp(int32_t c) {
   return n2 ? ClassOf(c, n2) : kOpaque;
 }
 
-bool IsAsciiSpace(unsigned char b) { return b == ' ' || b == '\n' || b == '\t' || b == '\r'; }
 bool IsAsciiAlnum(unsigned char b) { return IsLatinWordChar(b); }
 char AsciiLower(unsigned char b) { return static_cast<char>(b >= 'A' && b <= 'Z' ? b + 32 : b); }
 
@@ -730,7 +733,7 @@ int TokenPrefilter::LatinAt(std::string_view text, size_t from, size_t i, std::v
   while (e < n) {
     const auto c = static_cast<unsigned char>(text[e]);
     if (c < 0x80) {
-      if (IsAsciiSpace(c)) break;
+      if (IsSegmentSpace(static_cast<char>(c))) break;
       ++e;
       continue;
     }
@@ -764,13 +767,11 @@ size_t TokenPrefilter::Next(std::string_view text, size_t from, std::vector<Toke
                             size_t* resume) const {
   found->clear();
   const std::vector<uint8_t>& classes = CharClasses();
-  const std::vector<uint64_t>& boundary = BoundaryBeforeBits();
   // Whether the code point at byte k joins the one before it in
   // normalisation (then a token ending before k ends after it).
   auto joins_previous = [&](size_t k) {
     if (k >= text.size() || static_cast<unsigned char>(text[k]) < 0x80) return false;
-    const int32_t c = NextCp(text, &k);
-    return c >= 0 && (c >= 0x10000 || !(boundary[static_cast<size_t>(c) / 64] >> (c % 64) & 1));
+    return JoinsPrevious(NextCp(text, &k));
   };
   bool in_word = false;  // the previous character was an ASCII letter or digit
   for (size_t i = from; i < text.size();) {

@@ -73,8 +73,6 @@ class TermSieve {
   std::bitset<4096> bits_;
 };
 
-bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
-
 // Byte offset `n` characters after `from` (or the end).
 size_t AdvanceChars(std::string_view s, size_t from, size_t n) {
   size_t i = from;
@@ -221,8 +219,8 @@ std::string Snippeter::Make(std::string_view text, size_t max_chars, bool* match
           continue;
         }
         size_t rb = c, re = c;
-        while (rb > floor && !IsSpace(text[rb - 1])) --rb;
-        while (re < end && !IsSpace(text[re])) ++re;
+        while (rb > floor && !IsSegmentSpace(text[rb - 1])) --rb;
+        while (re < end && !IsSegmentSpace(text[re])) ++re;
         while (!spans.empty() && spans.back().begin >= rb) spans.pop_back();  // found again below
         Scan(rb, re);
         at = floor = re;

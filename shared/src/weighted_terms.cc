@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tongwen/schema.h"
+#include "weighting.h"
 
 namespace tongwen {
-
-namespace s = schema;
 
 WeightedTermsSource::WeightedTermsSource(std::vector<Term> terms) : terms_(std::move(terms)) {}
 
@@ -17,13 +15,12 @@ void WeightedTermsSource::init(const Xapian::Database& db) {
   did_ = 0;
   weight_ = 0;
   at_end_ = false;
-  // PrenormalizedBM25 (weighting.h): Xapian's BM25Weight(k1 * kWdfScale,
-  // 0, 1, 0, min_norm_length), times (k1 + 1) / (k1 * kWdfScale + 1). With
-  // b = 0 the length drops out: a term of frequency tf in N documents, at
-  // factor f, weighs log(tw) * f * (k1' + 1) * wdf / (k1' + wdf), with
-  // tw = (N - tf + 0.5) / (tf + 0.5), lifted to tw / 2 + 1 below 2.
-  k1_ = s::kBm25K1 * s::kWdfScale;
-  const double scale = (s::kBm25K1 + 1) / (s::kBm25K1 * s::kWdfScale + 1);
+  // PrenormalizedBM25 (weighting.h): Xapian's BM25Weight(kPrenormalizedK1,
+  // 0, 1, 0, min_norm_length), times kPrenormalizedScale. With b = 0 the
+  // length drops out: a term of frequency tf in N documents, at factor f,
+  // weighs log(tw) * f * (k1' + 1) * wdf / (k1' + wdf), with k1' =
+  // kPrenormalizedK1 and tw = (N - tf + 0.5) / (tf + 0.5), lifted to
+  // tw / 2 + 1 below 2.
   const Xapian::doccount n = db.get_doccount();
   double none = 1;  // the chance that a document has none of the terms, if they were independent
   tf_min_ = tf_max_ = 0;
@@ -33,9 +30,9 @@ void WeightedTermsSource::init(const Xapian::Database& db) {
     double tw = (n - tf + 0.5) / (tf + 0.5);
     if (tw < 2) tw = tw * 0.5 + 1;
     Cursor c;
-    c.termweight = scale * (std::log(tw) * t.scale * (k1_ + 1));
+    c.termweight = kPrenormalizedScale * (std::log(tw) * t.scale * (kPrenormalizedK1 + 1));
     const double wdf_max = db.get_wdf_upper_bound(t.name);
-    c.max_score = c.termweight * (wdf_max / (k1_ + wdf_max));
+    c.max_score = c.termweight * (wdf_max / (kPrenormalizedK1 + wdf_max));
     c.it = db.postlist_begin(t.name);
     c.end = db.postlist_end(t.name);
     cursors_.push_back(std::move(c));
@@ -54,7 +51,7 @@ void WeightedTermsSource::init(const Xapian::Database& db) {
 
 double WeightedTermsSource::Score(const Cursor& c) const {
   const double wdf = c.it.get_wdf();
-  return c.termweight * (wdf / (k1_ + wdf));
+  return c.termweight * (wdf / (kPrenormalizedK1 + wdf));
 }
 
 void WeightedTermsSource::Advance(Xapian::docid from, double min_wt) {

@@ -49,7 +49,7 @@ class WeightedTermsSource : public Xapian::PostingSource {
  private:
   struct Cursor {
     Xapian::PostingIterator it, end;
-    double termweight;  // PrenormalizedBM25's weight for wdf w is termweight * w / (k1 + w)
+    double termweight;  // PrenormalizedBM25's weight for wdf w is termweight * w / (kPrenormalizedK1 + w)
     double max_score;
     Xapian::docid did() const { return it == end ? 0 : *it; }
   };
@@ -61,7 +61,6 @@ class WeightedTermsSource : public Xapian::PostingSource {
   const std::vector<Term> terms_;
   std::vector<Cursor> cursors_;  // by max_score, ascending
   std::vector<double> prefix_;   // prefix_[i]: the max_scores of cursors_[0..i] added
-  double k1_ = 0;
   Xapian::docid did_ = 0;
   double weight_ = 0;
   bool at_end_ = false;

@@ -22,8 +22,7 @@ Xapian::termcount NormalizedWdf(Xapian::termcount wdf, double norm) {
 }
 
 PrenormalizedBM25::PrenormalizedBM25()
-    : Xapian::BM25Weight(s::kBm25K1 * s::kWdfScale, 0, 1, 0, s::kBm25MinNormLength),
-      scale_((s::kBm25K1 + 1) / (s::kBm25K1 * s::kWdfScale + 1)) {}
+    : Xapian::BM25Weight(kPrenormalizedK1, 0, 1, 0, s::kBm25MinNormLength), scale_(kPrenormalizedScale) {}
 
 std::string PrenormalizedBM25::name() const { return "tongwen::PrenormalizedBM25"; }
 

@@ -29,6 +29,8 @@
 
 #include <xapian.h>
 
+#include "tongwen/schema.h"
+
 namespace tongwen {
 
 // The reference length of a database whose first articles could not be
@@ -42,6 +44,11 @@ double LengthNorm(double length, double average_length);
 // The stored wdf of a term with raw wdf `wdf` in a document of norm `norm`:
 // 0 stays 0 (a boolean term), anything else is at least 1.
 Xapian::termcount NormalizedWdf(Xapian::termcount wdf, double norm);
+
+// PrenormalizedBM25's k1 over the stored wdfs, and the factor that scales
+// its scores back to BM25's over raw wdfs.
+inline constexpr double kPrenormalizedK1 = schema::kBm25K1 * schema::kWdfScale;
+inline constexpr double kPrenormalizedScale = (schema::kBm25K1 + 1) / (kPrenormalizedK1 + 1);
 
 // Xapian's BM25Weight(k1 * kWdfScale, 0, 1, 0, min_norm_length), scaled back
 // to the scores of BM25Weight(k1, 0, 1, b, min_norm_length) on raw wdfs.

@@ -186,6 +186,8 @@ class TokenPrefilter {
 };
 
 // Helpers shared by index and query code.
+// The ASCII bytes the segmenter splits runs on: no token crosses one.
+bool IsSegmentSpace(char c);
 bool IsHanCodePoint(char32_t cp);
 // Decodes UTF-8; returns code points (invalid bytes -> U+FFFD).
 std::u32string DecodeUtf8(std::string_view s);
