@@ -101,6 +101,7 @@ void WriteHit(const tongwen::Hit& h, JsonWriter& w) {
   w.Key("url").StringOrNull(h.url);
   w.Key("original_language").StringOrNull(h.original_language);
   if (!h.matched_via.empty()) w.Key("matched_via").String(h.matched_via);
+  if (h.relaxed) w.Key("relaxed").Bool(true);
   if (h.duplicates) w.Key("duplicates").Uint(h.duplicates);
   w.EndObject();
 }
@@ -111,6 +112,14 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
   w.Key("mode").String(q.mode);
   w.Key("cross").Bool(q.cross);
   w.Key("translation_weight").Double(q.translation_weight);
+  w.Key("scoring").BeginObject();
+  w.Key("versions").String("best");
+  w.Key("scale").BeginObject();
+  w.Key("en").Double(q.scale_en);
+  w.Key("zh").Double(q.scale_zh);
+  w.EndObject();
+  w.Key("translation_discount").Double(q.translation_discount);
+  w.EndObject();
   w.Key("words").BeginArray();
   for (const auto& word : q.words) {
     w.BeginObject();

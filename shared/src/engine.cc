@@ -669,7 +669,10 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
       std::unordered_set<Xapian::docid> shown;
       for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
       for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
-        if (!shown.count(*m)) resp.hits.push_back(impl_->MakeHit(**codec, m, snippeter, req.snippet_length));
+        if (!shown.count(*m)) {
+          resp.hits.push_back(impl_->MakeHit(**codec, m, snippeter, req.snippet_length));
+          resp.hits.back().relaxed = true;
+        }
       resp.total = n_all + m2.get_matches_lower_bound();
       resp.total_estimate = n_all + m2.get_matches_estimated();
       resp.total_exact = resp.total_exact && m2.get_matches_lower_bound() == m2.get_matches_upper_bound();

@@ -28,12 +28,26 @@ Xapian::Query BigramQuery(const std::string& bigram) {
                        Xapian::Query(bigram));
 }
 
-Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
-  if (stems.size() == 1) return Xapian::Query(std::string(s::kStemPrefix) + stems[0]);
+namespace {
+std::string GlossTermOf(const std::vector<std::string>& stems) {
+  if (stems.size() == 1) return std::string(s::kStemPrefix) + stems[0];
   std::string joined;
   for (size_t i = 0; i < stems.size(); ++i) joined.append(i ? " " : "").append(stems[i]);
-  return Xapian::Query(s::GlossTerm(joined));
+  return s::GlossTerm(joined);
 }
+// `required`, with `boost`'s weight added where it matches too: the matches
+// and weights of OP_AND_MAYBE(required, boost). Not OP_AND_MAYBE itself:
+// Xapian 1.4's AndMaybePostList reads its max weights before they are set
+// when it sits under an OR-like postlist that prunes by weight (valgrind:
+// uninitialised reads in AndMaybePostList::next), so at random it behaved
+// as an AND and the same query gave different results (issue 14).
+Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost) {
+  return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, required, boost),
+                       required);
+}
+}  // namespace
+
+Xapian::Query GlossQuery(const std::vector<std::string>& stems) { return Xapian::Query(GlossTermOf(stems)); }
 
 namespace {
 
@@ -99,6 +113,69 @@ Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vect
 }
 
 }  // namespace
+
+// The query of a node on each script side. An article's versions are one
+// Xapian document, and its English and Chinese versions hold disjoint terms
+// (Latin stems; Han words and bigrams). A query is built twice over: the
+// Latin side searches its English words as typed and its Chinese words
+// through their English glosses; the Han side the other way round. A word
+// with no translation searches its literal form on both sides (a name or
+// a number may stand in the other language's text). The article's score is
+// the better side's (OP_MAX, Elasticsearch's dis_max), so a bilingual
+// article that matches in both versions scores as its best version does,
+// not as their sum, and competes fairly with the one-language article that
+// is the answer (issue 14).
+struct QueryBuilder::Sided {
+  Xapian::Query lat, han;
+  bool same = true;  // lat and han are one query (no translation inside)
+  // Each side's highest possible weight, estimated from BM25's term weights
+  // (QueryBuilder::TermWeight): what a version matching every word scores,
+  // up to the saturation of the words' frequencies.
+  double lat_max = 0, han_max = 0;
+
+  static Sided One(Xapian::Query q, double max) { return Sided{q, q, true, max, max}; }
+  static Sided Two(Xapian::Query lat, Xapian::Query han, double lat_max, double han_max) {
+    return Sided{std::move(lat), std::move(han), false, lat_max, han_max};
+  }
+  bool empty() const { return lat.empty() && han.empty(); }
+  // Matches in either side: for exclusions, which drop an article whose any
+  // version has the word.
+  Xapian::Query Either() const { return same ? lat : Xapian::Query(Xapian::Query::OP_OR, lat, han); }
+  // The article's score: its better side. Each side is scaled to the same
+  // highest weight `top`, so the two compare as the share of the query that
+  // a version matches; the translated side is further multiplied by
+  // `discount` (QueryInfo::translation_discount).
+  Xapian::Query Best(double top, bool lat_translated, double discount) const {
+    if (same) return lat;
+    auto scaled = [&](const Xapian::Query& q, double max, bool translated) {
+      double f = max > 0 ? top / max : 1;
+      if (translated) f *= discount;
+      return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, f);
+    };
+    // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
+    // OR-like subquery adds its children to the MAX's own list, so a side's
+    // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
+    // subquery.)
+    return Xapian::Query(Xapian::Query::OP_MAX, scaled(lat, lat_max, lat_translated),
+                         scaled(han, han_max, !lat_translated));
+  }
+  // `op` (AND or OR) over each side of `parts`; the highest weights add up.
+  static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
+    std::vector<Xapian::Query> l, h;
+    bool all_same = true;
+    double lm = 0, hm = 0;
+    for (const Sided& p : parts) {
+      l.push_back(p.lat);
+      h.push_back(p.han);
+      all_same = all_same && p.same;
+      lm += p.lat_max;
+      hm += p.han_max;
+    }
+    Xapian::Query ql(op, l.begin(), l.end());
+    if (all_same) return One(ql, lm);
+    return Two(ql, Xapian::Query(op, h.begin(), h.end()), lm, hm);
+  }
+};
 
 struct QueryBuilder::Ctx {
   const SearchRequest* req;
@@ -171,12 +248,47 @@ Xapian::Query QueryBuilder::ComputeHanTextQuery(const std::string& han,
 
 void TranslationMemo::Refresh(const Xapian::Database& db) {
   const Xapian::rev rev = db.get_revision();
-  if (filled_ && rev == revision_ && e2z.size() + variants.size() + han_text.size() <= kMaxEntries) return;
+  if (filled_ && rev == revision_ &&
+      e2z.size() + variants.size() + han_text.size() + df.size() <= kMaxEntries)
+    return;
   e2z.clear();
   variants.clear();
   han_text.clear();
+  df.clear();
   filled_ = true;
   revision_ = rev;
+}
+
+double QueryBuilder::WeightOfDf(double df) const {
+  // As Xapian::BM25Weight::init computes it: a term in more than half the
+  // documents keeps a small positive weight.
+  const double n = db_.get_doccount();
+  double tw = (n - df + 0.5) / (df + 0.5);
+  if (tw < 2) tw = tw * 0.5 + 1;
+  return std::log(tw);
+}
+
+double QueryBuilder::Df(const std::string& term) const {
+  auto it = memo_->df.find(term);
+  if (it == memo_->df.end()) it = memo_->df.emplace(term, db_.get_termfreq(term)).first;
+  return it->second;
+}
+
+double QueryBuilder::TextDf(const std::string& han) const {
+  const std::string key = "\x01" + han;  // apart from the terms
+  auto it = memo_->df.find(key);
+  if (it != memo_->df.end()) return it->second;
+  double df = Df(han);
+  if (df == 0) {
+    std::vector<Token> bg;
+    AnalyzeOptions ao;
+    an_.Analyze(han, ao, [&](const Token& t) {
+      if (t.kind == TokenKind::kBigram) bg.push_back(t);
+    });
+    if (!bg.empty()) df = db_.get_doccount();
+    for (const Token& t : bg) df = std::min(df, Df(std::string(s::kBigramPrefix) + t.text) + Df(t.text));
+  }
+  return memo_->df.emplace(key, df).first->second;
 }
 
 // Build() constructs the query three times (all, any, relaxed), and a worker
@@ -307,7 +419,7 @@ PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
   return positions_;
 }
 
-Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const {
+QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const {
   const bool title = n.field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
   std::vector<std::string> terms;
@@ -324,28 +436,51 @@ Xapian::Query QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& 
     shown += (shown.empty() || t.script == Script::kHan ? "" : " ") +
              (t.script == Script::kLatin ? t.raw : t.text);
   });
-  if (terms.empty()) return Xapian::Query();
+  if (terms.empty()) return Sided{};
   ++c.units;
   c.NoteLanguage(latin, han);
-  // A phrase is searched exactly as written: no translations.
-  c.out->info.words.push_back(QueryWord{"\"" + shown + "\"",
-                                        latin && han ? "mixed"
-                                        : latin      ? "en"
-                                                     : "zh",
-                                        {},
-                                        false,
-                                        {}});
-  if (title) return TitlePhrase(PositionsFor(terms.size()), terms, in_title);
-  if (c.defer_phrases && conjunct && terms.size() >= 2) {
-    c.out->phrase_checks.push_back(WordPhraseCheck(PositionsFor(terms.size()), terms));
-    return WordPhraseTerms(terms);
+  QueryWord qw{"\"" + shown + "\"", latin && han ? "mixed" : latin ? "en" : "zh", {}, false, {}};
+  // In the other language, a phrase is the AND of its words' translations
+  // (word order and adjacency do not carry over a translation): the words
+  // built as a group in a scratch context, whose other side is taken.
+  Sided translated;
+  if (c.cross && !(latin && han)) {
+    BuiltQuery scratch;
+    Ctx sc{c.req, &scratch, c.cross};
+    QueryNode words = n;
+    words.kind = QueryNode::kText;
+    std::vector<const QueryNode*> one{&words};
+    translated = BuildAndGroup(one, n.field, true, sc);
+    for (const QueryWord& w : scratch.info.words)
+      for (const Translation& t : w.translations) qw.translations.push_back(t);
+    c.out->translated_terms.insert(scratch.translated_terms.begin(), scratch.translated_terms.end());
+    c.out->highlight_terms.insert(scratch.highlight_terms.begin(), scratch.highlight_terms.end());
   }
-  return WordPhrase(PositionsFor(terms.size()), terms);
+  c.out->info.words.push_back(std::move(qw));
+  Xapian::Query literal;
+  if (title) {
+    literal = TitlePhrase(PositionsFor(terms.size()), terms, in_title);
+  } else if (c.defer_phrases && conjunct && terms.size() >= 2 && translated.same) {
+    // Checked after the match (PhraseDecider), which only a phrase with no
+    // translated side allows: the decider would drop translated matches.
+    c.out->phrase_checks.push_back(WordPhraseCheck(PositionsFor(terms.size()), terms));
+    literal = WordPhraseTerms(terms);
+  } else {
+    literal = WordPhrase(PositionsFor(terms.size()), terms);
+  }
+  double literal_max = 0;
+  for (const Xapian::Query& q : in_title) literal_max += TermWeight(*q.get_terms_begin());
+  if (!title)
+    for (const std::string& t : terms) literal_max += TermWeight(t);
+  if (translated.empty() || translated.same) return Sided::One(literal, literal_max);
+  return latin ? Sided::Two(literal, translated.han, literal_max, translated.han_max)
+               : Sided::Two(translated.lat, literal, translated.lat_max, literal_max);
 }
 
-// Builds one query per source group_q for a run of plain words.
-Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& texts,
-                                          const std::string& field, bool require_all, Ctx& c) const {
+// Builds one query per source word (a concept) for a run of plain words,
+// on each script side (Sided), and joins the concepts.
+QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& texts,
+                                                const std::string& field, bool require_all, Ctx& c) const {
   const bool title = field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
   std::vector<Item> items;
@@ -399,8 +534,8 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
   const bool zh_to_en = c.cross && !title && hint != "en";
   const double w = opt_.translation_weight;
 
-  std::vector<Xapian::Query> concepts;
-  std::vector<Xapian::Query> optional;  // stop words: rank, never required
+  std::vector<Sided> concepts;
+  std::vector<Xapian::Query> optional;  // Chinese stop words: rank, never required (Han side)
   size_t i = 0;
   while (i < items.size()) {
     if (c.units >= opt_.max_query_units) {
@@ -409,63 +544,111 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     }
     const Item& it = items[i];
     if (it.han) {
-      const HanUnit& u = it.unit;
-      ++c.units;
-      QueryWord qw{u.text, "zh", {}, false, {}};
-      Xapian::Query orig;
-      if (title) {
-        std::vector<Xapian::Query> ws;
-        for (const std::string& x : u.words) {
-          ws.push_back(c.Term(s::FieldTextTerm(fp, false, x), false));
-          c.Term(x, false);
+      // Adjacent units that together are one dictionary word with glosses
+      // translate as that word (ICU splits 西弗吉尼亚, West Virginia, into
+      // 西弗 "sievert" and 吉尼亚); each unit is still matched as itself.
+      size_t span = 1;
+      std::string text = it.unit.text;
+      if (zh_to_en && lex_) {
+        std::string joined = text;
+        for (size_t j = i + 1; j < items.size() && j < i + 4; ++j) {
+          if (!items[j].han || items[j].unit.begin != items[j - 1].unit.end) break;
+          joined += items[j].unit.text;
+          if (lex_->Contains(joined) && !ChineseToEnglish(joined).empty()) {
+            span = j - i + 1;
+            text = joined;
+          }
         }
-        orig = TitlePhrase(PositionsFor(u.words.size()), u.words, ws);
-      } else {
+      }
+      c.units += span;
+      QueryWord qw{text, "zh", {}, false, {}};
+      std::vector<Xapian::Query> origs;
+      double orig_max = 0;
+      for (size_t k = i; k < i + span; ++k) {
+        const HanUnit& u = items[k].unit;
+        if (title) {
+          std::vector<Xapian::Query> ws;
+          for (const std::string& x : u.words) {
+            ws.push_back(c.Term(s::FieldTextTerm(fp, false, x), false));
+            orig_max += TermWeight(s::FieldTextTerm(fp, false, x));
+            c.Term(x, false);
+          }
+          origs.push_back(TitlePhrase(PositionsFor(u.words.size()), u.words, ws));
+          continue;
+        }
         std::vector<Xapian::Query> ws, bs;
-        for (const std::string& x : u.words) ws.push_back(c.Term(x, false));
+        for (const std::string& x : u.words) {
+          ws.push_back(c.Term(x, false));
+          orig_max += TermWeight(x);
+        }
         for (const std::string& x : u.bigrams) {
           c.Term(std::string(s::kBigramPrefix) + x, false);
           c.Term(x, false);
           bs.push_back(BigramQuery(x));
+          orig_max += WeightOfDf(Df(std::string(s::kBigramPrefix) + x) + Df(x));
         }
         Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
         // The word boost matters for ranking Chinese queries (measured):
         // a document segmented like the query ranks above one that only
         // has the characters.
-        orig = bs.empty() ? wq
-                          : Xapian::Query(Xapian::Query::OP_AND_MAYBE,
-                                          Xapian::Query(Xapian::Query::OP_AND, bs.begin(), bs.end()), wq);
+        // (A document that holds a word of two or more characters holds its
+        // bigrams, so for such a unit OR has the matches of the bigrams' AND.)
+        Xapian::Query bq(Xapian::Query::OP_AND, bs.begin(), bs.end());
+        if (bs.empty())
+          origs.push_back(wq);
+        else if (u.words.size() == 1)
+          origs.push_back(Xapian::Query(Xapian::Query::OP_OR, bq, wq));
+        else
+          origs.push_back(Boosted(bq, wq));
       }
-      const bool stop = IsChineseStopWord(u.text) || (u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
-                                                      IsChineseStopWord(u.words[0]));
-      Xapian::Query group_q = orig;
-      SynonymBuilder alts;
+      const Xapian::Query orig(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, origs.begin(),
+                               origs.end());
+      const HanUnit& u = it.unit;
+      const bool stop =
+          IsChineseStopWord(text) || (span == 1 && u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
+                                      IsChineseStopWord(u.words[0]));
+      Xapian::Query own = orig;
+      SynonymBuilder variants, glosses;
+      double variants_df = 0, glosses_df = 0;
       // Regional variants (特朗普/川普, 软件/軟體): other headwords whose main
-      // sense has the same gloss; they join the translated part.
+      // sense has the same gloss; weighted as translations, on the Han side.
       if (c.cross && !title && !stop) {
-        for (const std::string& v : ChineseVariants(u.text)) {
-          alts.Add(HanTextQuery(v, &c.out->highlight_terms));
+        for (const std::string& v : ChineseVariants(text)) {
+          variants.Add(HanTextQuery(v, &c.out->highlight_terms));
+          variants_df += TextDf(v);
           c.out->translated_terms.insert(v);
           qw.variants.push_back(v);
         }
       }
       if (zh_to_en && !stop) {
-        for (const auto& stems : ChineseToEnglish(u.text)) {
+        for (const auto& stems : ChineseToEnglish(text)) {
           std::string shown;
           for (const std::string& st : stems) {
             c.Term(std::string(s::kStemPrefix) + st, true);  // highlighted word by word
             shown += (shown.empty() ? "" : " ") + st;
           }
-          alts.Add(GlossQuery(stems));
+          glosses.Add(GlossQuery(stems));
+          glosses_df += Df(GlossTermOf(stems));
           qw.translations.push_back(Translation{shown, 1.0});
         }
       }
-      if (!alts.empty())
-        group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
-                                Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w));
+      // A word's alternatives are one of its senses: the highest weight of
+      // the word and its variants is the larger, not the sum.
+      double own_max = orig_max;
+      if (!variants.empty()) {
+        own = Xapian::Query(Xapian::Query::OP_OR, orig,
+                            Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, variants.Build(), w));
+        own_max = std::max(own_max, w * WeightOfDf(variants_df));
+      }
       c.out->info.words.push_back(std::move(qw));
-      (stop ? optional : concepts).push_back(group_q);
-      ++i;
+      if (stop)
+        optional.push_back(own);
+      else if (glosses.empty())
+        concepts.push_back(Sided{own, own, variants.empty(), own_max, own_max});
+      else
+        concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
+                                      w * WeightOfDf(glosses_df), own_max));
+      i += span;
       continue;
     }
     // Latin: find the longest run of consecutive Latin items (<= 4) that has
@@ -526,17 +709,22 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
     const size_t len = std::max<size_t>(best_len, 1);
     std::vector<Xapian::Query> ws;
     std::string shown;
+    double orig_max = 0;
     for (size_t k = i; k < i + len; ++k) {
       ws.push_back(c.Term(s::FieldTextTerm(fp, true, items[k].stem), false));
+      orig_max += TermWeight(s::FieldTextTerm(fp, true, items[k].stem));
       if (title) c.out->highlight_terms.insert(std::string(s::kStemPrefix) + items[k].stem);
       shown += (shown.empty() ? "" : " ") + items[k].raw;
     }
     c.units += len;
     Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
     QueryWord qw{shown, "en", {}, false, {}};
-    Xapian::Query group_q = orig;
     SynonymBuilder alts;
-    for (const Translation& t : best) alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
+    double alts_df = 0;
+    for (const Translation& t : best) {
+      alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
+      alts_df += TextDf(t.term);
+    }
     for (const Translation& t : best) c.out->translated_terms.insert(t.term);
     qw.translations = best;
     if (!sylls.empty()) {
@@ -552,35 +740,52 @@ Xapian::Query QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& t
         for (size_t k = 1; k < cands.size(); ++k) shown_py += "|" + cands[k];
       }
       alts.AddPhrase(PositionsFor(pos.size()), s::kSlotPinyinPositions, pos);
+      // The name's rarest syllable bounds the documents its phrase matches.
+      double py_df = db_.get_doccount();
+      for (const auto& cands : pos) {
+        double d = 0;
+        for (const std::string& t : cands) d += Df(t);
+        py_df = std::min(py_df, d);
+      }
+      alts_df += py_df;
       qw.romanised = true;
       qw.translations.push_back(Translation{"pinyin:" + shown_py, 1.0});
     }
-    if (!alts.empty()) {
-      group_q = Xapian::Query(Xapian::Query::OP_OR, orig,
-                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w));
-    }
     c.out->info.words.push_back(std::move(qw));
-    concepts.push_back(group_q);
+    if (alts.empty())
+      concepts.push_back(Sided::One(orig, orig_max));
+    else
+      concepts.push_back(Sided::Two(orig, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w),
+                                    orig_max, w * WeightOfDf(alts_df)));
     i += len;
   }
-  if (concepts.empty() && optional.empty()) return Xapian::Query();
-  Xapian::Query req = Xapian::Query(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR,
-                                    concepts.begin(), concepts.end());
-  if (optional.empty()) return req;
+  if (concepts.empty() && optional.empty()) return Sided{};
   Xapian::Query opt(Xapian::Query::OP_OR, optional.begin(), optional.end());
-  if (concepts.empty()) return opt;
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, req, opt);
+  if (concepts.empty()) return Sided::One(opt, 0);
+  Sided req = Sided::Combine(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, concepts);
+  if (optional.empty()) return req;
+  // Stop words rank on the Han side only (they have no translation).
+  // (Not Boosted(req.han, opt), which would search the query twice: an AND
+  // with the stop words ORed with a zero-weight match-all has the same
+  // matches and weights.)
+  Xapian::Query ranked(
+      Xapian::Query::OP_AND, req.han,
+      Xapian::Query(Xapian::Query::OP_OR, opt,
+                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query::MatchAll, 0)));
+  if (req.same) return Sided::One(ranked, req.lat_max);
+  return Sided::Two(req.lat, ranked, req.lat_max, req.han_max);
 }
 
-Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
+QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
   // Whether every match must match this node (for a phrase's check).
   const bool conjunct = top || c.conjunct_child;
   c.conjunct_child = false;
   switch (n.kind) {
     case QueryNode::kText: {
       if (n.field == "source" || n.field == "section") {
-        return Xapian::Query(
-            s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text));
+        return Sided::One(
+            Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text)),
+            0);
       }
       std::vector<const QueryNode*> one{&n};
       return BuildAndGroup(one, n.field, true, c);
@@ -599,31 +804,33 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
       }
       return BuildPhrase(n, conjunct, c);
     case QueryNode::kNot: {
-      if (n.children.empty()) return Xapian::Query();
+      if (n.children.empty()) return Sided{};
       const bool loose = c.loose;  // exclusions stay exact
       c.loose = false;
-      Xapian::Query q = BuildNode(n.children[0], false, c);
+      Sided q = BuildNode(n.children[0], false, c);
       c.loose = loose;
       return q;
     }
     case QueryNode::kOr: {
-      std::vector<Xapian::Query> qs;
+      std::vector<Sided> qs;
       for (const QueryNode& ch : n.children) {
-        Xapian::Query q = BuildNode(ch, false, c);
+        Sided q = BuildNode(ch, false, c);
         if (!q.empty()) qs.push_back(q);
       }
-      return Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
+      if (qs.empty()) return Sided{};
+      return Sided::Combine(Xapian::Query::OP_OR, qs);
     }
     case QueryNode::kAnd: {
       const bool all = !top || c.req->mode == SearchRequest::Mode::kAll;
-      std::vector<Xapian::Query> pos, neg;
+      std::vector<Sided> pos;
+      std::vector<Xapian::Query> neg;
       // Consecutive plain words form one group, so that multi-word
       // dictionary phrases and Han runs split by spaces translate as one.
       std::vector<const QueryNode*> group;
       std::string group_field;
       auto flush = [&] {
         if (group.empty()) return;
-        Xapian::Query q = BuildAndGroup(group, group_field, all, c);
+        Sided q = BuildAndGroup(group, group_field, all, c);
         if (!q.empty()) pos.push_back(q);
         group.clear();
       };
@@ -636,21 +843,24 @@ Xapian::Query QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) cons
         }
         flush();
         c.conjunct_child = top && all && ch.kind != QueryNode::kNot;
-        Xapian::Query q = BuildNode(ch, false, c);
+        Sided q = BuildNode(ch, false, c);
         if (q.empty()) continue;
-        (ch.kind == QueryNode::kNot ? neg : pos).push_back(q);
+        if (ch.kind == QueryNode::kNot)
+          neg.push_back(q.Either());  // excluded whichever version has it
+        else
+          pos.push_back(q);
       }
       flush();
-      Xapian::Query p;
-      if (!pos.empty())
-        p = Xapian::Query(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos.begin(), pos.end());
-      if (neg.empty()) return p;
+      Sided p = pos.empty() ? Sided::One(Xapian::Query::MatchAll, 0)
+                            : Sided::Combine(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos);
+      if (neg.empty()) return pos.empty() ? Sided{} : p;
       Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
-      if (p.empty()) p = Xapian::Query::MatchAll;
-      return Xapian::Query(Xapian::Query::OP_AND_NOT, p, nq);
+      if (p.same) return Sided::One(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq), p.lat_max);
+      return Sided::Two(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
+                        Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq), p.lat_max, p.han_max);
     }
   }
-  return Xapian::Query();
+  return Sided{};
 }
 
 BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) const {
@@ -666,7 +876,27 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   SearchRequest all_req = req;
   all_req.mode = SearchRequest::Mode::kAll;
   c.req = &all_req;
-  out.all = BuildNode(pq.root, true, c);
+  const Sided all = BuildNode(pq.root, true, c);
+  // The scale both sides are brought to: the side of the words as typed
+  // (a query in one language scores as it would with no translation).
+  const std::string& lang = out.info.detected_language;
+  const bool lat_translated = lang == "zh";
+  const double discount = lang == "en" || lang == "zh" ? opt_.translation_discount : 1.0;
+  auto top_of = [&](const Sided& q) {
+    return lang == "en" ? q.lat_max : lang == "zh" ? q.han_max : std::max(q.lat_max, q.han_max);
+  };
+  auto best = [&](const Sided& q) { return q.Best(top_of(q), lat_translated, discount); };
+  out.all = best(all);
+  if (!all.same) {
+    const double top = top_of(all);
+    auto scale = [&](double max, bool translated) {
+      const double f = (max > 0 ? top / max : 1) * (translated ? discount : 1);
+      return std::round(f * 1000) / 1000;
+    };
+    out.info.scale_en = scale(all.lat_max, lat_translated);
+    out.info.scale_zh = scale(all.han_max, !lat_translated);
+    out.info.translation_discount = discount;
+  }
   // The same structure with top-level groups ORed (mode=any), and the
   // relaxed query, which also searches phrases as plain words. Built with
   // scratch contexts so the explanation is not duplicated.
@@ -674,9 +904,9 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   any_req.mode = SearchRequest::Mode::kAny;
   BuiltQuery scratch;
   Ctx c2{&any_req, &scratch, c.cross};
-  out.any = BuildNode(pq.root, true, c2);
+  out.any = best(BuildNode(pq.root, true, c2));
   Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
-  out.relaxed = BuildNode(pq.root, true, c3);
+  out.relaxed = best(BuildNode(pq.root, true, c3));
   // And `all` with its top-level phrases checked after the match
   // (PhraseDecider), if it has any.
   const QueryNode& root = pq.root;
@@ -687,7 +917,7 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
     BuiltQuery deferred;
     Ctx c4{&all_req, &deferred, c.cross};
     c4.defer_phrases = true;
-    Xapian::Query q = BuildNode(pq.root, true, c4);
+    Xapian::Query q = best(BuildNode(pq.root, true, c4));
     if (!deferred.phrase_checks.empty()) {
       out.all_unchecked = std::move(q);
       out.phrase_checks = std::move(deferred.phrase_checks);

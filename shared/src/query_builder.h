@@ -37,7 +37,7 @@ struct BuiltQuery {
   // The two give the same matches.
   Xapian::Query all_unchecked;
   std::vector<PhraseCheck> phrase_checks;
-  bool empty = true;      // no positive terms at all
+  bool empty = true;  // no positive terms at all
   std::unordered_set<std::string> original_terms;
   std::unordered_set<std::string> translated_terms;
   // Every positive term, for highlighting (no field prefixes).
@@ -66,6 +66,9 @@ struct TranslationMemo {
     std::vector<std::string> highlight;
   };
   std::unordered_map<std::string, HanText> han_text;
+  // Document frequencies of terms and of translations (QueryBuilder::Df,
+  // TextDf), for the sides' highest weights.
+  std::unordered_map<std::string, double> df;
 
  private:
   bool filled_ = false;
@@ -108,6 +111,15 @@ class QueryBuilder {
   // A joined pinyin word ("yingwen") split into 2-3 syllables; empty if it
   // does not split.
   std::vector<std::string> SplitSyllables(const std::string& word) const;
+  // BM25's term weight (Xapian's BM25Weight idf, without a relevance set)
+  // of a term or a synonym group with `df` matching documents.
+  double WeightOfDf(double df) const;
+  double TermWeight(const std::string& term) const { return WeightOfDf(Df(term)); }
+  // The documents holding a term; and an estimate of those HanTextQuery(han)
+  // matches: the word's, or if the index segmented it otherwise, its rarest
+  // bigram's. Remembered in the memo.
+  double Df(const std::string& term) const;
+  double TextDf(const std::string& folded_han) const;
   // Chinese word -> English gloss stem sequences.
   std::vector<std::vector<std::string>> ChineseToEnglish(const std::string& word) const;
 
@@ -117,10 +129,12 @@ class QueryBuilder {
   std::vector<std::string> ComputeChineseVariants(const std::string& word) const;
   Xapian::Query ComputeHanTextQuery(const std::string& han, std::unordered_set<std::string>* hl) const;
   void Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const;
-  Xapian::Query BuildNode(const QueryNode& n, bool top, Ctx& c) const;
-  Xapian::Query BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field,
-                              bool require_all, Ctx& c) const;
-  Xapian::Query BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const;
+  // A query node built once per script side (see Sided in the .cc).
+  struct Sided;
+  Sided BuildNode(const QueryNode& n, bool top, Ctx& c) const;
+  Sided BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field, bool require_all,
+                      Ctx& c) const;
+  Sided BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const;
 
   const Xapian::Database& db_;
   const Analyzer& an_;

@@ -24,10 +24,14 @@ struct EngineOptions {
   std::string db_dir;
   const Lexicon* lexicon = nullptr;   // null: cross-language search is off
   unsigned reopen_interval_ms = 200;  // new data is served within this (+ request time)
-  double translation_weight = 1.5;    // weight of the translated part (bench/relevance picks it)
-  unsigned max_translations = 6;      // per source word (English -> Chinese)
-  unsigned max_glosses = 3;           // per source word (Chinese -> English)
-  bool romanised_names = true;        // match romanised names via the pinyin field
+  double translation_weight = 1.5;    // weight of a translated word beside the words as typed, in one version
+  // An article scores as its better-matching side (the words as typed, or
+  // their translations), each side scaled to the same highest weight; the
+  // translated side is then multiplied by this (bench/relevance picks it).
+  double translation_discount = 1.0;
+  unsigned max_translations = 6;  // per source word (English -> Chinese)
+  unsigned max_glosses = 3;       // per source word (Chinese -> English)
+  bool romanised_names = true;    // match romanised names via the pinyin field
   // Phrase checks read the position streams from a copy in memory, loaded
   // per revision on the first phrase (~1.8 KB an article); false: from the
   // database (no memory, but a phrase of common words is several times slower).
@@ -82,6 +86,14 @@ struct QueryInfo {
   bool relaxed = false;           // all-words matched too few; any-word results appended
   bool cross = false;             // translation was applied
   double translation_weight = 0;
+  // How versions are scored (issue 14): an article scores as its better
+  // side, the Latin-script terms (English, and Chinese words through their
+  // glosses) or the Han-script ones. Each side is multiplied by its scale,
+  // which brings its highest possible weight to that of the words as typed;
+  // the translated side's scale includes translation_discount. Both 1 when
+  // the query has no translation.
+  double scale_en = 1, scale_zh = 1;
+  double translation_discount = 1;
   std::vector<QueryWord> words;
   bool truncated = false;  // query cut to limits
   size_t max_query_bytes = 0, max_query_units = 0;
@@ -95,6 +107,7 @@ struct Hit {
   std::vector<std::pair<std::string, std::string>> snippets;  // tag -> HTML with <mark>
   std::string published, source, section, original_language, url;
   std::string matched_via;  // original | translation | both (empty for related)
+  bool relaxed = false;     // matched only the relaxed (any-word) query, after the all-words hits
   uint64_t duplicates = 0;  // with collapse: other near-duplicates folded in
   unsigned docid = 0;       // internal: the Xapian document id
 };
