@@ -119,61 +119,104 @@ Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vect
 // (Latin stems; Han words and bigrams). A query is built twice over: the
 // Latin side searches its English words as typed and its Chinese words
 // through their English glosses; the Han side the other way round. A word
-// with no translation searches its literal form on both sides (a name or
-// a number may stand in the other language's text). The article's score is
+// with no translation is searched in its literal form on both sides (a name
+// or a number may stand in the other language's text). A Chinese word with
+// no translation weighs only on the Han side: on the Latin side it is
+// required (mode=all) without weight, and that side's highest weight leaves
+// it out, so it neither adds Han weight to the Latin side nor counts against
+// English-only articles, which cannot hold it. (A Latin word with no
+// translation weighs on both: Chinese texts do hold Latin names and numbers.)
+// The article's score is
 // the better side's (OP_MAX, Elasticsearch's dis_max), so a bilingual
 // article that matches in both versions scores as its best version does,
 // not as their sum, and competes fairly with the one-language article that
 // is the answer (issue 14).
 struct QueryBuilder::Sided {
-  Xapian::Query lat, han;
-  bool same = true;  // lat and han are one query (no translation inside)
   // Each side's highest possible weight, estimated from BM25's term weights
   // (QueryBuilder::TermWeight): what a version matching every word scores,
-  // up to the saturation of the words' frequencies.
-  double lat_max = 0, han_max = 0;
+  // up to the saturation of the words' frequencies; and the target, what the
+  // same words weigh as typed. Best() scales a side by target / max, so that
+  // a version that matches a word through its translation scores as one that
+  // matches the word itself, and words with no translation count against
+  // the side that cannot match them.
+  struct Weights {
+    double lat = 0, han = 0, lat_target = 0, han_target = 0;
+    Weights& operator+=(const Weights& o) {
+      lat += o.lat, han += o.han, lat_target += o.lat_target, han_target += o.han_target;
+      return *this;
+    }
+  };
+  // For a `same` query: the script of its words, if one (a word with no
+  // translation). Latin words weigh on both sides (a Chinese text holds
+  // Latin names and numbers); Han words only on the Han side.
+  enum Own { kEither, kLat, kHan };
 
-  static Sided One(Xapian::Query q, double max) { return Sided{q, q, true, max, max}; }
-  static Sided Two(Xapian::Query lat, Xapian::Query han, double lat_max, double han_max) {
-    return Sided{std::move(lat), std::move(han), false, lat_max, han_max};
+  Xapian::Query lat, han;
+  bool same = true;  // lat and han are one query (no translation inside)
+  Weights w;
+  Own own = kEither;
+
+  // A query without weight (filters).
+  static Sided Boolean(Xapian::Query q) { return Sided{q, q, true, {}, kEither}; }
+  // A word with no translation, of `own`'s script, weighing `max`.
+  static Sided Untranslated(Xapian::Query q, double max, Own own) {
+    Weights w{own == kHan ? 0 : max, max, own == kHan ? 0 : max, max};
+    return Sided{q, q, true, w, own};
+  }
+  static Sided Two(Xapian::Query lat, Xapian::Query han, Weights w) {
+    return Sided{std::move(lat), std::move(han), false, w, kEither};
+  }
+  // This one with `q` for both sides' queries (same) or each side wrapped.
+  Sided With(Xapian::Query l, Xapian::Query h) const {
+    return Sided{std::move(l), std::move(h), same, w, own};
   }
   bool empty() const { return lat.empty() && han.empty(); }
+  // This part's query on the Latin side, beside translated parts.
+  Xapian::Query LatPart() const { return same && own == kHan ? Weightless(lat) : lat; }
+  static Xapian::Query Weightless(const Xapian::Query& q) {
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 0);
+  }
   // Matches in either side: for exclusions, which drop an article whose any
   // version has the word.
   Xapian::Query Either() const { return same ? lat : Xapian::Query(Xapian::Query::OP_OR, lat, han); }
-  // The article's score: its better side. Each side is scaled to the same
-  // highest weight `top`, so the two compare as the share of the query that
-  // a version matches; the translated side is further multiplied by
-  // `discount` (QueryInfo::translation_discount).
-  Xapian::Query Best(double top, bool lat_translated, double discount) const {
+  double LatScale() const { return w.lat > 0 ? w.lat_target / w.lat : 1; }
+  double HanScale() const { return w.han > 0 ? w.han_target / w.han : 1; }
+  // The article's score: its better side, each side scaled (LatScale,
+  // HanScale); `lat_discount` and `han_discount` multiply them further
+  // (QueryInfo::translation_discount, for the translated side).
+  Xapian::Query Best(double lat_discount, double han_discount) const {
     if (same) return lat;
-    auto scaled = [&](const Xapian::Query& q, double max, bool translated) {
-      double f = max > 0 ? top / max : 1;
-      if (translated) f *= discount;
-      return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, f);
-    };
     // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
     // OR-like subquery adds its children to the MAX's own list, so a side's
     // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
     // subquery.)
-    return Xapian::Query(Xapian::Query::OP_MAX, scaled(lat, lat_max, lat_translated),
-                         scaled(han, han_max, !lat_translated));
+    return Xapian::Query(Xapian::Query::OP_MAX,
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale() * lat_discount),
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale() * han_discount));
   }
-  // `op` (AND or OR) over each side of `parts`; the highest weights add up.
+  // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
-    std::vector<Xapian::Query> l, h;
     bool all_same = true;
-    double lm = 0, hm = 0;
+    Weights w;
     for (const Sided& p : parts) {
-      l.push_back(p.lat);
-      h.push_back(p.han);
       all_same = all_same && p.same;
-      lm += p.lat_max;
-      hm += p.han_max;
+      w += p.w;
     }
-    Xapian::Query ql(op, l.begin(), l.end());
-    if (all_same) return One(ql, lm);
-    return Two(ql, Xapian::Query(op, h.begin(), h.end()), lm, hm);
+    std::vector<Xapian::Query> l, h;
+    if (all_same) {
+      Own own = parts.empty() ? kEither : parts[0].own;
+      for (const Sided& p : parts) {
+        l.push_back(p.lat);
+        if (p.own != own) own = kEither;
+      }
+      Xapian::Query q(op, l.begin(), l.end());
+      return Sided{q, q, true, w, own};
+    }
+    for (const Sided& p : parts) {
+      l.push_back(p.LatPart());
+      h.push_back(p.han);
+    }
+    return Two(Xapian::Query(op, l.begin(), l.end()), Xapian::Query(op, h.begin(), h.end()), w);
   }
 };
 
@@ -472,9 +515,14 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
   for (const Xapian::Query& q : in_title) literal_max += TermWeight(*q.get_terms_begin());
   if (!title)
     for (const std::string& t : terms) literal_max += TermWeight(t);
-  if (translated.empty() || translated.same) return Sided::One(literal, literal_max);
-  return latin ? Sided::Two(literal, translated.han, literal_max, translated.han_max)
-               : Sided::Two(translated.lat, literal, translated.lat_max, literal_max);
+  if (translated.empty() || translated.same)
+    return Sided::Untranslated(literal, literal_max,
+                               latin && han ? Sided::kEither
+                               : latin      ? Sided::kLat
+                                            : Sided::kHan);
+  const Sided::Weights& tw = translated.w;
+  return latin ? Sided::Two(literal, translated.han, {literal_max, tw.han, literal_max, tw.han_target})
+               : Sided::Two(translated.lat, literal, {tw.lat, literal_max, tw.lat_target, literal_max});
 }
 
 // Builds one query per source word (a concept) for a run of plain words,
@@ -644,10 +692,12 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       if (stop)
         optional.push_back(own);
       else if (glosses.empty())
-        concepts.push_back(Sided{own, own, variants.empty(), own_max, own_max});
+        concepts.push_back(variants.empty()
+                               ? Sided::Untranslated(own, own_max, Sided::kHan)
+                               : Sided::Two(Sided::Weightless(own), own, {0, own_max, 0, own_max}));
       else
         concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
-                                      w * WeightOfDf(glosses_df), own_max));
+                                      {w * WeightOfDf(glosses_df), own_max, own_max, own_max}));
       i += span;
       continue;
     }
@@ -753,15 +803,15 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     }
     c.out->info.words.push_back(std::move(qw));
     if (alts.empty())
-      concepts.push_back(Sided::One(orig, orig_max));
+      concepts.push_back(Sided::Untranslated(orig, orig_max, Sided::kLat));
     else
       concepts.push_back(Sided::Two(orig, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w),
-                                    orig_max, w * WeightOfDf(alts_df)));
+                                    {orig_max, w * WeightOfDf(alts_df), orig_max, orig_max}));
     i += len;
   }
   if (concepts.empty() && optional.empty()) return Sided{};
   Xapian::Query opt(Xapian::Query::OP_OR, optional.begin(), optional.end());
-  if (concepts.empty()) return Sided::One(opt, 0);
+  if (concepts.empty()) return Sided::Untranslated(opt, 0, Sided::kHan);
   Sided req = Sided::Combine(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, concepts);
   if (optional.empty()) return req;
   // Stop words rank on the Han side only (they have no translation).
@@ -772,8 +822,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       Xapian::Query::OP_AND, req.han,
       Xapian::Query(Xapian::Query::OP_OR, opt,
                     Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query::MatchAll, 0)));
-  if (req.same) return Sided::One(ranked, req.lat_max);
-  return Sided::Two(req.lat, ranked, req.lat_max, req.han_max);
+  return req.same ? req.With(ranked, ranked) : req.With(req.lat, ranked);
 }
 
 QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
@@ -783,9 +832,8 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
   switch (n.kind) {
     case QueryNode::kText: {
       if (n.field == "source" || n.field == "section") {
-        return Sided::One(
-            Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text)),
-            0);
+        return Sided::Boolean(
+            Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text)));
       }
       std::vector<const QueryNode*> one{&n};
       return BuildAndGroup(one, n.field, true, c);
@@ -851,13 +899,16 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
           pos.push_back(q);
       }
       flush();
-      Sided p = pos.empty() ? Sided::One(Xapian::Query::MatchAll, 0)
+      Sided p = pos.empty() ? Sided::Boolean(Xapian::Query::MatchAll)
                             : Sided::Combine(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos);
       if (neg.empty()) return pos.empty() ? Sided{} : p;
       Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
-      if (p.same) return Sided::One(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq), p.lat_max);
-      return Sided::Two(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
-                        Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq), p.lat_max, p.han_max);
+      if (p.same) {
+        Xapian::Query q(Xapian::Query::OP_AND_NOT, p.lat, nq);
+        return p.With(q, q);
+      }
+      return p.With(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
+                    Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq));
     }
   }
   return Sided{};
@@ -877,25 +928,18 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   all_req.mode = SearchRequest::Mode::kAll;
   c.req = &all_req;
   const Sided all = BuildNode(pq.root, true, c);
-  // The scale both sides are brought to: the side of the words as typed
-  // (a query in one language scores as it would with no translation).
+  // A query in one language: the other side is all translation, and
+  // translation_discount applies to it.
   const std::string& lang = out.info.detected_language;
-  const bool lat_translated = lang == "zh";
-  const double discount = lang == "en" || lang == "zh" ? opt_.translation_discount : 1.0;
-  auto top_of = [&](const Sided& q) {
-    return lang == "en" ? q.lat_max : lang == "zh" ? q.han_max : std::max(q.lat_max, q.han_max);
-  };
-  auto best = [&](const Sided& q) { return q.Best(top_of(q), lat_translated, discount); };
+  const double lat_discount = lang == "zh" ? opt_.translation_discount : 1.0;
+  const double han_discount = lang == "en" ? opt_.translation_discount : 1.0;
+  auto best = [&](const Sided& q) { return q.Best(lat_discount, han_discount); };
   out.all = best(all);
   if (!all.same) {
-    const double top = top_of(all);
-    auto scale = [&](double max, bool translated) {
-      const double f = (max > 0 ? top / max : 1) * (translated ? discount : 1);
-      return std::round(f * 1000) / 1000;
-    };
-    out.info.scale_en = scale(all.lat_max, lat_translated);
-    out.info.scale_zh = scale(all.han_max, !lat_translated);
-    out.info.translation_discount = discount;
+    auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
+    out.info.scale_en = rounded(all.LatScale() * lat_discount);
+    out.info.scale_zh = rounded(all.HanScale() * han_discount);
+    out.info.translation_discount = std::min(lat_discount, han_discount);
   }
   // The same structure with top-level groups ORed (mode=any), and the
   // relaxed query, which also searches phrases as plain words. Built with
