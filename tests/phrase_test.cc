@@ -359,10 +359,11 @@ TEST_CASE("BuildDocument marks multi-word glosses found side by side as XG terms
     if (*r.body) j["body"] = {{"en", r.body}};
     auto a = tongwen::ParseArticle(j.dump());
     REQUIRE(a.ok());
-    // With the document's own length as the reference, each stored wdf is
+    // With the Latin side's own length as the reference (the XG terms are
+    // on that side), each stored wdf is
     // the raw wdf times kWdfScale (src/weighting.h).
     Xapian::Document doc;
-    tongwen::BuildDocument(*a, an, tongwen::RawDocumentLength(*a, an), &doc);
+    tongwen::BuildDocument(*a, an, tongwen::RawVersionLengths(*a, an).latin, &doc);
     std::map<std::string, Xapian::termcount> got;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
       if ((*t).rfind("XG", 0) == 0) got[*t] = t.get_wdf();

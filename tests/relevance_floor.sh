@@ -32,7 +32,7 @@ check ntrex-zh-to-en mix-7 3 0.91
 check ntrex-hans-to-hant mix-7 3 0.905
 check ntrex-en-to-zh mix-7 6 0.98
 check ntrex-en-to-zh mix-7 7 0.98
-check ntrex-en-to-zh mix-7 8 0.84
+check ntrex-en-to-zh mix-7 8 0.83
 check ntrex-zh-to-en mix-7 6 0.98
 check ntrex-zh-to-en mix-7 7 0.78
 check ntrex-zh-to-en mix-7 8 0.95

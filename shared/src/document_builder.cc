@@ -144,29 +144,35 @@ void AddTextTerms(const Article& a, const Analyzer& an, Xapian::Document* doc, P
   }
 }
 
-// The sum of the document's wdfs: its length as BM25 sees it.
-double DocumentLength(const Xapian::Document& doc) {
-  double length = 0;
-  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) length += t.get_wdf();
-  return length;
+// The sums of the document's wdfs on each script side: the lengths of its
+// versions as BM25 sees them.
+VersionLengths SideLengths(const Xapian::Document& doc) {
+  VersionLengths l;
+  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+    (schema::IsHanSideTerm(*t) ? l.han : l.latin) += t.get_wdf();
+  return l;
 }
 
-// Rewrites each text term's raw wdf as its normalised wdf (weighting.h).
+// Rewrites each text term's raw wdf as its normalised wdf (weighting.h),
+// against the length of its own script side: an article's English version
+// and its Chinese versions are normalised each as a document of its own, so
+// a bilingual article's version scores as the same text alone would (the
+// search scores an article as its better side; issue 14).
 // Xapian's Document has no wdf setter: a term gets the difference added, or
 // is removed and added again in the rare case its wdf shrinks.
 void NormalizeWdfs(double average_length, Xapian::Document* doc) {
   std::vector<std::pair<std::string, Xapian::termcount>> raw;
   raw.reserve(doc->termlist_count());
-  double length = 0;
   for (Xapian::TermIterator t = doc->termlist_begin(); t != doc->termlist_end(); ++t) {
     const Xapian::termcount wdf = t.get_wdf();
     if (!wdf) continue;  // boolean terms
     raw.emplace_back(*t, wdf);
-    length += wdf;
   }
-  const double norm = LengthNorm(length, average_length);
+  const VersionLengths length = SideLengths(*doc);
+  const double latin_norm = LengthNorm(length.latin, average_length);
+  const double han_norm = LengthNorm(length.han, average_length);
   for (const auto& [term, wdf] : raw) {
-    const Xapian::termcount want = NormalizedWdf(wdf, norm);
+    const Xapian::termcount want = NormalizedWdf(wdf, schema::IsHanSideTerm(term) ? han_norm : latin_norm);
     if (want > wdf) {
       doc->add_term(term, want - wdf);
     } else if (want < wdf) {
@@ -178,11 +184,11 @@ void NormalizeWdfs(double average_length, Xapian::Document* doc) {
 
 }  // namespace
 
-double RawDocumentLength(const Article& a, const Analyzer& analyzer) {
+VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer) {
   Xapian::Document doc;
   Positions positions;
   AddTextTerms(a, analyzer, &doc, &positions);
-  return DocumentLength(doc);
+  return SideLengths(doc);
 }
 
 std::string ArticleIdOf(const Xapian::Document& d) {

@@ -209,7 +209,7 @@ class Pipeline {
   void LearnFromSample(const std::vector<std::unique_ptr<Batch>>& held) {
     std::vector<std::string> samples;
     double length = 0;
-    size_t measured = 0;
+    size_t measured = 0, versions = 0;
     for (const auto& b : held)
       for (const Line& l : b->lines) {
         if (l.too_long) continue;
@@ -218,7 +218,9 @@ class Pipeline {
         Result<Article> a = ParseArticle(l.text, opt_.limits);
         if (!a.ok()) continue;
         if (measure) {
-          length += RawDocumentLength(*a, analyzer_);
+          const VersionLengths v = RawVersionLengths(*a, analyzer_);
+          length += v.sum();
+          versions += v.count();
           ++measured;
         }
         if (TrainsCodec()) samples.push_back(std::move(a->json));
@@ -227,7 +229,7 @@ class Pipeline {
     std::lock_guard<std::mutex> lk(mu_);  // workers read them under mu_
     codec = std::move(trained);
     if (measure_length)
-      average_length = measured ? length / static_cast<double>(measured) : kDefaultAverageLength;
+      average_length = versions ? length / static_cast<double>(versions) : kDefaultAverageLength;
   }
 
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {

@@ -6,8 +6,11 @@
 // most of the list, 11% of searchd's CPU on the bench/queries mix over the
 // 100k bulk corpus (the share grows with the archive). Lucene keeps such
 // norms per document instead; here they are folded into the wdf, as impact
-// indexes do. For a document of length dl (the sum of its raw wdfs, as
-// Xapian counts it) and the database's reference length L,
+// indexes do. Each script side of an article (its English version; its
+// Chinese versions) is normalised as a document of its own
+// (schema::IsHanSideTerm), since the search scores an article as its better
+// side. For a side of length dl (the sum of its terms' raw wdfs, as Xapian
+// counts a document's) and the database's reference length L,
 //   norm(dl) = (1 - b) + b * max(dl / L, min_norm_length)
 // and each term is stored with wdf' = round(kWdfScale * wdf / norm). BM25
 // with b = 0 and k1' = k1 * kWdfScale over wdf' is then exactly BM25 over
@@ -15,16 +18,11 @@
 // PrenormalizedBM25 divides out, so scores keep BM25's scale (the recency
 // bonus is sized against it). It needs no document length.
 //
-// What differs from Xapian's BM25: L is the mean length of the first
-// articles of the rebuild (IngestOptions::length_sample_articles), fixed
+// What differs from Xapian's BM25: L is the mean length of the versions of
+// the first articles of the rebuild (IngestOptions::length_sample_articles), fixed
 // until the next rebuild, not the live mean; and wdf' is an integer (a
 // relative error under 1/(2 wdf'), 0.8% for a word once in an average
-// document; Lucene quantises its norms to a byte). On the 100k bulk corpus
-// L came out at 1,103.6 against a live mean of 1,048.6; over the hits of
-// the 600 searches of the bench/queries mix, scores differ from
-// BM25Weight(1.2, 0, 1, 0.75, 0.5)'s by 0.7% at the median and 2.4% at the
-// 99th percentile, the top hit is the same in 93% of searches, and exact
-// totals and facets are identical.
+// document; Lucene quantises its norms to a byte).
 #pragma once
 
 #include <xapian.h>

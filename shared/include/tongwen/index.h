@@ -37,9 +37,16 @@ class StoredCodec;
 // with `codec` (src/stored_article.h); null: without a dictionary.
 void BuildDocument(const Article& a, const Analyzer& analyzer, double average_length, Xapian::Document* doc,
                    const StoredCodec* codec = nullptr);
-// The length BM25 would see for the article's document: the sum of the raw
-// wdfs of its text terms (before normalisation).
-double RawDocumentLength(const Article& a, const Analyzer& analyzer);
+// The lengths BM25 sees for the article's versions: the sums of the raw
+// wdfs (before normalisation) of its text terms on each script side
+// (schema::IsHanSideTerm); 0 for a side the article has no text on.
+struct VersionLengths {
+  double latin = 0, han = 0;
+  // The sides with text, and the sum of their lengths.
+  size_t count() const { return (latin > 0) + (han > 0); }
+  double sum() const { return latin + han; }
+};
+VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer);
 // The article id of a document built by BuildDocument (from its Q term);
 // empty if it has none.
 std::string ArticleIdOf(const Xapian::Document& doc);

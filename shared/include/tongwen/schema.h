@@ -10,14 +10,15 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-9";
+inline constexpr std::string_view kSchemaVersion = "tongwen-10";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 // The zstd dictionary the stored articles are compressed with (absent: none;
 // src/stored_article.h).
 inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictionary";
-// The reference document length the wdfs are normalised with (a decimal
-// number; src/weighting.h), measured by rebuild on its first articles.
+// The reference length the wdfs are normalised with (a decimal number;
+// src/weighting.h): the mean length of a version (script side) of the
+// first articles of a rebuild.
 inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
 
 // --- boolean (filter) terms, wdf 0, no positions ---
@@ -87,6 +88,17 @@ inline std::string GlossTerm(std::string_view joined_stems) {
 }
 inline constexpr std::string_view kSourceTextPrefix = "XT";   // words of the source name
 inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the section name
+
+// Whether a text term belongs to the Han script side of an article (its
+// Chinese versions: Han words, bigrams, pinyin, Han title words) rather than
+// the Latin side (English stems and glosses). Each side's wdfs are
+// normalised against that side's length (src/weighting.h), and the search
+// scores an article as its better side.
+inline bool IsHanSideTerm(std::string_view term) {
+  if (term.rfind(kBigramPrefix, 0) == 0 || term.rfind(kPinyinPrefix, 0) == 0) return true;
+  if (term.rfind(kTitlePrefix, 0) == 0) term.remove_prefix(kTitlePrefix.size());
+  return !term.empty() && static_cast<unsigned char>(term[0]) >= 0x80;
+}
 
 // --- value slots ---
 enum Slot : unsigned {
