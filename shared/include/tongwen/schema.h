@@ -5,6 +5,7 @@
 // database written with a different analysis chain.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,13 @@ inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictio
 // The reference document length the wdfs are normalised with (a decimal
 // number; src/weighting.h), measured by rebuild on its first articles.
 inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
+
+// Xapian's glass backend refuses a term longer than this, and with it the
+// whole batch of documents. The indexer keeps every term within it: the
+// ingest limits bound the metadata that becomes terms (article.h), and a Han
+// "word" longer than this (a run ICU does not break, such as Hangul written
+// without spaces) is indexed by its bigrams alone.
+inline constexpr size_t kMaxTermBytes = 245;
 
 // --- boolean (filter) terms, wdf 0, no positions ---
 inline constexpr std::string_view kIdPrefix = "Q";         // Q<id>
