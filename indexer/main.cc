@@ -25,6 +25,8 @@ const char* kUsage =
     "FILE may be '-' (stdin) or a .gz file.\n"
     "options:\n"
     "  --max-errors N        fail (leaving the database untouched) after more than N bad lines\n"
+    "  --allow-shrink        rebuild: replace the database even if the new one has fewer than\n"
+    "                        half its articles (refused by default: an empty or failed input)\n"
     "  --threads N           analysis threads (default: all cores)\n"
     "  --memory MB           indexing memory cap (default 256, at least 64); rebuild\n"
     "                        commits every 512 documents per worker, or fewer if\n"
@@ -114,25 +116,42 @@ bool ParseUint(const char* s, uint64_t* out) {
   return true;
 }
 
+// A JSON string's contents: quotes, backslashes and control characters escaped.
+std::string JsonEscape(const std::string& s) {
+  std::string esc;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      esc += '\\';
+      esc += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char u[8];
+      std::snprintf(u, sizeof u, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      esc += u;
+    } else {
+      esc += c;
+    }
+  }
+  return esc;
+}
+
 void PrintReport(const tongwen::IngestReport& r, bool json) {
   if (!json) {
     std::printf("%s\n", r.SummaryLine().c_str());
     return;
   }
   std::printf(
-      "{\"event\":\"summary\",\"read\":%llu,\"indexed\":%llu,\"replaced\":%llu,\"deleted\":%llu,"
-      "\"not_found\":%llu,\"rejected\":%llu,\"truncated\":%llu,\"bytes\":%llu,\"seconds\":%.3f,\"reasons\":{",
-      (unsigned long long)r.read, (unsigned long long)r.indexed, (unsigned long long)r.replaced,
-      (unsigned long long)r.deleted, (unsigned long long)r.not_found, (unsigned long long)r.rejected,
-      (unsigned long long)r.truncated, (unsigned long long)r.bytes, r.seconds);
+      "{\"event\":\"summary\",\"ok\":%s,\"read\":%llu,\"indexed\":%llu,\"replaced\":%llu,\"deleted\":%llu,"
+      "\"not_found\":%llu,\"rejected\":%llu,\"truncated\":%llu,\"not_written\":%llu,\"bytes\":%llu,"
+      "\"seconds\":%.3f,",
+      r.failed() ? "false" : "true", (unsigned long long)r.read, (unsigned long long)r.indexed,
+      (unsigned long long)r.replaced, (unsigned long long)r.deleted, (unsigned long long)r.not_found,
+      (unsigned long long)r.rejected, (unsigned long long)r.truncated, (unsigned long long)r.not_written,
+      (unsigned long long)r.bytes, r.seconds);
+  if (r.failed()) std::printf("\"error\":\"%s\",", JsonEscape(r.failure).c_str());
+  std::printf("\"reasons\":{");
   bool first = true;
   for (const auto& [k, n] : r.reasons) {
-    std::string esc;
-    for (char c : k) {
-      if (c == '"' || c == '\\') esc += '\\';
-      esc += c;
-    }
-    std::printf("%s\"%s\":%llu", first ? "" : ",", esc.c_str(), (unsigned long long)n);
+    std::printf("%s\"%s\":%llu", first ? "" : ",", JsonEscape(k).c_str(), (unsigned long long)n);
     first = false;
   }
   std::printf("}}\n");
@@ -179,6 +198,8 @@ int main(int argc, char** argv) {
       dict = v;
     } else if (a == "--no-dictionary") {
       no_dict = true;
+    } else if (a == "--allow-shrink") {
+      opt.allow_shrink = true;
     } else if (a == "--progress" || a.rfind("--progress=", 0) == 0) {
       const char* v = value("--progress");
       if (!v) return Usage("--progress needs a mode");
@@ -269,5 +290,8 @@ int main(int argc, char** argv) {
                  s.ToString().c_str());
     return 1;
   }
+  if (cmd == "rebuild" && rep.indexed == 0)
+    std::fprintf(stderr, "indexer: warning: the input held no article; %s now holds an empty database\n",
+                 opt.db_dir.c_str());
   return 0;
 }

@@ -79,3 +79,81 @@ TEST_CASE("issue 5: hostile lines are rejected or truncated with FILE:LINE, good
   CHECK(long_body->json.find(" tail") == std::string::npos);  // the part past 1 MiB is gone
   CHECK((*engine)->GetArticle("big-body").status().code() == tongwen::Code::kNotFound);
 }
+
+namespace {
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+}  // namespace
+
+// Issue 15 (found with the article fuzz target's term-length check): Xapian
+// refuses a term over 245 bytes, and with it the whole batch, so one line
+// with a long source, section, language tag or original_language, or a long
+// run of Hangul that ICU keeps as one word, failed the whole rebuild ("cancel()
+// not supported under Xapian::DB_DANGEROUS") or upsert. Such a line is now
+// rejected with a reason (the metadata), or indexed by its bigrams (the text).
+TEST_CASE("issue 15: a term too long for Xapian fails one line, not the whole run",
+          "[index][hostile][issue15]") {
+  TempDir t;
+  const std::string input = t / "long_terms.jsonl";
+  const std::string hangul = Repeat("한국어문장은띄어쓰기없이", 10);  // 120 characters, 360 bytes, no spaces
+  {
+    std::ofstream out(input, std::ios::binary);
+    out << Good("ok-1", "The ferry to Kinmen leaves at dawn.") << "\n";  // 1
+    out << R"({"id":"long-source","source":")" << std::string(300, 'S') << R"(","title":{"en":"a"}})"
+        << "\n";  // 2
+    out << R"({"id":"long-section","section":")" << std::string(201, 'x') << R"(","title":{"en":"a"}})"
+        << "\n";  // 3
+    out << R"({"id":"long-tag","title":{")" << std::string(300, 'e') << R"(":"Harbour notice"}})"
+        << "\n";  // 4
+    out << R"({"id":"long-original","original_language":")" << std::string(65, 'z')
+        << R"(","title":{"en":"Harbour notice"}})"
+        << "\n";  // 5
+    out << R"({"id":"hangul","title":{"ko":")" << hangul << R"("}})"
+        << "\n";  // 6
+    out << R"({"id":"limits-ok","source":")" << std::string(200, 's') << R"(","section":")"
+        << std::string(200, 'c') << R"(","original_language":")" << std::string(64, 'o') << R"(","title":{")"
+        << std::string(64, 't') << R"(":"Harbour notice"}})"
+        << "\n";  // 7
+  }
+  const std::string db = t / "db";
+  const std::string indexer = "'" + testutil::BinPath("indexer") + "'";
+  std::string out;
+  int code =
+      Run(indexer + " rebuild --db '" + db + "' --no-dictionary --progress=none '" + input + "'", &out);
+  INFO(out);
+  REQUIRE(code == 0);
+  CHECK(out.find(input + ":2: field 'source' is longer than 200 bytes") != std::string::npos);
+  CHECK(out.find(input + ":3: field 'section' is longer than 200 bytes") != std::string::npos);
+  CHECK(out.find(input + ":4: 'title' has a language tag longer than 64 bytes") != std::string::npos);
+  CHECK(out.find(input + ":5: field 'original_language' is longer than 64 bytes") != std::string::npos);
+  CHECK(out.find("read 7, indexed 3 (replaced 0), deleted 0, rejected 4") != std::string::npos);
+  {
+    tongwen::EngineOptions eo;
+    eo.db_dir = db;
+    auto engine = tongwen::Engine::Open(eo);
+    REQUIRE(engine.ok());
+    CHECK((*engine)->DocCount() == 3);
+    CHECK((*engine)->GetArticle("hangul").ok());
+    CHECK((*engine)->GetArticle("limits-ok").ok());
+    // The long Hangul "word" is found by its bigrams.
+    tongwen::SearchRequest req;
+    req.q = "띄어";
+    req.cross = tongwen::SearchRequest::Cross::kOff;
+    auto r = (*engine)->Search(req);
+    REQUIRE(r.ok());
+    REQUIRE(r->hits.size() == 1);
+    CHECK(r->hits[0].id == "hangul");
+  }
+  std::string verify;
+  CHECK(Run(indexer + " verify --db '" + db + "'", &verify) == 0);
+
+  // Upsert: the same lines, one transaction that now commits.
+  code = Run(indexer + " upsert --db '" + db + "' --no-dictionary --progress=none '" + input + "'", &out);
+  CHECK(code == 0);
+  CHECK(out.find("read 7, indexed 3 (replaced 3), deleted 0, rejected 4") != std::string::npos);
+}

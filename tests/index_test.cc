@@ -209,6 +209,7 @@ TEST_CASE("Each rebuild makes a new generation; only live and previous are kept"
   WriteFile(t / "second.jsonl", Article("second-1", "Glaciers retreat in the north") +
                                     Article("second-2", "Orchard harvest is early"));
   Ingest in(db);
+  in.opt.allow_shrink = true;  // 10 articles -> 2, on purpose
   REQUIRE(in.Rebuild({t / "second.jsonl"}).ok());
   auto st = tongwen::Stats(db);
   REQUIRE(st.ok());
@@ -326,6 +327,7 @@ TEST_CASE("max_errors: N bad lines pass, N+1 fail and leave the database untouch
   SECTION("exactly max_errors bad lines succeeds") {
     Ingest in(db);
     in.opt.max_errors = 9;
+    in.opt.allow_shrink = true;  // 10 articles -> 4
     REQUIRE(in.Rebuild({bad}).ok());
     CHECK(in.report.rejected == 9);
     auto st = tongwen::Stats(db);
@@ -992,6 +994,7 @@ TEST_CASE("Leftovers of a crashed run (tmp-*, unswapped gen-N) are removed by th
 
     WriteFile(t / "next.jsonl", Article("next-1", "Lanterns glow along the canal"));
     Ingest in(db);
+    in.opt.allow_shrink = true;  // 10 articles -> 1
     REQUIRE(in.Rebuild({t / "next.jsonl"}).ok());
     CHECK(Entries(db) == std::set<std::string>{".lock", "XAPIANDB", "gen-1", "gen-2"});
     auto st = tongwen::Stats(db);

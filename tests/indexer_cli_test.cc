@@ -181,8 +181,8 @@ TEST_CASE("indexer --max-errors: too many bad lines exit 1 and leave the databas
   CHECK(Has(u.err, "upsert failed"));
   CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "10");
 
-  Outcome enough =
-      RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors=9 " + Q(DataPath("bad_lines.jsonl")));
+  Outcome enough = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--max-errors=9 --allow-shrink " +
+                                     Q(DataPath("bad_lines.jsonl")));  // 10 articles -> 4, on purpose
   CHECK(enough.code == 0);
   f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
   CHECK(f["documents"] == "4");
@@ -391,4 +391,156 @@ TEST_CASE("indexer compile-dictionary", "[cli][dictionary]") {
   CHECK(baddict.code == 1);
   CHECK(Has(baddict.err, "indexer: dictionary: "));
   CHECK_FALSE(fs::exists(t / "db2/XAPIANDB"));
+}
+
+// Issue 15: a rebuild from an empty file, from lines that are all rejected
+// or from a pipe whose producer failed swapped in an empty database and
+// exited 0. It must refuse to lose more than half the articles (unless
+// --allow-shrink), exit 1 naming the database and the counts, and leave the
+// old database served.
+TEST_CASE("issue 15: rebuild refuses to replace a database with an empty or much smaller one",
+          "[cli][issue15][shrink]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+  testutil::Searchd searchd(db, {"--quiet"});
+  REQUIRE(searchd.ok());
+  auto served_hits = [&] {
+    std::string body;
+    if (searchd.Get("/search?q=ferry", &body) != 200) return -1;
+    return json::parse(body)["total"].get<int>();
+  };
+  const int hits_before = served_hits();
+  REQUIRE(hits_before > 0);
+
+  WriteFile(t / "empty.jsonl", "");
+  WriteFile(t / "all_bad.jsonl", "garbage\n{\"title\":{\"en\":\"no id\"}}\n{\"id\":7}\n");
+  struct Case {
+    std::string name, command;
+    int kept, read, rejected;
+  };
+  const std::vector<Case> cases = {
+      {"empty file", Indexer() + " rebuild --db " + Q(db) + kNoDict + Q(t / "empty.jsonl"), 0, 0, 0},
+      {"every line rejected", Indexer() + " rebuild --db " + Q(db) + kNoDict + Q(t / "all_bad.jsonl"), 0, 3,
+       3},
+      {"failed pipe",
+       "zcat " + Q(t / "missing.jsonl.gz") + " | " + Indexer() + " rebuild --db " + Q(db) + kNoDict + "-", 0,
+       0, 0},
+      // 4 good lines of 13: more than half the 10 articles would be lost.
+      {"lost 60%", Indexer() + " rebuild --db " + Q(db) + kNoDict + Q(DataPath("bad_lines.jsonl")), 4, 13, 9},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const std::string err = t / "err.txt";
+    Outcome o;
+    o.code = Run("((" + c.command + ") 2>" + Q(err) + ")", &o.out);
+    o.err = ReadFile(err);
+    INFO(o.out << o.err);
+    CHECK(o.code == 1);
+    CHECK(Has(o.err, "indexer: rebuild failed: invalid_argument: refusing to replace " + db +
+                         " (10 articles) with " + std::to_string(c.kept) + " articles (" +
+                         std::to_string(c.read) + " lines read, " + std::to_string(c.rejected) +
+                         " rejected): that loses more than 50% of them"));
+    CHECK(Has(o.err, "--allow-shrink"));
+    CHECK(Has(o.err, "the database is unchanged"));
+    CHECK(o.out.rfind("FAILED, nothing written: read " + std::to_string(c.read) + ", indexed 0", 0) == 0);
+    auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+    CHECK(f["documents"] == "10");
+    CHECK(f["generation"] == "gen-1");
+    for (const auto& e : fs::directory_iterator(db))
+      CHECK(e.path().filename().string().rfind("tmp-", 0) != 0);
+    CHECK(served_hits() == hits_before);  // still served
+  }
+
+  // JSON mode says so too.
+  Outcome j =
+      RunIndexer(t, "rebuild --db " + Q(db) + " --no-dictionary --progress=json " + Q(t / "empty.jsonl"));
+  CHECK(j.code == 1);
+  json sum = json::parse(Lines(j.out).back());
+  CHECK(sum["event"] == "summary");
+  CHECK(sum["ok"] == false);
+  CHECK(sum["indexed"] == 0);
+  CHECK(Has(sum["error"].get<std::string>(), "refusing to replace " + db));
+
+  // Losing exactly half is allowed; so is anything with --allow-shrink.
+  std::string half;
+  for (const std::string& l : Lines(ReadFile(DataPath("fixture.jsonl")))) {
+    if (Lines(half).size() == 5) break;
+    half += l + "\n";
+  }
+  WriteFile(t / "half.jsonl", half);
+  Outcome h = RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(t / "half.jsonl"));
+  CHECK(h.code == 0);
+  CHECK(StatsFields(RunIndexer(t, "stats --db " + Q(db)).out)["documents"] == "5");
+  Outcome allowed =
+      RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + "--allow-shrink " + Q(t / "empty.jsonl"));
+  CHECK(allowed.code == 0);
+  CHECK(Has(allowed.err,
+            "indexer: warning: the input held no article; " + db + " now holds an empty database"));
+  auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+  CHECK(f["documents"] == "0");
+  CHECK(f["generation"] == "gen-3");
+
+  // A first rebuild from nothing loses nothing: it makes an empty database, with a warning.
+  Outcome fresh = RunIndexer(t, "rebuild --db " + Q(t / "fresh") + kNoDict + Q(t / "empty.jsonl"));
+  CHECK(fresh.code == 0);
+  CHECK(Has(fresh.err, "indexer: warning: the input held no article"));
+}
+
+// Issue 15: a rebuild or upsert of a truncated or corrupt .gz exited 1 but
+// its summary said "indexed 19". The summary must say the run failed and
+// wrote nothing, naming the file and the line; nothing stored is lost.
+TEST_CASE("issue 15: a failed .gz run says FAILED with the file and line, not 'indexed N'",
+          "[cli][gz][issue15]") {
+  TempDir t;
+  const std::string db = t / "db";
+  REQUIRE(RunIndexer(t, "rebuild --db " + Q(db) + kNoDict + Q(DataPath("fixture.jsonl"))).code == 0);
+  std::string big;
+  for (int i = 0; i < 400; ++i)
+    big += "{\"id\":\"gz-" + std::to_string(i) + "\",\"title\":{\"en\":\"archive item " +
+           std::to_string(i * 7919) + "\"},\"body\":{\"en\":\"paragraph " + std::to_string(i * 104729) +
+           "\"}}\n";
+  WriteFile(t / "big.jsonl", big);
+  std::string ignored;
+  REQUIRE(Run("gzip -c " + Q(t / "big.jsonl") + " > " + Q(t / "big.jsonl.gz"), &ignored) == 0);
+  const std::string gz = ReadFile(t / "big.jsonl.gz");
+  const std::string cut = t / "cut.jsonl.gz", flip = t / "flip.jsonl.gz";
+  WriteFile(cut, gz.substr(0, gz.size() / 2));
+  std::string flipped = gz;
+  for (size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i)
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x5A);
+  WriteFile(flip, flipped);
+
+  for (const std::string cmd : {"rebuild", "upsert"})
+    for (const std::string& file : {cut, flip}) {
+      INFO(cmd << " " << file);
+      Outcome o = RunIndexer(t, cmd + " --db " + Q(db) + kNoDict + Q(file));
+      INFO(o.out << o.err);
+      CHECK(o.code == 1);
+      CHECK(Has(o.err, "indexer: " + cmd + " failed: io_error: " + file + ": read error at line "));
+      CHECK(Has(o.err, "the database is unchanged"));
+      CHECK_FALSE(Has(o.err, "<fd:"));
+      CHECK(o.out.rfind("FAILED, nothing written: read ", 0) == 0);
+      CHECK(Has(o.out, ", indexed 0 (replaced 0)"));
+      CHECK(Has(o.out, file + ": read error at line "));
+      // The partial line before the error is not read as a line: the error is
+      // on the line after the last one read, and nothing is rejected.
+      std::smatch m;
+      REQUIRE(
+          std::regex_search(o.out, m, std::regex(R"(read (\d+), indexed 0 .* read error at line (\d+):)")));
+      CHECK(std::stoi(m[2]) == std::stoi(m[1]) + 1);
+      CHECK(Has(o.out, "rejected 0"));
+      if (file == cut) CHECK(Has(o.out, "not written " + std::string(m[1])));
+      auto f = StatsFields(RunIndexer(t, "stats --db " + Q(db)).out);
+      CHECK(f["documents"] == "10");
+      CHECK(f["generation"] == "gen-1");
+    }
+
+  Outcome j = RunIndexer(t, "upsert --db " + Q(db) + " --no-dictionary --progress=json " + Q(cut));
+  CHECK(j.code == 1);
+  json sum = json::parse(Lines(j.out).back());
+  CHECK(sum["ok"] == false);
+  CHECK(sum["indexed"] == 0);
+  CHECK(sum["not_written"].get<int>() > 0);
+  CHECK(Has(sum["error"].get<std::string>(), cut + ": read error at line "));
 }

@@ -1,6 +1,7 @@
 #include "tongwen/article.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -135,7 +136,8 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
     return Status::InvalidArgument(std::string("'id' must be a string, got ") + id->type_name());
   a.id = id->get<std::string>();
   if (a.id.empty()) return Status::InvalidArgument("'id' is empty");
-  if (a.id.size() > 200) return Status::InvalidArgument("'id' is longer than 200 bytes");
+  if (a.id.size() > kMaxIdBytes)
+    return Status::InvalidArgument("'id' is longer than " + std::to_string(kMaxIdBytes) + " bytes");
   for (char c : a.id)
     if (static_cast<unsigned char>(c) < 0x20)
       return Status::InvalidArgument("'id' contains a control character");
@@ -147,6 +149,12 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
     Status s = OptionalString(j, k, dst);
     if (!s.ok()) return s;
   }
+  for (auto [k, v, max] :
+       {std::tuple{"source", &a.source, kMaxSourceBytes}, std::tuple{"section", &a.section, kMaxSourceBytes},
+        std::tuple{"original_language", &a.original_language, kMaxLanguageTagBytes}})
+    if (v->size() > max)
+      return Status::InvalidArgument(std::string("field '") + k + "' is longer than " + std::to_string(max) +
+                                     " bytes");
   if (!a.published.empty() && !IsValidDate(a.published))
     return Status::InvalidArgument("'published' must be YYYY-MM-DD, got \"" + a.published + "\"");
   a.original_language = a.original_language.empty() ? "" : BaseLanguage(a.original_language);
@@ -163,6 +171,9 @@ Result<Article> ParseArticle(std::string_view line, const IngestLimits& limits, 
                                        text.type_name());
       if (tag.empty())
         return Status::InvalidArgument(std::string("'") + field + "' has an empty language tag");
+      if (tag.size() > kMaxLanguageTagBytes)
+        return Status::InvalidArgument(std::string("'") + field + "' has a language tag longer than " +
+                                       std::to_string(kMaxLanguageTagBytes) + " bytes");
       std::string s = text.get<std::string>();
       if (s.find('\0') != std::string::npos)
         return Status::InvalidArgument(std::string("'") + field + "." + tag + "' contains a NUL character");

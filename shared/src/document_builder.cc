@@ -97,6 +97,12 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       }
       return;
     }
+    if (t.text.size() + s::kTitlePrefix.size() > s::kMaxTermBytes) {
+      // Too long for a term (schema::kMaxTermBytes): its bigrams index it.
+      word = {};
+      if (lex) *char_pos += static_cast<uint32_t>(DecodeUtf8(t.text).size());
+      return;
+    }
     word = t.text;
     doc->add_term(t.text, wdf);
     positions->words.Add(t.pos, t.text);

@@ -548,10 +548,12 @@ Result<std::string> EnsureLive(const std::string& dir) {
 
 std::string IngestReport::SummaryLine() const {
   std::ostringstream o;
+  if (failed()) o << "FAILED, nothing written: ";
   o << "read " << read << ", indexed " << indexed << " (replaced " << replaced << "), deleted " << deleted;
   if (not_found) o << " (not found " << not_found << ")";
   o << ", rejected " << rejected;
   if (truncated) o << ", truncated " << truncated;
+  if (not_written) o << ", not written " << not_written;
   if (!reasons.empty()) {
     o << " [";
     bool first = true;
@@ -564,6 +566,7 @@ std::string IngestReport::SummaryLine() const {
   char buf[64];
   std::snprintf(buf, sizeof buf, " in %.1fs", seconds);
   o << buf;
+  if (failed()) o << ": " << failure;
   return o.str();
 }
 
@@ -573,11 +576,36 @@ Result<std::string> LiveGeneration(const std::string& dir) {
   return layout::GenPath(dir, live);
 }
 
-Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+namespace {
+
+// Articles in the live generation of `dir`; nullopt if there is none or it
+// cannot be read (a rebuild is how a damaged database is replaced).
+std::optional<uint64_t> LiveDocCount(const std::string& dir) {
+  const int live = layout::LiveNumber(dir);
+  if (live == 0) return std::nullopt;
+  try {
+    return Xapian::Database(layout::GenPath(dir, live)).get_doccount();
+  } catch (const Xapian::Error&) {
+    return std::nullopt;
+  }
+}
+
+// A failed run wrote nothing: say so in its report.
+Status MarkFailed(Status s, IngestReport* rep) {
+  if (s.ok()) return s;
+  rep->failure = s.ToString();
+  rep->not_written = rep->indexed;
+  rep->indexed = 0;
+  rep->replaced = 0;
+  return s;
+}
+
+Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
   layout::WriterLock lock;
   Status s = lock.Acquire(opt.db_dir);
   if (!s.ok()) return s;
   layout::CleanUp(opt.db_dir);
+  const std::optional<uint64_t> live_docs = LiveDocCount(opt.db_dir);
   int next = layout::LiveNumber(opt.db_dir) + 1;
   std::error_code ec;
   while (fs::exists(layout::GenPath(opt.db_dir, next), ec)) ++next;
@@ -664,6 +692,21 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
     current.clear();
     return fail(run);
   }
+  // An empty or failed input (a pipe whose producer failed, every line
+  // rejected) must not replace the archive: refuse a new database that
+  // lost more than the allowed share of the live one's articles.
+  const uint64_t new_docs = seen.size();
+  if (live_docs && *live_docs > 0 && !opt.allow_shrink &&
+      static_cast<double>(new_docs) < static_cast<double>(*live_docs) * kMinRebuildShare) {
+    current.clear();
+    char share[16];
+    std::snprintf(share, sizeof share, "%.0f%%", 100 * (1 - kMinRebuildShare));
+    return fail(Status::InvalidArgument(
+        "refusing to replace " + opt.db_dir + " (" + std::to_string(*live_docs) + " articles) with " +
+        std::to_string(new_docs) + " articles (" + std::to_string(rep.read) + " lines read, " +
+        std::to_string(rep.rejected) + " rejected): that loses more than " + share +
+        " of them; check the input, or pass --allow-shrink to replace it anyway"));
+  }
   try {
     for (unsigned w = 0; w < nworkers; ++w) close_shard(w);
     if (shard_paths.empty()) {  // no documents: an empty database
@@ -694,7 +737,7 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
   return Status::Ok();
 }
 
-Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
   layout::WriterLock lock;
   Status s = lock.Acquire(opt.db_dir);
   if (!s.ok()) return s;
@@ -742,6 +785,18 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
     return Status::IOError(*gen + ": " + e.get_description());
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+  *report = IngestReport();
+  return MarkFailed(RebuildInto(opt, inputs, report), report);
+}
+
+Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
+  *report = IngestReport();
+  return MarkFailed(UpsertInto(opt, inputs, report), report);
 }
 
 Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report) {

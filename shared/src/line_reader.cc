@@ -58,8 +58,14 @@ bool LineReader::Fill() {
     // end of file"): that is a read error, not the end of the input.
     int err = Z_OK;
     const char* msg = gzerror(gz_, &err);
-    if (n < 0 || (err != Z_OK && err != Z_STREAM_END))
-      status_ = Status::IOError(path_ + ": read error: " + (msg && *msg ? msg : "unknown"));
+    if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+      // zlib's message starts with the name gzdopen() gave the stream ("<fd:4>: ").
+      std::string what = msg && *msg ? msg : "unknown";
+      if (what.rfind("<fd:", 0) == 0 && what.find(">: ") != std::string::npos)
+        what.erase(0, what.find(">: ") + 3);
+      status_ = Status::IOError(path_ + ": read error at line " + std::to_string(line_no_ + 1) + ": " + what +
+                                " (the input is truncated or corrupt)");
+    }
     return false;
   }
   consumed_ += static_cast<uint64_t>(n);
@@ -96,7 +102,8 @@ bool LineReader::Next(std::string* line, size_t max_bytes, bool* too_long) {
     buf_.clear();
     pos_ = 0;
     if (!Fill()) {
-      if (!any) return false;
+      // The part of a line before a read error is not a line.
+      if (!any || !status_.ok()) return false;
       ++line_no_;
       if (!*too_long && !line->empty() && line->back() == '\r') line->pop_back();
       return true;

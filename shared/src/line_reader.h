@@ -28,7 +28,8 @@ class LineReader {
   uint64_t raw_offset() const;
   // File size, 0 if unknown (stdin, pipes).
   uint64_t raw_size() const { return size_; }
-  // A read error seen by Next (kIOError), else OK.
+  // A read error seen by Next (kIOError: "PATH: read error at line N: ..."),
+  // else OK. Next returns false at a read error, without the partial line.
   const Status& status() const { return status_; }
 
  private:

@@ -28,6 +28,12 @@ struct Article {
   const Version* Find(std::string_view tag) const;
 };
 
+// Fixed limits on fields that become Xapian terms (schema::kMaxTermBytes):
+// a longer value rejects the line (README "Ingest format").
+inline constexpr size_t kMaxIdBytes = 200;
+inline constexpr size_t kMaxSourceBytes = 200;      // source, section
+inline constexpr size_t kMaxLanguageTagBytes = 64;  // title/body tags, original_language
+
 // Limits applied to each input line (documented in README "Ingest format").
 struct IngestLimits {
   size_t max_line_bytes = 8 << 20;   // longer lines are rejected

@@ -82,6 +82,9 @@ struct IngestOptions {
   // document is built; all of them if the input has fewer.
   size_t length_sample_articles = 500;
   const Lexicon* lexicon = nullptr;  // optional, improves Chinese segmentation
+  // rebuild: replace the live database even if the new one would hold
+  // fewer than kMinRebuildShare of its articles (see Rebuild).
+  bool allow_shrink = false;
   IngestLimits limits;
   // Called for each rejected line: "FILE:LINE: reason".
   std::function<void(const std::string&)> on_error;
@@ -100,14 +103,31 @@ struct IngestReport {
   uint64_t bytes = 0;
   double seconds = 0;
   std::map<std::string, uint64_t> reasons;  // rejection reason -> count
+  // A failed run (rebuild/upsert) writes nothing: `failure` says why,
+  // `indexed` and `replaced` are 0 and `not_written` counts the good
+  // articles it had read.
+  std::string failure;
+  uint64_t not_written = 0;
+  bool failed() const { return !failure.empty(); }
+  // "read R, indexed I (replaced P), ..."; a failed run's line starts with
+  // "FAILED, nothing written: " and ends with the reason.
   std::string SummaryLine() const;
 };
 
+// A rebuild refuses to replace a live database of N articles with one of
+// fewer than N * kMinRebuildShare articles (so also a non-empty one with an
+// empty one: an empty file, every line rejected, a failed pipe), unless
+// IngestOptions::allow_shrink is set.
+inline constexpr double kMinRebuildShare = 0.5;
+
 // Builds a new database from `inputs` (paths, "-" = stdin, *.gz) and swaps it
-// in atomically. On failure (including too many bad lines) DIR is untouched.
+// in atomically. On failure (too many bad lines, an input that cannot be
+// read to its end, such as a truncated .gz, or a new database that would
+// lose more than the share kMinRebuildShare allows) DIR is untouched.
 // `report` is filled in either case.
 Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report);
-// Adds or replaces articles by id, as one transaction: all or nothing.
+// Adds or replaces articles by id, as one transaction: all or nothing (a
+// read error in any input writes nothing).
 Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report);
 // Deletes articles by id, as one transaction.
 Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report);

@@ -5,6 +5,7 @@
 // database written with a different analysis chain.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,13 @@ inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictio
 // src/weighting.h): the mean length of a version (script side) of the
 // first articles of a rebuild.
 inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
+
+// Xapian's glass backend refuses a term longer than this, and with it the
+// whole batch of documents. The indexer keeps every term within it: the
+// ingest limits bound the metadata that becomes terms (article.h), and a Han
+// "word" longer than this (a run ICU does not break, such as Hangul written
+// without spaces) is indexed by its bigrams alone.
+inline constexpr size_t kMaxTermBytes = 245;
 
 // --- boolean (filter) terms, wdf 0, no positions ---
 inline constexpr std::string_view kIdPrefix = "Q";         // Q<id>
