@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -186,9 +187,11 @@ void SendBody(httplib::Response& res, int status, std::string body) {
   res.set_content(std::move(body), "application/json; charset=utf-8");
 }
 
-// Splits "a,b" and repeated parameters into a list.
+// Splits "a,b" and repeated parameters into a list, each value once (in the
+// order of first appearance).
 std::vector<std::string> ListParam(const httplib::Request& req, const char* name) {
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
   size_t n = req.get_param_value_count(name);
   for (size_t i = 0; i < n; ++i) {
     std::string v = req.get_param_value(name, i);
@@ -197,7 +200,7 @@ std::vector<std::string> ListParam(const httplib::Request& req, const char* name
       size_t q = v.find(',', p);
       if (q == std::string::npos) q = v.size();
       std::string one = v.substr(p, q - p);
-      if (!one.empty()) out.push_back(one);
+      if (!one.empty() && seen.insert(one).second) out.push_back(std::move(one));
       p = q + 1;
     }
   }
