@@ -39,9 +39,8 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
                const std::string& parameter = {}) {
-  json e = {{"code", code}, {"message", message}};
-  if (!parameter.empty()) e["parameter"] = parameter;
-  SendJson(res, status, json{{"error", e}});
+  res.status = status;
+  res.set_content(ErrorJson(code, message, parameter), "application/json; charset=utf-8");
 }
 
 void SendStatus(httplib::Response& res, const tongwen::Status& s) {
@@ -278,6 +277,9 @@ void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::
 }  // namespace
 
 void RegisterRoutes(httplib::Server& server, const ServerState& st) {
+  // No Range support (connections.cc drops Range; httplib would otherwise
+  // announce "Accept-Ranges: bytes" on HEAD).
+  server.set_default_headers({{"Accept-Ranges", "none"}});
   server.Get("/search", [&st](const httplib::Request& q, httplib::Response& r) { HandleSearch(st, q, r); });
   server.Get(R"(/articles/([^/]+)/related)",
              [&st](const httplib::Request& q, httplib::Response& r) { HandleRelated(st, q, r); });
@@ -319,12 +321,20 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
       SendError(r, 414, "uri_too_long", "request URI too long");
     else if (r.status == 405)
       SendError(r, 405, "method_not_allowed", "method not allowed");
+    else if (r.status == 416)  // a malformed Range never reaches httplib; just in case
+      SendError(r, 416, "bad_request", "bad request");
     else if (r.status >= 400 && r.status < 500)
       SendError(r, r.status, "bad_request", "bad request");
   });
   server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
     SendError(r, 500, "internal", "internal error");
   });
+}
+
+std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter) {
+  json e = {{"code", code}, {"message", message}};
+  if (!parameter.empty()) e["parameter"] = parameter;
+  return json{{"error", e}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace searchd

@@ -21,4 +21,7 @@ struct ServerState {
 
 void RegisterRoutes(httplib::Server& server, const ServerState& state);
 
+// The body of an error response: {"error": {"code", "message"[, "parameter"]}}.
+std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter = {});
+
 }  // namespace searchd
