@@ -50,15 +50,32 @@ void OnSignal(int) {
   if (g_server) g_server->Stop();
 }
 
+// A request target or method for the access log: control characters, bytes
+// outside ASCII and backslashes as \xHH, so that a client cannot write
+// terminal escapes or fake lines into the log.
+std::string LogSafe(const std::string& s, size_t max = 300) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7F || c == '\\') {
+      char b[5];
+      std::snprintf(b, sizeof b, "\\x%02X", c);
+      out += b;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out.empty() ? "-" : out;
+}
+
 void LogLine(const std::string& client, const std::string& method, const std::string& target, int status,
              size_t bytes, double secs) {
   char ts[32];
   std::time_t now = std::time(nullptr);
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  const std::string clipped = target.size() > 300 ? target.substr(0, 300) + "..." : target;
   std::fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", ts, client.empty() ? "-" : client.c_str(),
-               method.empty() ? "-" : method.c_str(), clipped.empty() ? "-" : clipped.c_str(), status, bytes,
-               secs * 1000);
+               LogSafe(method).c_str(), LogSafe(target).c_str(), status, bytes, secs * 1000);
 }
 
 // Set by the pre-routing handler; requests httplib rejects before routing
@@ -200,7 +217,7 @@ int main(int argc, char** argv) {
   limits.workers = threads;
 
   searchd::Metrics metrics;
-  searchd::ServerState state{engine->get(), &metrics, dict_status};
+  searchd::ServerState state{engine->get(), &metrics, dict_status, {}};
   searchd::GuardedServer server(limits);
   // Only for the Keep-Alive header httplib writes; connections.cc applies them.
   server.set_keep_alive_max_count(limits.max_requests_per_connection);
@@ -214,24 +231,17 @@ int main(int argc, char** argv) {
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
   server.set_payload_max_length(limits.head.max_body);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
     t_start = std::chrono::steady_clock::now();
     t_started = true;
-    return httplib::Server::HandlerResponse::Unhandled;
+    return searchd::Screen(state, req, res) ? httplib::Server::HandlerResponse::Handled
+                                            : httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([&metrics, quiet](const httplib::Request& req, const httplib::Response& res) {
     double secs =
         t_started ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0.0;
     t_started = false;
-    std::string route = req.path;
-    if (route.rfind("/articles/", 0) == 0)
-      route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0
-                  ? "/articles/{id}/related"
-                  : "/articles/{id}";
-    else if (route != "/search" && route != "/health" && route != "/stats" && route != "/metrics" &&
-             route != "/")
-      route = "other";
-    metrics.Record(route, res.status, secs);
+    metrics.Record(searchd::RouteOf(req), res.status, secs);
     if (!quiet) LogLine(req.remote_addr, req.method, req.target, res.status, res.body.size(), secs);
   });
   server.set_refusal_logger([&metrics, quiet](const searchd::Refusal& r) {
@@ -247,6 +257,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "searchd: cannot bind %s:%ld\n", host.c_str(), port);
     return 1;
   }
+  state.allowed_hosts = searchd::LoopbackHosts(host, bound);
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <poll.h>
 
 #include "test_util.h"
@@ -357,6 +358,115 @@ TEST_CASE("issue 15.5: pipelined requests are answered in order, at once", "[htt
   CHECK(SecondsSince(t0) < 2);  // not after a keep-alive timeout
 }
 
+TEST_CASE("issue 15.7: wrong methods on known paths get 405 with Allow", "[http][hostile]") {
+  auto sd = Start();
+  const int port = sd->port();
+  for (const std::string line :
+       {"POST /search?q=a HTTP/1.1", "DELETE /health HTTP/1.1", "PUT /stats HTTP/1.1",
+        "OPTIONS /articles/wire%2F2024%2F001 HTTP/1.1", "PATCH / HTTP/1.1"}) {
+    INFO(line);
+    const std::string r = Exchange(port, line, "Content-Length: 4\r\n", "abcd");
+    CHECK(Status(r) == 405);
+    CHECK(Header(r, "Allow") == "GET, HEAD");
+    CHECK(Body(r)["error"]["code"] == "method_not_allowed");
+  }
+  CHECK(Status(Exchange(port, "POST /nope HTTP/1.1")) == 404);
+}
+
+TEST_CASE("issue 15.7: control characters in a request are escaped in the access log", "[http][hostile]") {
+  testutil::Searchd sd(ArchiveDb(), {"--no-dictionary"});
+  REQUIRE(sd.ok());
+  Exchange(sd.port(), "GET /nope\x1b[31mRED\x07 HTTP/1.1");
+  Exchange(sd.port(), "GET /caf\xC3\xA9\x9b HTTP/1.1");
+  std::string log;
+  for (int i = 0; i < 40; ++i) {  // a request is logged just after its response is sent
+    log = testutil::ReadFile(sd.log());
+    if (log.find("caf") != std::string::npos && log.find("nope") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(log);
+  CHECK(log.find("/nope\\x1B[31mRED\\x07") != std::string::npos);
+  CHECK(log.find("/caf\\xC3\\xA9\\x9B") != std::string::npos);
+  CHECK(log.find('\x1b') == std::string::npos);
+  CHECK(log.find('\x07') == std::string::npos);
+  CHECK(log.find('\x9b') == std::string::npos);
+}
+
+TEST_CASE("issue 15.7: ids containing '/' are reachable percent-encoded", "[http][hostile]") {
+  auto sd = Start();
+  Reply r = Get(*sd, "/articles/wire%2F2024%2F001");
+  REQUIRE(r.status == 200);
+  CHECK(r.j["id"] == "wire/2024/001");
+  r = Get(*sd, "/articles/wire%2Frelated");  // the id "wire/related", not wire's related list
+  REQUIRE(r.status == 200);
+  CHECK(r.j["id"] == "wire/related");
+  r = Get(*sd, "/articles/a%252Fb");  // the id "a%2Fb"
+  REQUIRE(r.status == 200);
+  CHECK(r.j["id"] == "a%2Fb");
+  r = Get(*sd, "/articles/wire%2F2024%2F001/related?limit=3");
+  CHECK(r.status == 200);
+  CHECK(r.j["hits"].is_array());
+  CHECK(Get(*sd, "/articles/wire/2024/001").status == 404);  // a raw '/' is a path separator
+  CHECK(Get(*sd, "/articles/wire%2F2024%2F001/more").status == 404);
+}
+
+TEST_CASE("issue 15.7: the reader page has security headers and a CSP that admits its own script",
+          "[http][hostile]") {
+  auto sd = Start();
+  const std::string r = Exchange(sd->port(), "GET / HTTP/1.1");
+  REQUIRE(Status(r) == 200);
+  CHECK(Header(r, "X-Content-Type-Options") == "nosniff");
+  CHECK(Header(r, "Referrer-Policy") == "no-referrer");
+  const std::string csp = Header(r, "Content-Security-Policy");
+  INFO(csp);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(csp.find("default-src 'none'") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  // The inline script and style are allowed by their hashes.
+  const std::string body = r.substr(r.find("\r\n\r\n") + 4);
+  for (const auto& [open, close] : {std::pair<std::string, std::string>{"<script>", "</script>"},
+                                    std::pair<std::string, std::string>{"<style>", "</style>"}}) {
+    const size_t from = body.find(open) + open.size();
+    const std::string text = body.substr(from, body.find(close, from) - from);
+    unsigned char digest[EVP_MAX_MD_SIZE], b64[2 * EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
+    const std::string source =
+        "'sha256-" + std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n)) + "'";
+    INFO(open << " " << source);
+    CHECK(csp.find(source) != std::string::npos);
+  }
+  CHECK(Header(Exchange(sd->port(), "GET /health HTTP/1.1"), "X-Content-Type-Options") == "nosniff");
+}
+
+TEST_CASE("issue 15.7: on loopback, a Host that does not name the server is refused (DNS rebinding)",
+          "[http][hostile]") {
+  auto sd = Start();
+  const int port = sd->port();
+  const std::string p = std::to_string(port);
+  for (const std::string& host :
+       {"evil.example:" + p, std::string("evil.example"), "127.0.0.1.evil.example:" + p,
+        "localhost:" + std::to_string(port + 1), "10.0.0.1:" + p}) {
+    INFO(host);
+    RawConn c(port);
+    c.Send("GET /health HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+    const std::string r = c.ReadUntilClose(10);
+    CHECK(Status(r) == 421);
+    CHECK(Body(r)["error"]["code"] == "misdirected_request");
+  }
+  for (const std::string& host :
+       {"localhost:" + p, "LOCALHOST:" + p, "127.0.0.1:" + p, "[::1]:" + p, std::string("localhost")}) {
+    INFO(host);
+    RawConn c(port);
+    c.Send("GET /health HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+    CHECK(Status(c.ReadUntilClose(10)) == 200);
+  }
+  RawConn old(port);  // HTTP/1.0 may leave Host out
+  old.Send("GET /health HTTP/1.0\r\n\r\n");
+  CHECK(Status(old.ReadUntilClose(10)) == 200);
+}
+
 TEST_CASE("issue 15.7: the listen backlog holds more than 5 pending connections", "[http][hostile]") {
   auto sd = Start();
   // Stop searchd so that it accepts nothing: connections wait in the backlog,
@@ -389,3 +499,34 @@ TEST_CASE("issue 15.7: the listen backlog holds more than 5 pending connections"
   CHECK(established == 30);
 }
 
+TEST_CASE("issue 15.7: server errors name no paths and no Xapian classes", "[http][hostile]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  testutil::WriteFile(dir / "a.jsonl",
+                      R"({"id":"e-1","published":"2024-06-01","title":{"en":"Lighthouse restored"}})"
+                      "\n");
+  tongwen::IngestOptions io;
+  io.db_dir = db;
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(io, {dir / "a.jsonl"}, &rep).ok());
+  testutil::Searchd sd(db, {"--no-dictionary", "--quiet"});
+  REQUIRE(sd.ok());
+  REQUIRE(Get(sd, "/search?q=lighthouse").status == 200);
+  // The live generation disappears under searchd.
+  for (const auto& e : std::filesystem::directory_iterator(db))
+    if (e.path().filename().string().rfind("gen-", 0) == 0) std::filesystem::remove_all(e.path());
+  for (const std::string target : {"/search?q=lighthouse", "/stats", "/health"}) {
+    const Reply r = Get(sd, target);
+    INFO(target << " -> " << r.status << " " << r.body);
+    CHECK(r.status >= 500);
+    const json e = testutil::CheckErrorEnvelope(r, r.status);
+    const std::string message = e.value("message", "");
+    CHECK(message.find(dir.path()) == std::string::npos);
+    CHECK(message.find("gen-") == std::string::npos);
+    CHECK(message.find("Xapian") == std::string::npos);
+    CHECK(message.find("Error") == std::string::npos);
+    CHECK_FALSE(e.contains("parameter"));
+  }
+  // The detail is in the server's log.
+  CHECK(testutil::ReadFile(sd.log()).find("gen-") != std::string::npos);
+}
