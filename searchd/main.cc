@@ -1,5 +1,6 @@
 // searchd: the HTTP daemon. Parses flags, loads the dictionary, opens the
 // engine and serves the routes in routes.cc.
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "connections.h"
 #include "metrics.h"
 #include "routes.h"
 
@@ -27,7 +29,8 @@ const char* kUsage =
     "usage: searchd --db DIR [--listen HOST:PORT] [--threads N] [--dictionary FILE]\n"
     "               [--require-dictionary | --no-dictionary] [--quiet]\n"
     "  --listen HOST:PORT   default 127.0.0.1:8080; port 0 picks a free port\n"
-    "  --threads N          worker threads (default: 8 x cores, at least 16)\n"
+    "  --threads N          worker threads, each answering one request at a time\n"
+    "                       (default: 8 x cores, at least 16)\n"
     "  --dictionary FILE    CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --require-dictionary refuse to start without a working dictionary\n"
     "  --no-dictionary      cross-language search off\n"
@@ -38,11 +41,42 @@ const char* kUsage =
     "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
     "  --positions-on-disk     phrase checks read positions from the database, not from a copy\n"
     "                          in memory (~1.8 KB an article; phrases of common words are slower)\n"
-    "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n";
+    "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n"
+    "  --request-timeout MS    a request must arrive whole within MS of its first byte (default 10000)\n"
+    "  --idle-timeout MS       close a connection idle this long between requests (default 5000)\n"
+    "  --max-connections-per-client N  open connections per client address (default 64; 0 = no cap)\n";
 
-httplib::Server* g_server = nullptr;
+searchd::GuardedServer* g_server = nullptr;
 void OnSignal(int) {
-  if (g_server) g_server->stop();
+  if (g_server) g_server->Stop();
+}
+
+// A request target or method for the access log: control characters, bytes
+// outside ASCII and backslashes as \xHH, so that a client cannot write
+// terminal escapes or fake lines into the log.
+std::string LogSafe(const std::string& s, size_t max = 300) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7F || c == '\\') {
+      char b[5];
+      std::snprintf(b, sizeof b, "\\x%02X", c);
+      out += b;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out.empty() ? "-" : out;
+}
+
+void LogLine(const std::string& client, const std::string& method, const std::string& target, int status,
+             size_t bytes, double secs) {
+  char ts[32];
+  std::time_t now = std::time(nullptr);
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", ts, client.empty() ? "-" : client.c_str(),
+               LogSafe(method).c_str(), LogSafe(target).c_str(), status, bytes, secs * 1000);
 }
 
 // Set by the pre-routing handler; requests httplib rejects before routing
@@ -54,11 +88,13 @@ thread_local bool t_started = false;
 
 int main(int argc, char** argv) {
   std::string db, listen = "127.0.0.1:8080", dict;
-  // A worker serves one kept-alive connection until it closes, so there are
-  // many more workers than cores; each has its own Xapian::Database.
+  // Workers run whole requests only (connections.cc reads them); each has its
+  // own Xapian::Database. The default, well above the cores, is from when a
+  // worker held a connection for its whole life; it was left as it was.
   unsigned threads = std::max(16u, 8 * std::thread::hardware_concurrency());
   bool require_dict = false, no_dict = false, quiet = false;
   tongwen::EngineOptions eo;
+  searchd::ConnectionLimits limits;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&](const char* name) -> const char* {
@@ -107,6 +143,15 @@ int main(int argc, char** argv) {
       eo.max_translations = static_cast<unsigned>(number("--max-translations", 1, 50, true, "1..50"));
     else if (a == "--threads")
       threads = static_cast<unsigned>(number("--threads", 1, 256, true, "1..256"));
+    else if (a == "--request-timeout")
+      limits.request_timeout = std::chrono::milliseconds(
+          static_cast<long>(number("--request-timeout", 100, 600000, true, "100..600000 ms")));
+    else if (a == "--idle-timeout")
+      limits.idle_timeout = std::chrono::milliseconds(
+          static_cast<long>(number("--idle-timeout", 100, 600000, true, "100..600000 ms")));
+    else if (a == "--max-connections-per-client")
+      limits.max_connections_per_client =
+          static_cast<size_t>(number("--max-connections-per-client", 0, 100000, true, "0..100000"));
     else if (a == "-h" || a == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -161,66 +206,70 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Each connection is a descriptor: take the hard limit, and keep half of
+  // it for connections (the rest is the index's files, per worker).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &nofile);
+      getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    limits.max_connections = std::min<size_t>(10000, std::max<size_t>(64, nofile.rlim_cur / 2));
+  }
+  limits.workers = threads;
+
   searchd::Metrics metrics;
-  searchd::ServerState state{engine->get(), &metrics, dict_status};
-  httplib::Server server;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_keep_alive_max_count(10000);
-  // TCP_NODELAY (inherited by accepted sockets on Linux): httplib writes the
-  // headers and the body separately, and with Nagle's algorithm a kept-alive
-  // client waits for a delayed ACK, ~40 ms per response.
+  searchd::ServerState state{engine->get(), &metrics, dict_status, {}};
+  searchd::GuardedServer server(limits);
+  // Only for the Keep-Alive header httplib writes; connections.cc applies them.
+  server.set_keep_alive_max_count(limits.max_requests_per_connection);
+  server.set_keep_alive_timeout(std::max<time_t>(1, limits.idle_timeout.count() / 1000));
+  // TCP_NODELAY (set again on accepted sockets): httplib writes the headers
+  // and the body separately, and with Nagle's algorithm a kept-alive client
+  // waits for a delayed ACK, ~40 ms per response.
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
   });
-  server.set_payload_max_length(64 * 1024);
-  server.set_read_timeout(5, 0);
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_payload_max_length(limits.head.max_body);
+  server.set_pre_routing_handler([&state](const httplib::Request& req, httplib::Response& res) {
     t_start = std::chrono::steady_clock::now();
     t_started = true;
-    return httplib::Server::HandlerResponse::Unhandled;
+    return searchd::Screen(state, req, res) ? httplib::Server::HandlerResponse::Handled
+                                            : httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([&metrics, quiet](const httplib::Request& req, const httplib::Response& res) {
     double secs =
         t_started ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count() : 0.0;
     t_started = false;
-    std::string route = req.path;
-    if (route.rfind("/articles/", 0) == 0)
-      route = route.size() > 8 && route.compare(route.size() - 8, 8, "/related") == 0
-                  ? "/articles/{id}/related"
-                  : "/articles/{id}";
-    else if (route != "/search" && route != "/health" && route != "/stats" && route != "/metrics" &&
-             route != "/")
-      route = "other";
-    metrics.Record(route, res.status, secs);
-    if (quiet) return;
-    char ts[32];
-    std::time_t now = std::time(nullptr);
-    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    std::string target = req.target.size() > 300 ? req.target.substr(0, 300) + "..." : req.target;
-    std::fprintf(stderr, "%s %s %s %s %d %zu %.2fms\n", ts, req.remote_addr.c_str(), req.method.c_str(),
-                 target.c_str(), res.status, res.body.size(), secs * 1000);
+    metrics.Record(searchd::RouteOf(req), res.status, secs);
+    if (!quiet) LogLine(req.remote_addr, req.method, req.target, res.status, res.body.size(), secs);
   });
+  server.set_refusal_logger([&metrics, quiet](const searchd::Refusal& r) {
+    metrics.Record("other", r.status, r.seconds);
+    if (!quiet) LogLine(r.remote_addr, r.method, r.target, r.status, 0, r.seconds);
+  });
+  server.set_error_body(
+      [](const std::string& code, const std::string& message) { return searchd::ErrorJson(code, message); });
   searchd::RegisterRoutes(server, state);
 
-  int bound = static_cast<int>(port);
-  if (port == 0) {
-    bound = server.bind_to_any_port(host);
-    if (bound <= 0) {
-      std::fprintf(stderr, "searchd: cannot bind %s\n", host.c_str());
-      return 1;
-    }
-  } else if (!server.bind_to_port(host, bound)) {
-    std::fprintf(stderr, "searchd: cannot bind %s:%d\n", host.c_str(), bound);
+  const int bound = server.Bind(host, static_cast<int>(port));
+  if (bound <= 0) {
+    std::fprintf(stderr, "searchd: cannot bind %s:%ld\n", host.c_str(), port);
     return 1;
   }
+  state.allowed_hosts = searchd::LoopbackHosts(host, bound);
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s)\n",
               host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str());
   std::fflush(stdout);
-  server.listen_after_bind();
+  if (!server.Serve()) {
+    std::fprintf(stderr, "searchd: cannot serve %s:%d\n", host.c_str(), bound);
+    return 1;
+  }
   return 0;
 }

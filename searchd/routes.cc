@@ -1,7 +1,10 @@
 #include "routes.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <string_view>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -38,12 +41,22 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 
 void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message,
                const std::string& parameter = {}) {
-  json e = {{"code", code}, {"message", message}};
-  if (!parameter.empty()) e["parameter"] = parameter;
-  SendJson(res, status, json{{"error", e}});
+  res.status = status;
+  res.set_content(ErrorJson(code, message, parameter), "application/json; charset=utf-8");
 }
 
-void SendStatus(httplib::Response& res, const tongwen::Status& s) {
+// A server-side failure: the client gets a generic message (no paths, no
+// library class names), the server log the detail.
+void SendServerError(httplib::Response& res, const tongwen::Status& s, const httplib::Request& req) {
+  std::fprintf(stderr, "searchd: error: %s %s: %s\n", req.method.c_str(), req.path.c_str(),
+               s.ToString().c_str());
+  if (s.code() == tongwen::Code::kUnavailable)
+    return SendError(res, 503, "unavailable", "the index is not available; see the server log");
+  SendError(res, HttpStatus(s), s.code_name(), "internal error; see the server log");
+}
+
+void SendStatus(httplib::Response& res, const tongwen::Status& s, const httplib::Request& req) {
+  if (HttpStatus(s) >= 500) return SendServerError(res, s, req);
   std::string code = s.code() == tongwen::Code::kInvalidArgument ? "invalid_parameter" : s.code_name();
   SendError(res, HttpStatus(s), code, s.where().empty() ? s.message() : s.where() + ": " + s.message(),
             s.where());
@@ -195,9 +208,11 @@ void SendBody(httplib::Response& res, int status, std::string body) {
   res.set_content(std::move(body), "application/json; charset=utf-8");
 }
 
-// Splits "a,b" and repeated parameters into a list.
+// Splits "a,b" and repeated parameters into a list, each value once (in the
+// order of first appearance).
 std::vector<std::string> ListParam(const httplib::Request& req, const char* name) {
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
   size_t n = req.get_param_value_count(name);
   for (size_t i = 0; i < n; ++i) {
     std::string v = req.get_param_value(name, i);
@@ -206,11 +221,38 @@ std::vector<std::string> ListParam(const httplib::Request& req, const char* name
       size_t q = v.find(',', p);
       if (q == std::string::npos) q = v.size();
       std::string one = v.substr(p, q - p);
-      if (!one.empty()) out.push_back(one);
+      if (!one.empty() && seen.insert(one).second) out.push_back(std::move(one));
       p = q + 1;
     }
   }
   return out;
+}
+
+// "/articles/{id}" or "/articles/{id}/related", read from the raw target so
+// that an id containing '/' can be asked for percent-encoded (%2F). False
+// for any other path.
+bool ArticleTarget(const std::string& target, std::string* id, bool* related) {
+  std::string_view path(target);
+  path = path.substr(0, path.find('?'));
+  constexpr std::string_view kPrefix = "/articles/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return false;
+  path.remove_prefix(kPrefix.size());
+  const size_t slash = path.find('/');
+  *related = slash != std::string_view::npos;
+  if (*related && path.substr(slash) != "/related") return false;
+  const std::string_view raw = path.substr(0, slash);
+  if (raw.empty()) return false;
+  *id = httplib::detail::decode_url(std::string(raw), false);
+  return !id->empty();
+}
+
+bool IsApiPath(const httplib::Request& req) {
+  static const char* const kPaths[] = {"/search", "/health", "/stats", "/metrics", "/"};
+  for (const char* p : kPaths)
+    if (req.path == p) return true;
+  std::string id;
+  bool related;
+  return ArticleTarget(req.target, &id, &related);
 }
 
 void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
@@ -252,24 +294,24 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
     r.recency = d;
   }
   tongwen::Status v = tongwen::ValidateRequest(r, st.engine->options());
-  if (!v.ok()) return SendStatus(res, v);
+  if (!v.ok()) return SendStatus(res, v, req);
   auto out = st.engine->Search(r);
-  if (!out.ok()) return SendStatus(res, out.status());
+  if (!out.ok()) return SendStatus(res, out.status(), req);
   SendBody(res, 200, ResponseBody(*out));
 }
 
-void HandleArticle(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
-  const std::string id = req.matches[1];
+void HandleArticle(const ServerState& st, const std::string& id, const httplib::Request& req,
+                   httplib::Response& res) {
   auto a = st.engine->GetArticle(id);
-  if (!a.ok()) return SendStatus(res, a.status());
+  if (!a.ok()) return SendStatus(res, a.status(), req);
   json j = json::parse(a->json, nullptr, false);
   if (j.is_discarded()) return SendError(res, 500, "corruption", "stored article is not valid JSON");
   j["duplicates"] = a->duplicates;
   SendJson(res, 200, j);
 }
 
-void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
-  const std::string id = req.matches[1];
+void HandleRelated(const ServerState& st, const std::string& id, const httplib::Request& req,
+                   httplib::Response& res) {
   size_t limit = 10, snippet_length = 160;
   if (!UintParam(req, res, "limit", &limit) || !UintParam(req, res, "snippet_length", &snippet_length))
     return;
@@ -277,7 +319,7 @@ void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::
     return SendError(res, 400, "invalid_parameter", "snippet_length must be between 20 and 1000",
                      "snippet_length");
   auto out = st.engine->Related(id, limit, req.get_param_value("before"), snippet_length);
-  if (!out.ok()) return SendStatus(res, out.status());
+  if (!out.ok()) return SendStatus(res, out.status(), req);
   SendBody(res, 200, ResponseBody(*out));
 }
 
@@ -285,18 +327,30 @@ void HandleRelated(const ServerState& st, const httplib::Request& req, httplib::
 
 void RegisterRoutes(httplib::Server& server, const ServerState& st) {
   server.Get("/search", [&st](const httplib::Request& q, httplib::Response& r) { HandleSearch(st, q, r); });
-  server.Get(R"(/articles/([^/]+)/related)",
-             [&st](const httplib::Request& q, httplib::Response& r) { HandleRelated(st, q, r); });
-  server.Get(R"(/articles/([^/]+))",
-             [&st](const httplib::Request& q, httplib::Response& r) { HandleArticle(st, q, r); });
+  // Security headers on every response (the reader page adds its CSP), and
+  // no Range support (connections.cc drops Range; httplib would otherwise
+  // announce "Accept-Ranges: bytes" on HEAD).
+  server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                              {"Referrer-Policy", "no-referrer"},
+                              {"Accept-Ranges", "none"}});
+  server.Get(R"(/articles/[\s\S]+)", [&st](const httplib::Request& q, httplib::Response& r) {
+    std::string id;
+    bool related = false;
+    if (!ArticleTarget(q.target, &id, &related)) return SendError(r, 404, "not_found", "no such endpoint");
+    if (related) return HandleRelated(st, id, q, r);
+    HandleArticle(st, id, q, r);
+  });
   server.Get("/health", [&st](const httplib::Request&, httplib::Response& r) {
     auto s = st.engine->Stats();
-    if (!s.ok()) return SendError(r, 503, "unavailable", s.status().message());
+    if (!s.ok()) {
+      std::fprintf(stderr, "searchd: error: GET /health: %s\n", s.status().ToString().c_str());
+      return SendError(r, 503, "unavailable", "the index is not available; see the server log");
+    }
     SendJson(r, 200, {{"status", "ok"}, {"documents", s->documents}, {"dictionary", st.dictionary_status}});
   });
-  server.Get("/stats", [&st](const httplib::Request&, httplib::Response& r) {
+  server.Get("/stats", [&st](const httplib::Request& q, httplib::Response& r) {
     auto s = st.engine->Stats();
-    if (!s.ok()) return SendStatus(r, s.status());
+    if (!s.ok()) return SendStatus(r, s.status(), q);
     SendJson(r, 200,
              {{"documents", s->documents},
               {"languages", s->languages},
@@ -313,6 +367,8 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
                   "text/plain; version=0.0.4");
   });
   server.Get("/", [](const httplib::Request&, httplib::Response& r) {
+    r.set_header("Content-Security-Policy", WebPageCsp());
+    r.set_header("X-Frame-Options", "DENY");
     r.set_content(kWebPage, "text/html; charset=utf-8");
   });
   server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
@@ -325,12 +381,65 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
       SendError(r, 414, "uri_too_long", "request URI too long");
     else if (r.status == 405)
       SendError(r, 405, "method_not_allowed", "method not allowed");
+    else if (r.status == 416)  // a malformed Range never reaches httplib; just in case
+      SendError(r, 416, "bad_request", "bad request");
     else if (r.status >= 400 && r.status < 500)
       SendError(r, r.status, "bad_request", "bad request");
   });
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
-    SendError(r, 500, "internal", "internal error");
+  server.set_exception_handler([](const httplib::Request& q, httplib::Response& r, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "searchd: error: %s %s: %s\n", q.method.c_str(), q.path.c_str(), what.c_str());
+    SendError(r, 500, "internal", "internal error; see the server log");
   });
+}
+
+std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter) {
+  json e = {{"code", code}, {"message", message}};
+  if (!parameter.empty()) e["parameter"] = parameter;
+  return json{{"error", e}}.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool Screen(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  if (!st.allowed_hosts.empty() && req.has_header("Host")) {
+    std::string host = req.get_header_value("Host");
+    for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(st.allowed_hosts.begin(), st.allowed_hosts.end(), host) == st.allowed_hosts.end()) {
+      SendError(res, 421, "misdirected_request",
+                "the Host header does not name this server (localhost, 127.0.0.1 or [::1] and its port)");
+      return true;
+    }
+  }
+  if (req.method != "GET" && req.method != "HEAD" && IsApiPath(req)) {
+    res.set_header("Allow", "GET, HEAD");
+    SendError(res, 405, "method_not_allowed", req.method + " is not allowed here; use GET or HEAD");
+    return true;
+  }
+  return false;
+}
+
+std::vector<std::string> LoopbackHosts(const std::string& host, int port) {
+  const bool loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (!loopback) return {};
+  std::vector<std::string> names = {"localhost", "127.0.0.1", "[::1]"};
+  if (host.rfind("127.", 0) == 0 && host != "127.0.0.1") names.push_back(host);
+  std::vector<std::string> out = names;
+  for (const std::string& n : names) out.push_back(n + ":" + std::to_string(port));
+  return out;
+}
+
+std::string RouteOf(const httplib::Request& req) {
+  for (const char* p : {"/search", "/health", "/stats", "/metrics", "/"})
+    if (req.path == p) return p;
+  std::string id;
+  bool related = false;
+  if (ArticleTarget(req.target, &id, &related)) return related ? "/articles/{id}/related" : "/articles/{id}";
+  return "other";
 }
 
 }  // namespace searchd

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 
@@ -17,8 +18,28 @@ struct ServerState {
   const tongwen::Engine* engine = nullptr;
   Metrics* metrics = nullptr;
   std::string dictionary_status;  // "loaded (N headwords)" or why cross-language is off
+  // Host header values accepted, lower case ("localhost:8080"); empty: any.
+  // Set when searchd listens on loopback, against DNS rebinding.
+  std::vector<std::string> allowed_hosts;
 };
 
 void RegisterRoutes(httplib::Server& server, const ServerState& state);
+
+// Checks a request before routing: a Host header naming this server, and
+// GET/HEAD on the API's paths (405 with Allow otherwise). True if it
+// answered the request.
+bool Screen(const ServerState& state, const httplib::Request& req, httplib::Response& res);
+
+// The Host values that name a server listening on loopback `host`:`port`
+// (localhost, 127.0.0.1, [::1], with or without the port); empty if `host`
+// is not a loopback address.
+std::vector<std::string> LoopbackHosts(const std::string& host, int port);
+
+// The route pattern a request went to, for metrics ("/search",
+// "/articles/{id}", ...; "other" for anything else).
+std::string RouteOf(const httplib::Request& req);
+
+// The body of an error response: {"error": {"code", "message"[, "parameter"]}}.
+std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter = {});
 
 }  // namespace searchd

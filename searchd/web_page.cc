@@ -1,5 +1,9 @@
 #include "web_page.h"
 
+#include <openssl/evp.h>
+
+#include <string_view>
+
 namespace searchd {
 
 const char* const kWebPage = R"HTML(<!doctype html>
@@ -90,5 +94,30 @@ $('f').onsubmit=e=>{e.preventDefault();offset=0;run();};
 const init=new URLSearchParams(location.search); if(init.get('q')){$('q').value=init.get('q');run();}
 </script></body></html>
 )HTML";
+
+namespace {
+
+// 'sha256-<base64>' of the text between `open` and `close` in the page.
+std::string HashSource(std::string_view open, std::string_view close) {
+  const std::string_view page(kWebPage);
+  const size_t from = page.find(open) + open.size();
+  const std::string_view text = page.substr(from, page.find(close, from) - from);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  unsigned char b64[2 * EVP_MAX_MD_SIZE];
+  const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
+  return "'sha256-" + std::string(reinterpret_cast<const char*>(b64), static_cast<size_t>(n)) + "'";
+}
+
+}  // namespace
+
+const std::string& WebPageCsp() {
+  static const std::string csp = "default-src 'none'; script-src " + HashSource("<script>", "</script>") +
+                                 "; style-src " + HashSource("<style>", "</style>") +
+                                 "; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
+                                 "frame-ancestors 'none'";
+  return csp;
+}
 
 }  // namespace searchd

@@ -364,6 +364,23 @@ TEST_CASE("Bad parameters answer 400 naming the parameter", "[http][errors]") {
   }
 }
 
+TEST_CASE("issue 15.6: source filter lists are capped and their duplicates folded", "[http][hostile]") {
+  auto& s = Sample();
+  std::string distinct;
+  for (int i = 0; i < 101; ++i) distinct += (i ? "," : "") + std::string("s") + std::to_string(i);
+  testutil::CheckErrorEnvelope(Get(*s.searchd, "/search?q=taiwan&source=" + distinct), 400, "source");
+  const std::string hundred = distinct.substr(distinct.find(',') + 1);
+  CHECK(Get(*s.searchd, "/search?q=taiwan&source=" + hundred).status == 200);
+  std::string same;
+  for (int i = 0; i < 1000; ++i) same += (i ? "," : "") + std::string("BBC");
+  const Reply one = Get(*s.searchd, "/search?q=taiwan&source=bbc");
+  const Reply many = Get(*s.searchd, "/search?q=taiwan&source=" + same);
+  REQUIRE(one.status == 200);
+  REQUIRE(many.status == 200);
+  CHECK(many.j["hits"] == one.j["hits"]);
+  CHECK(many.j["total"] == one.j["total"]);
+}
+
 TEST_CASE("Unknown endpoints answer 404 JSON", "[http][errors]") {
   auto& s = Sample();
   for (const std::string path : {"/nope", "/search/extra", "/articles", "/articles/", "/health/x"}) {

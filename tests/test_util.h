@@ -44,6 +44,7 @@ class Searchd {
   explicit Searchd(const std::string& db, const std::vector<std::string>& extra_args = {});
   ~Searchd();
   int port() const { return port_; }
+  int pid() const { return pid_; }
   bool ok() const { return port_ > 0; }
   // GET path (with query); returns status, body in *body.
   int Get(const std::string& path_and_query, std::string* body) const;

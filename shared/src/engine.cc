@@ -547,6 +547,8 @@ Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
     return Status::InvalidArgument("must be en, zh or auto", "lang");
   if (r.recency < 0 || r.recency > 36500)
     return Status::InvalidArgument("must be between 0 and 36500 days", "recency");
+  if (r.sources.size() > kMaxFilterValues)
+    return Status::InvalidArgument("at most " + std::to_string(kMaxFilterValues) + " values", "source");
   for (const std::string& f : r.facets)
     if (FacetIndex(f) < 0) {
       std::string known;

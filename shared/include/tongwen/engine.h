@@ -46,6 +46,10 @@ struct EngineOptions {
   size_t exact_total = 100;
 };
 
+// The most values the source filter may have (ValidateRequest); it costs a
+// posting list per value.
+inline constexpr size_t kMaxFilterValues = 100;
+
 struct SearchRequest {
   std::string q;
   size_t limit = 10;
@@ -54,7 +58,7 @@ struct SearchRequest {
   enum class Cross { kAuto, kOff } cross = Cross::kAuto;
   std::string lang_hint = "auto";    // en | zh | auto
   std::string from, to;              // YYYY-MM-DD, inclusive; empty = open
-  std::vector<std::string> sources;  // any of these (case-insensitive)
+  std::vector<std::string> sources;  // any of these (case-insensitive); at most kMaxFilterValues
   std::string section;               // case-insensitive
   std::string lang;                  // has a version in: en | zh
   std::string original;              // original language: en | zh

@@ -1,0 +1,151 @@
+// searchd's request framing (searchd/request_head.cc): where a request ends,
+// what is refused, and what httplib is given.
+#include "request_head.h"
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+using searchd::HeadLimits;
+using searchd::HeadParser;
+using searchd::RequestHead;
+
+namespace {
+
+RequestHead ParseAll(const std::string& in, const HeadLimits& limits = {}) {
+  HeadParser p(limits);
+  return p.Parse(in);
+}
+
+// Feeds `in` one byte at a time, as a slow client sends it.
+RequestHead ParseByteByByte(const std::string& in, const HeadLimits& limits = {}) {
+  HeadParser p(limits);
+  std::string buf;
+  RequestHead h;
+  for (char c : in) {
+    buf += c;
+    h = p.Parse(buf);
+    if (h.state != RequestHead::State::kIncomplete) break;
+  }
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("A request head is framed where it ends, with its Content-Length", "[request_head]") {
+  const std::string head = "GET /search?q=a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\n";
+  for (const RequestHead& h : {ParseAll(head + "hello" + "GET /next"), ParseByteByByte(head)}) {
+    REQUIRE(h.state == RequestHead::State::kComplete);
+    CHECK(h.head_bytes == head.size());
+    CHECK(h.body_bytes == 5);
+    CHECK(h.method == "GET");
+    CHECK(h.target == "/search?q=a");
+    CHECK(h.forward == head);
+  }
+  // Incomplete until the blank line.
+  CHECK(ParseAll("GET / HTTP/1.1\r\nHost: x\r\n").state == RequestHead::State::kIncomplete);
+  // A stray CRLF before the request line is skipped (and counted as input).
+  const RequestHead stray = ParseAll("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(stray.state == RequestHead::State::kComplete);
+  CHECK(stray.head_bytes == 2 + 16 + 9 + 2);
+  CHECK(stray.forward == "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  // HTTP/1.0 may leave out Host.
+  CHECK(ParseAll("GET / HTTP/1.0\r\n\r\n").state == RequestHead::State::kComplete);
+}
+
+TEST_CASE("Range, If-Range and Expect are not passed on", "[request_head]") {
+  const RequestHead h = ParseAll(
+      "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-,0-\r\nif-range: \"e\"\r\nExpect: 100-continue\r\n"
+      "Accept: */*\r\n\r\n");
+  REQUIRE(h.state == RequestHead::State::kComplete);
+  CHECK(h.forward == "GET / HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n");
+  CHECK(h.expect_continue);
+}
+
+TEST_CASE("Heads past the limits are refused with 414 or 431, also while they arrive", "[request_head]") {
+  HeadLimits l;
+  l.max_request_line = 64;
+  l.max_header_line = 40;
+  l.max_header_bytes = 100;
+  l.max_headers = 4;
+  l.max_body = 10;
+  const std::string ok = "GET / HTTP/1.1\r\nHost: x\r\n";
+  struct Row {
+    std::string input;
+    int status;
+  };
+  const Row rows[] = {
+      {"GET /" + std::string(80, 'a') + " HTTP/1.1\r\n\r\n", 414},
+      {"GET /" + std::string(80, 'a'), 414},  // still arriving
+      {ok + "X: " + std::string(60, 'v') + "\r\n\r\n", 431},
+      {ok + "X: " + std::string(60, 'v'), 431},            // still arriving
+      {ok + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431},  // 5 fields
+      {ok + "A: " + std::string(30, 'v') + "\r\nB: " + std::string(30, 'v') +
+           "\r\nC: " + std::string(30, 'v') + "\r\n\r\n",
+       431},  // 114 bytes of fields
+      {ok + "Content-Length: 11\r\n\r\n", 413},
+      {ok + "Content-Length: 99999999999999999999\r\n\r\n", 413},
+  };
+  for (const Row& r : rows) {
+    INFO(r.input);
+    const RequestHead a = ParseAll(r.input, l);
+    CHECK(a.state == RequestHead::State::kError);
+    CHECK(a.status == r.status);
+    const RequestHead b = ParseByteByByte(r.input, l);
+    CHECK(b.state == RequestHead::State::kError);
+    CHECK(b.status == r.status);
+  }
+  CHECK(ParseAll(ok + "A: 1\r\nB: 2\r\nC: 3\r\n\r\n", l).state == RequestHead::State::kComplete);
+  CHECK(ParseAll(ok + "Content-Length: 10\r\n\r\n", l).state == RequestHead::State::kComplete);
+}
+
+TEST_CASE("Ambiguous framing is refused with 400", "[request_head]") {
+  const std::string rl = "GET / HTTP/1.1\r\n";
+  const char* const bad[] = {
+      "Host: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "Host: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+      "Host: x\r\nContent-Length: 5, 5\r\n\r\n",
+      "Host: x\r\nContent-Length: -1\r\n\r\n",
+      "Host: x\r\nContent-Length: \r\n\r\n",
+      "Host: x\r\nContent-Length : 5\r\n\r\n",  // space before the colon
+      "Host: x\r\nX: a\r\n folded\r\n\r\n",     // obs-fold
+      "Host: x\r\nContent-Length: 5\n\r\n",     // bare LF
+      "Host: x\r\nX: a\rContent-Length: 5\r\n\r\n",
+      "Host: x\r\n: empty name\r\n\r\n",
+      "Host: x\r\nHost: y\r\n\r\n",
+      "X: no host\r\n\r\n",
+  };
+  for (const char* b : bad) {
+    const std::string in = rl + b;
+    INFO(in);
+    const RequestHead h = ParseAll(in);
+    CHECK(h.state == RequestHead::State::kError);
+    CHECK(h.status == 400);
+  }
+  // NUL inside a value.
+  const std::string nul = rl + "Host: x\r\nX: a" + std::string(1, '\0') + "b\r\n\r\n";
+  CHECK(ParseAll(nul).status == 400);
+  for (const std::string line : {"GET  / HTTP/1.1\r\n", "GET / HTTP/2.0\r\n", "GET /\x1b[31m HTTP/1.1\r\n",
+                                 "GET / HTTP/1.1\n", "G(T / HTTP/1.1\r\n", "GET / HTTP/1.1 x\r\n"}) {
+    INFO(line);
+    const RequestHead h = ParseAll(line + "Host: x\r\n\r\n");
+    CHECK(h.state == RequestHead::State::kError);
+    CHECK(h.status == 400);
+  }
+  // Identical Content-Length fields are one length.
+  const RequestHead same = ParseAll(rl + "Host: x\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n");
+  REQUIRE(same.state == RequestHead::State::kComplete);
+  CHECK(same.body_bytes == 3);
+}
+
+TEST_CASE("After Reset the parser frames the next request", "[request_head]") {
+  HeadParser p(HeadLimits{});
+  const std::string a = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", b = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string in = a + b;
+  REQUIRE(p.Parse(in).state == RequestHead::State::kComplete);
+  in.erase(0, p.Parse(in).head_bytes);
+  p.Reset();
+  const RequestHead& h = p.Parse(in);
+  REQUIRE(h.state == RequestHead::State::kComplete);
+  CHECK(h.target == "/b");
+}
