@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   uint64_t terms = 0;
   for (const auto& a : arts) {
     Xapian::Document d;
-    tongwen::BuildDocument(a, an, 1000, &d);  // a reference length near the bulk corpus's mean
+    tongwen::BuildDocument(a, an, {1000, 1000}, &d);  // a reference length near the bulk corpus's mean
     terms += d.termlist_count();
   }
   report("build document", t0);

@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   for (const std::string& l : lines) {
     auto a = tongwen::ParseArticle(l);
     if (!a.ok()) continue;
-    tongwen::BuildDocument(*a, analyzer, tongwen::kDefaultAverageLength, &docs.emplace_back(), codec.get());
+    tongwen::BuildDocument(*a, analyzer, {tongwen::kDefaultAverageLength, tongwen::kDefaultAverageLength},
+                           &docs.emplace_back(), codec.get());
   }
   const double t1 = CpuSeconds();
   constexpr size_t kShard = 16384;

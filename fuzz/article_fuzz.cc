@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   static const tongwen::Analyzer analyzer;
   Xapian::Document doc;
-  tongwen::BuildDocument(*a, analyzer, 100.0, &doc);
+  tongwen::BuildDocument(*a, analyzer, {100.0, 100.0}, &doc);
   for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
     if ((*t).size() > kMaxTermBytes)
       Fail("term of " + std::to_string((*t).size()) + " bytes: " + (*t).substr(0, 40) + "...");

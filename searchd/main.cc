@@ -36,7 +36,7 @@ const char* kUsage =
     "  --no-dictionary      cross-language search off\n"
     "  --quiet              no access log\n"
     "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
-    "  --translation-discount D  translated matches score D times literal ones (default 1.0)\n"
+    "  --translation-factor D  translated matches score D times literal ones (default 1.5)\n"
     "  --max-translations N    translations kept per English word (default 6)\n"
     "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
     "  --positions-on-disk     phrase checks read positions from the database, not from a copy\n"
@@ -137,8 +137,8 @@ int main(int argc, char** argv) {
           static_cast<unsigned>(number("--query-time-limit", 0, 600000, true, "0..600000 ms"));
     else if (a == "--translation-weight")
       eo.translation_weight = number("--translation-weight", 0, 10, false, "a number 0..10");
-    else if (a == "--translation-discount")
-      eo.translation_discount = number("--translation-discount", 0, 4, false, "a number 0..4");
+    else if (a == "--translation-factor")
+      eo.translation_factor = number("--translation-factor", 0, 4, false, "a number 0..4");
     else if (a == "--max-translations")
       eo.max_translations = static_cast<unsigned>(number("--max-translations", 1, 50, true, "1..50"));
     else if (a == "--threads")

@@ -131,7 +131,7 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
   w.Key("en").Double(q.scale_en);
   w.Key("zh").Double(q.scale_zh);
   w.EndObject();
-  w.Key("translation_discount").Double(q.translation_discount);
+  w.Key("translation_factor").Double(q.translation_factor);
   w.EndObject();
   w.Key("words").BeginArray();
   for (const auto& word : q.words) {
@@ -330,9 +330,8 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
   // Security headers on every response (the reader page adds its CSP), and
   // no Range support (connections.cc drops Range; httplib would otherwise
   // announce "Accept-Ranges: bytes" on HEAD).
-  server.set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                              {"Referrer-Policy", "no-referrer"},
-                              {"Accept-Ranges", "none"}});
+  server.set_default_headers(
+      {{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}, {"Accept-Ranges", "none"}});
   server.Get(R"(/articles/[\s\S]+)", [&st](const httplib::Request& q, httplib::Response& r) {
     std::string id;
     bool related = false;

@@ -1,8 +1,8 @@
 #include "web_page.h"
 
-#include <openssl/evp.h>
-
 #include <string_view>
+
+#include <openssl/evp.h>
 
 namespace searchd {
 

@@ -1135,3 +1135,47 @@ TEST_CASE("A Chinese word finds its multi-word English gloss only where the word
     CHECK(h.snippets[0].second.find("<mark>prime</mark> <mark>minister</mark>") != std::string::npos);
   }
 }
+
+// Issue 14: a field query translates into the same field of the other
+// language; a word only in the other language's body does not match.
+TEST_CASE("title: queries translate into the other language's titles (issue 14)", "[engine][cross]") {
+  struct Row {
+    const char* q;
+    std::set<std::string> cross, literal;
+  };
+  const std::vector<Row> rows = {
+      // English queries find Chinese-only titles.
+      {"title:budget", {"fx-budget-2024-hant", "fx-budget-2025-hans"}, {}},
+      {"title:earthquake", {"fx-quake-2023-zh", "fx-quake-2024-en"}, {"fx-quake-2024-en"}},
+      // "wafer" is in fx-quake-2024-en's body, not its title; 晶圓 is in
+      // fx-quake-2023-zh's title.
+      {"title:wafer", {"fx-quake-2023-zh"}, {}},
+      // Chinese queries find English-only titles, and a Chinese word that
+      // is only in an English body does not.
+      {"title:地震", {"fx-quake-2023-zh", "fx-quake-2024-en"}, {"fx-quake-2023-zh"}},
+      {"title:工廠", {"fx-quake-2023-zh", "fx-quake-2024-en"}, {"fx-quake-2023-zh"}},
+      {"title:選舉", {"fx-election-2024-en"}, {}},
+      // A phrase translates as the AND of its words' translations.
+      {"title:\"半導體工廠\"", {"fx-quake-2023-zh", "fx-quake-2024-en"}, {"fx-quake-2023-zh"}},
+  };
+  for (const Row& r : rows) {
+    INFO(r.q);
+    CHECK(ExactIds(Fx(), r.q) == r.cross);
+    SearchRequest off = Req(r.q);
+    off.cross = SearchRequest::Cross::kOff;
+    off.limit = 20;
+    std::vector<std::string> ids = Ids(MustSearch(Fx(), off));
+    if (r.literal.empty()) {
+      CHECK(ids.empty());
+    } else {
+      CHECK(std::set<std::string>(ids.begin(), ids.end()) == r.literal);
+    }
+  }
+  // A true title phrase ranks above the translation of its words (the
+  // translated side of a phrase counts half).
+  SearchRequest phrase = Req("title:\"半導體工廠\"");
+  std::vector<std::string> ids = Ids(MustSearch(Fx(), phrase));
+  REQUIRE(ids.size() >= 2);
+  CHECK(ids[0] == "fx-quake-2023-zh");
+  CHECK(ids[1] == "fx-quake-2024-en");
+}

@@ -840,7 +840,8 @@ std::map<std::string, Xapian::termcount> Wdfs(const Xapian::Document& d) {
   return out;
 }
 
-// Synthetic articles of varied lengths: the body keeps 20 to 259 of its words.
+// Synthetic articles of varied lengths: the body keeps 20 to 259 of its
+// words, and every third article has a Chinese version of varied length too.
 std::vector<std::string> VariedArticles(size_t n, unsigned seed) {
   std::vector<std::string> out;
   for (const std::string& line : testutil::SyntheticArticles(n, seed)) {
@@ -850,15 +851,41 @@ std::vector<std::string> VariedArticles(size_t n, unsigned seed) {
     const size_t keep = 20 + (out.size() * 97) % 240;
     for (size_t k = 0; k < keep && words >> w; ++k) body += w + " ";
     j["body"]["en"] = body;
+    if (out.size() % 3 == 0) {
+      std::string zh;
+      for (size_t k = 0; k < 1 + out.size() % 7; ++k) zh += "颱風逼近東部沿海，花蓮臺東停班停課。";
+      j["body"]["zh-Hant"] = zh;
+    }
     out.push_back(j.dump());
   }
   return out;
 }
 
-double StoredAverageLength(const std::string& db) {
+// Sums of the first `n` articles' side lengths, and how many have each side.
+struct SideSums {
+  tongwen::VersionLengths sum;
+  size_t latin = 0, han = 0;
+};
+SideSums SumSides(const std::vector<tongwen::Article>& arts, size_t n, const tongwen::Analyzer& an) {
+  SideSums s;
+  for (size_t i = 0; i < n; ++i) {
+    const tongwen::VersionLengths v = tongwen::RawVersionLengths(arts[i], an);
+    s.sum.latin += v.latin;
+    s.sum.han += v.han;
+    s.latin += v.latin > 0;
+    s.han += v.han > 0;
+  }
+  return s;
+}
+
+// The stored reference lengths: "<latin> <han>".
+tongwen::VersionLengths StoredAverageLength(const std::string& db) {
   const std::string v = Xapian::Database(db).get_metadata(std::string(tongwen::schema::kMetaAverageLength));
   REQUIRE(!v.empty());
-  return std::stod(v);
+  std::istringstream in(v);
+  tongwen::VersionLengths l;
+  REQUIRE(in >> l.latin >> l.han);
+  return l;
 }
 
 Xapian::Document StoredDocument(const std::string& db, const std::string& id) {
@@ -888,20 +915,17 @@ TEST_CASE("Rebuild measures the reference length; rebuild and upsert normalise w
   Ingest in(db);
   in.opt.length_sample_articles = 40;  // the mean of the first 40 of 60
   REQUIRE(in.Rebuild({big}).ok());
-  // The mean length of the versions (script sides) of the first 40.
-  double sum = 0, versions = 0;
-  for (size_t i = 0; i < 40; ++i) {
-    sum += tongwen::RawVersionLengths(arts[i], an).sum();
-    versions += tongwen::RawVersionLengths(arts[i], an).count();
-  }
-  const double avg = StoredAverageLength(db);
-  CHECK(avg == Approx(sum / versions).epsilon(1e-12));
-  double all = sum, all_versions = versions;
-  for (size_t i = 40; i < 60; ++i) {
-    all += tongwen::RawVersionLengths(arts[i], an).sum();
-    all_versions += tongwen::RawVersionLengths(arts[i], an).count();
-  }
-  CHECK(avg != Approx(all / all_versions));  // the later articles are not measured
+  // The mean length of each script side over the first 40 articles that
+  // have it.
+  const SideSums first = SumSides(arts, 40, an);
+  REQUIRE(first.latin == 40);
+  REQUIRE(first.han == 40);  // the synthetic words include Chinese ones
+  const tongwen::VersionLengths avg = StoredAverageLength(db);
+  CHECK(avg.latin == Approx(first.sum.latin / 40).epsilon(1e-12));
+  CHECK(avg.han == Approx(first.sum.han / 40).epsilon(1e-12));
+  CHECK(avg.han != Approx(avg.latin));
+  const SideSums all = SumSides(arts, 60, an);
+  CHECK(avg.latin != Approx(all.sum.latin / 60));  // the later articles are not measured
 
   // Every document, in the sample or not, holds the wdfs BuildDocument gives
   // with that length.
@@ -917,7 +941,8 @@ TEST_CASE("Rebuild measures the reference length; rebuild and upsert normalise w
     WriteFile(t / "more.jsonl", more[0] + "\n" + more[1] + "\n");
     Ingest up(db);
     REQUIRE(up.Upsert({t / "more.jsonl"}).ok());
-    CHECK(StoredAverageLength(db) == avg);
+    CHECK(StoredAverageLength(db).latin == avg.latin);
+    CHECK(StoredAverageLength(db).han == avg.han);
     auto a = tongwen::ParseArticle(more[1]);
     REQUIRE(a.ok());
     Xapian::Document want;
@@ -929,19 +954,17 @@ TEST_CASE("Rebuild measures the reference length; rebuild and upsert normalise w
     Ingest up(fresh);
     up.opt.length_sample_articles = 10;
     REQUIRE(up.Upsert({big}).ok());
-    double first10 = 0, versions10 = 0;
-    for (size_t i = 0; i < 10; ++i) {
-      first10 += tongwen::RawVersionLengths(arts[i], an).sum();
-      versions10 += tongwen::RawVersionLengths(arts[i], an).count();
-    }
-    CHECK(StoredAverageLength(fresh) == Approx(first10 / versions10).epsilon(1e-12));
+    const SideSums first10 = SumSides(arts, 10, an);
+    CHECK(StoredAverageLength(fresh).latin == Approx(first10.sum.latin / 10).epsilon(1e-12));
+    CHECK(StoredAverageLength(fresh).han == Approx(first10.sum.han / first10.han).epsilon(1e-12));
   }
   SECTION("an input without an article to measure gets the default length") {
     const std::string none = t / "none";
     WriteFile(t / "bad.jsonl", "not json\n");
     Ingest re(none);
     REQUIRE(re.Rebuild({t / "bad.jsonl"}).ok());
-    CHECK(StoredAverageLength(none) == tongwen::kDefaultAverageLength);
+    CHECK(StoredAverageLength(none).latin == tongwen::kDefaultAverageLength);
+    CHECK(StoredAverageLength(none).han == tongwen::kDefaultAverageLength);
   }
 }
 
@@ -952,7 +975,8 @@ TEST_CASE("A missing or malformed reference length is reported, and upsert chang
   BuildFixture(db);
   std::string report;
   REQUIRE(tongwen::Verify(db, &report).ok());
-  for (const char* bad : {"", "abc", "-5", "0", "12x", "inf"}) {
+  for (const char* bad : {"", "abc", "-5", "0", "12x", "inf", "900", "900 ", "900  900", " 900 900", "900 0",
+                          "900 -1", "900 12x", "900 900 900", "nan 900"}) {
     INFO("metadata \"" << bad << "\"");
     {
       Xapian::WritableDatabase w(db + "/gen-1");
@@ -963,7 +987,7 @@ TEST_CASE("A missing or malformed reference length is reported, and upsert chang
     REQUIRE_FALSE(v.ok());
     CHECK(v.code() == Code::kCorruption);
     CHECK(v.message().find("tongwen:average-length") != std::string::npos);
-    CHECK(v.message().find(*bad ? "not a positive number" : "is missing") != std::string::npos);
+    CHECK(v.message().find(*bad ? "not two positive numbers" : "is missing") != std::string::npos);
     Ingest up(db);
     tongwen::Status u = up.Upsert({DataPath("bad_lines.jsonl")});
     REQUIRE_FALSE(u.ok());

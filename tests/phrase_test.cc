@@ -359,11 +359,10 @@ TEST_CASE("BuildDocument marks multi-word glosses found side by side as XG terms
     if (*r.body) j["body"] = {{"en", r.body}};
     auto a = tongwen::ParseArticle(j.dump());
     REQUIRE(a.ok());
-    // With the Latin side's own length as the reference (the XG terms are
-    // on that side), each stored wdf is
-    // the raw wdf times kWdfScale (src/weighting.h).
+    // With the article's own side lengths as the reference, each stored
+    // wdf is the raw wdf times kWdfScale (src/weighting.h).
     Xapian::Document doc;
-    tongwen::BuildDocument(*a, an, tongwen::RawVersionLengths(*a, an).latin, &doc);
+    tongwen::BuildDocument(*a, an, tongwen::RawVersionLengths(*a, an), &doc);
     std::map<std::string, Xapian::termcount> got;
     for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
       if ((*t).rfind("XG", 0) == 0) got[*t] = t.get_wdf();
@@ -381,7 +380,7 @@ TEST_CASE("BuildDocument keeps positions in the streams, none in Xapian", "[phra
   REQUIRE(a.ok());
   tongwen::Analyzer an(&testutil::MiniLexicon());
   Xapian::Document doc;
-  tongwen::BuildDocument(*a, an, 1000, &doc);
+  tongwen::BuildDocument(*a, an, {1000, 1000}, &doc);
   bool text_terms = false;
   for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
     INFO(*t);
@@ -450,7 +449,7 @@ TEST_CASE("Title terms: FieldTextTerm's forms, and each mirrors an anywhere term
   REQUIRE(a.ok());
   tongwen::Analyzer an(&testutil::MiniLexicon());
   Xapian::Document doc;
-  tongwen::BuildDocument(*a, an, 1000, &doc);
+  tongwen::BuildDocument(*a, an, {1000, 1000}, &doc);
   std::set<std::string> terms;
   for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) terms.insert(*t);
   size_t stems = 0, words = 0;

@@ -31,6 +31,28 @@ TEST_CASE("LengthNorm: (1 - b) + b * max(length / average, 0.5)", "[weighting]")
   }
 }
 
+TEST_CASE("MeanVersionLengths: each side's mean; a missing side takes the other's, none the default",
+          "[weighting]") {
+  struct Row {
+    tongwen::VersionLengths sums;
+    size_t latin, han;
+    double want_latin, want_han;
+  };
+  const double d = tongwen::kDefaultAverageLength;
+  const std::vector<Row> rows = {
+      {{3000, 800}, 3, 2, 1000, 400},  // both sides sampled
+      {{3000, 0}, 3, 0, 1000, 1000},   // English only: Han takes the Latin mean
+      {{0, 800}, 0, 2, 400, 400},      // Chinese only
+      {{0, 0}, 0, 0, d, d},            // nothing measured
+  };
+  for (const Row& r : rows) {
+    INFO(r.sums.latin << "/" << r.latin << ", " << r.sums.han << "/" << r.han);
+    const tongwen::VersionLengths m = tongwen::MeanVersionLengths(r.sums, r.latin, r.han);
+    CHECK(m.latin == Approx(r.want_latin));
+    CHECK(m.han == Approx(r.want_han));
+  }
+}
+
 TEST_CASE("NormalizedWdf: round(64 * wdf / norm), boolean terms stay 0, text terms at least 1",
           "[weighting]") {
   REQUIRE(tongwen::schema::kWdfScale == 64);

@@ -166,7 +166,7 @@ VersionLengths SideLengths(const Xapian::Document& doc) {
 // search scores an article as its better side; issue 14).
 // Xapian's Document has no wdf setter: a term gets the difference added, or
 // is removed and added again in the rare case its wdf shrinks.
-void NormalizeWdfs(double average_length, Xapian::Document* doc) {
+void NormalizeWdfs(const VersionLengths& reference, Xapian::Document* doc) {
   std::vector<std::pair<std::string, Xapian::termcount>> raw;
   raw.reserve(doc->termlist_count());
   for (Xapian::TermIterator t = doc->termlist_begin(); t != doc->termlist_end(); ++t) {
@@ -175,8 +175,8 @@ void NormalizeWdfs(double average_length, Xapian::Document* doc) {
     raw.emplace_back(*t, wdf);
   }
   const VersionLengths length = SideLengths(*doc);
-  const double latin_norm = LengthNorm(length.latin, average_length);
-  const double han_norm = LengthNorm(length.han, average_length);
+  const double latin_norm = LengthNorm(length.latin, reference.latin);
+  const double han_norm = LengthNorm(length.han, reference.han);
   for (const auto& [term, wdf] : raw) {
     const Xapian::termcount want = NormalizedWdf(wdf, schema::IsHanSideTerm(term) ? han_norm : latin_norm);
     if (want > wdf) {
@@ -204,8 +204,8 @@ std::string ArticleIdOf(const Xapian::Document& d) {
   return (*t).substr(schema::kIdPrefix.size());
 }
 
-void BuildDocument(const Article& a, const Analyzer& an, double average_length, Xapian::Document* doc,
-                   const StoredCodec* codec) {
+void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& reference,
+                   Xapian::Document* doc, const StoredCodec* codec) {
   namespace s = schema;
   SetStoredArticle(codec ? *codec : *StoredCodec::Plain(), a.json, doc);
   doc->add_boolean_term(std::string(s::kIdPrefix) + a.id);
@@ -237,7 +237,7 @@ void BuildDocument(const Article& a, const Analyzer& an, double average_length, 
   }
   Positions positions;
   AddTextTerms(a, an, doc, &positions);
-  NormalizeWdfs(average_length, doc);
+  NormalizeWdfs(reference, doc);
   for (auto [slot, stream] : {std::pair{s::kSlotWordPositions, &positions.words},
                               std::pair{s::kSlotPinyinPositions, &positions.pinyin}}) {
     const std::string encoded = stream->Encode();

@@ -84,12 +84,12 @@ class Pipeline {
   // (rebuild); codec is then the trained codec.
   std::shared_ptr<const StoredCodec> codec = StoredCodec::Plain();
   bool train_codec = false;
-  // The reference length the documents' wdfs are normalised with
-  // (weighting.h). If measure_length is set, the reader holds back the first
-  // lines (those of the dictionary sample, at least one batch) and measures
-  // it on their first opt.length_sample_articles articles before any
-  // document is built (kDefaultAverageLength if they hold no article).
-  double average_length = 0;
+  // The reference lengths the documents' wdfs are normalised with, one per
+  // script side (weighting.h). If measure_length is set, the reader holds
+  // back the first lines (those of the dictionary sample, at least one
+  // batch) and measures them on their first opt.length_sample_articles
+  // articles before any document is built (MeanVersionLengths).
+  VersionLengths average_length;
   bool measure_length = false;
   // Groups near-duplicates as documents are built (see near_duplicates.h).
   NearDuplicateIndex* duplicates = nullptr;
@@ -208,8 +208,8 @@ class Pipeline {
   // measures the reference length on the first of them.
   void LearnFromSample(const std::vector<std::unique_ptr<Batch>>& held) {
     std::vector<std::string> samples;
-    double length = 0;
-    size_t measured = 0, versions = 0;
+    VersionLengths length;
+    size_t measured = 0, latin_versions = 0, han_versions = 0;
     for (const auto& b : held)
       for (const Line& l : b->lines) {
         if (l.too_long) continue;
@@ -219,8 +219,10 @@ class Pipeline {
         if (!a.ok()) continue;
         if (measure) {
           const VersionLengths v = RawVersionLengths(*a, analyzer_);
-          length += v.sum();
-          versions += v.count();
+          length.latin += v.latin;
+          length.han += v.han;
+          latin_versions += v.latin > 0;
+          han_versions += v.han > 0;
           ++measured;
         }
         if (TrainsCodec()) samples.push_back(std::move(a->json));
@@ -228,8 +230,7 @@ class Pipeline {
     std::shared_ptr<const StoredCodec> trained = TrainsCodec() ? StoredCodec::Train(samples) : codec;
     std::lock_guard<std::mutex> lk(mu_);  // workers read them under mu_
     codec = std::move(trained);
-    if (measure_length)
-      average_length = versions ? length / static_cast<double>(versions) : kDefaultAverageLength;
+    if (measure_length) average_length = MeanVersionLengths(length, latin_versions, han_versions);
   }
 
   void ReadAll(std::vector<std::unique_ptr<LineReader>>& readers, size_t max_queued) {
@@ -306,7 +307,7 @@ class Pipeline {
     for (;;) {
       std::unique_ptr<Batch> b;
       std::shared_ptr<const StoredCodec> stored;
-      double avg_length = 0;
+      VersionLengths avg_length;
       {
         std::unique_lock<std::mutex> lk(mu_);
         work_cv_.wait(lk, [&] { return stop_ || !work_.empty() || read_finished_; });
@@ -407,27 +408,40 @@ void WriteMetadata(Xapian::WritableDatabase& db) {
   db.set_metadata(std::string(schema::kMetaAnalyzer), std::string(kAnalyzerName));
 }
 
-// The reference length (schema::kMetaAverageLength); 0 for a database
-// without documents that has none yet. A database with documents must
-// have one: its wdfs were normalised with it.
-Result<double> ReadAverageLength(const Xapian::Database& db, const std::string& where) {
+// The reference lengths (schema::kMetaAverageLength: the Latin side's and
+// the Han side's, separated by a space); zero for a database without
+// documents that has none yet. A database with documents must have them:
+// its wdfs were normalised with them.
+Result<VersionLengths> ReadAverageLength(const Xapian::Database& db, const std::string& where) {
   const std::string v = db.get_metadata(std::string(schema::kMetaAverageLength));
-  if (v.empty() && db.get_doccount() == 0) return 0.0;
-  if (v.empty())
-    return Status::Corruption(where + ": metadata " + std::string(schema::kMetaAverageLength) +
-                              " is missing; run `indexer rebuild`");
-  char* end = nullptr;
-  const double x = std::strtod(v.c_str(), &end);
-  if (end != v.c_str() + v.size() || !std::isfinite(x) || x <= 0)
-    return Status::Corruption(where + ": metadata " + std::string(schema::kMetaAverageLength) + " is \"" + v +
-                              "\", not a positive number; run `indexer rebuild`");
-  return x;
+  const std::string name = "metadata " + std::string(schema::kMetaAverageLength);
+  if (v.empty() && db.get_doccount() == 0) return VersionLengths{};
+  if (v.empty()) return Status::Corruption(where + ": " + name + " is missing; run `indexer rebuild`");
+  VersionLengths out;
+  const char* p = v.c_str();
+  bool ok = true;
+  for (double* side : {&out.latin, &out.han}) {
+    if (side == &out.han) ok = ok && *p++ == ' ';
+    if (!ok || *p == ' ' || *p == '\0') {
+      ok = false;
+      break;
+    }
+    char* end = nullptr;
+    *side = std::strtod(p, &end);
+    ok = end != p && std::isfinite(*side) && *side > 0;
+    p = end;
+  }
+  if (!ok || *p != '\0')
+    return Status::Corruption(where + ": " + name + " is \"" + v +
+                              "\", not two positive numbers (Latin and Han sides); run `indexer rebuild`");
+  return out;
 }
 
-void WriteAverageLength(Xapian::WritableDatabase& db, double average_length) {
-  if (!(average_length > 0)) return;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", average_length);  // exact: upserts normalise as rebuild did
+void WriteAverageLength(Xapian::WritableDatabase& db, const VersionLengths& average) {
+  if (!(average.latin > 0) || !(average.han > 0)) return;
+  char buf[64];
+  // Exact: upserts normalise as rebuild did.
+  std::snprintf(buf, sizeof buf, "%.17g %.17g", average.latin, average.han);
   db.set_metadata(std::string(schema::kMetaAverageLength), buf);
 }
 
@@ -753,7 +767,7 @@ Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inpu
     if (!s.ok()) return s;
     Result<std::shared_ptr<const StoredCodec>> codec = StoredCodec::ForDatabase(db);
     if (!codec.ok()) return Status::Corruption(*gen + ": " + codec.status().message());
-    Result<double> avg_length = ReadAverageLength(db, *gen);
+    Result<VersionLengths> avg_length = ReadAverageLength(db, *gen);
     if (!avg_length.ok()) return avg_length.status();
     db.begin_transaction(/*flushed=*/true);
     NearDuplicateIndex duplicates;
@@ -761,7 +775,7 @@ Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inpu
     Pipeline p(opt, inputs);
     p.codec = *codec;
     p.average_length = *avg_length;
-    p.measure_length = *avg_length == 0;  // the first articles of a new database set it
+    p.measure_length = avg_length->count() == 0;  // the first articles of a new database set it
     p.duplicates = &duplicates;
     p.next_phase = "committing";  // the transaction's commit: a large part of a small upsert
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
@@ -871,7 +885,7 @@ Status Verify(const std::string& dir, std::string* report) {
       *report = out.str();
       return Status::Corruption(dir + ": " + codec.status().message());
     }
-    Result<double> avg_length = ReadAverageLength(db, dir);
+    Result<VersionLengths> avg_length = ReadAverageLength(db, dir);
     if (!avg_length.ok()) {
       *report = out.str();
       return avg_length.status();

@@ -50,6 +50,12 @@ Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost)
 Xapian::Query GlossQuery(const std::vector<std::string>& stems) { return Xapian::Query(GlossTermOf(stems)); }
 
 namespace {
+// The share of its side's scale that a phrase's translation (the AND of its
+// words' translations) gets.
+constexpr double kTranslatedPhraseShare = 0.5;
+}  // namespace
+
+namespace {
 
 // A phrase in the title field: title terms are not positional (schema.h), so
 // it is the phrase of the unprefixed terms in a document whose title has
@@ -182,17 +188,17 @@ struct QueryBuilder::Sided {
   double LatScale() const { return w.lat > 0 ? w.lat_target / w.lat : 1; }
   double HanScale() const { return w.han > 0 ? w.han_target / w.han : 1; }
   // The article's score: its better side, each side scaled (LatScale,
-  // HanScale); `lat_discount` and `han_discount` multiply them further
-  // (QueryInfo::translation_discount, for the translated side).
-  Xapian::Query Best(double lat_discount, double han_discount) const {
+  // HanScale); `lat_factor` and `han_factor` multiply them further
+  // (QueryInfo::translation_factor, for the translated side).
+  Xapian::Query Best(double lat_factor, double han_factor) const {
     if (same) return lat;
     // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
     // OR-like subquery adds its children to the MAX's own list, so a side's
     // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
     // subquery.)
     return Xapian::Query(Xapian::Query::OP_MAX,
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale() * lat_discount),
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale() * han_discount));
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale() * lat_factor),
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale() * han_factor));
   }
   // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
@@ -315,6 +321,35 @@ double QueryBuilder::Df(const std::string& term) const {
   auto it = memo_->df.find(term);
   if (it == memo_->df.end()) it = memo_->df.emplace(term, db_.get_termfreq(term)).first;
   return it->second;
+}
+
+Xapian::Query QueryBuilder::HanTitleQuery(const std::string& han, std::unordered_set<std::string>* hl,
+                                          double* df) const {
+  std::vector<Xapian::Query> parts;
+  double rarest = db_.get_doccount();
+  AnalyzeOptions ao;
+  ao.bigrams = false;
+  an_.Analyze(han, ao, [&](const Token& t) {
+    if (t.script != Script::kHan) return;
+    const std::string term = s::FieldTextTerm(s::kTitlePrefix, false, t.text);
+    rarest = std::min(rarest, Df(term));
+    if (hl) hl->insert(t.text);  // the snippet highlights the plain word
+    parts.emplace_back(term);
+  });
+  *df = parts.empty() ? 0 : rarest;
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+Xapian::Query QueryBuilder::GlossTitleQuery(const std::vector<std::string>& stems, double* df) const {
+  std::vector<Xapian::Query> parts;
+  double rarest = db_.get_doccount();
+  for (const std::string& st : stems) {
+    const std::string term = s::FieldTextTerm(s::kTitlePrefix, true, st);
+    rarest = std::min(rarest, Df(term));
+    parts.emplace_back(term);
+  }
+  *df = parts.empty() ? 0 : rarest;
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
 double QueryBuilder::TextDf(const std::string& han) const {
@@ -520,9 +555,17 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
                                latin && han ? Sided::kEither
                                : latin      ? Sided::kLat
                                             : Sided::kHan);
+  // The translation is looser than the phrase (any order, any distance), so
+  // it counts for a share of what the words of a true phrase match would:
+  // an article with the phrase as typed ranks above one that only has its
+  // words' translations, unless the latter matches them far better.
   const Sided::Weights& tw = translated.w;
-  return latin ? Sided::Two(literal, translated.han, {literal_max, tw.han, literal_max, tw.han_target})
-               : Sided::Two(translated.lat, literal, {tw.lat, literal_max, tw.lat_target, literal_max});
+  auto loose = [](const Xapian::Query& q) {
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, kTranslatedPhraseShare);
+  };
+  return latin
+             ? Sided::Two(literal, loose(translated.han), {literal_max, tw.han, literal_max, tw.han_target})
+             : Sided::Two(loose(translated.lat), literal, {tw.lat, literal_max, tw.lat_target, literal_max});
 }
 
 // Builds one query per source word (a concept) for a run of plain words,
@@ -578,8 +621,10 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
   c.NoteLanguage(latin, han);
 
   const std::string& hint = c.req->lang_hint;
-  const bool en_to_zh = c.cross && !title && hint != "zh";
-  const bool zh_to_en = c.cross && !title && hint != "en";
+  // A field query translates into the same field of the other language
+  // (HanTitleQuery, GlossTitleQuery).
+  const bool en_to_zh = c.cross && hint != "zh";
+  const bool zh_to_en = c.cross && hint != "en";
   const double w = opt_.translation_weight;
 
   std::vector<Sided> concepts;
@@ -660,10 +705,16 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       double variants_df = 0, glosses_df = 0;
       // Regional variants (特朗普/川普, 软件/軟體): other headwords whose main
       // sense has the same gloss; weighted as translations, on the Han side.
-      if (c.cross && !title && !stop) {
+      if (c.cross && !stop) {
         for (const std::string& v : ChineseVariants(text)) {
-          variants.Add(HanTextQuery(v, &c.out->highlight_terms));
-          variants_df += TextDf(v);
+          if (title) {
+            double df = 0;
+            variants.Add(HanTitleQuery(v, &c.out->highlight_terms, &df));
+            variants_df += df;
+          } else {
+            variants.Add(HanTextQuery(v, &c.out->highlight_terms));
+            variants_df += TextDf(v);
+          }
           c.out->translated_terms.insert(v);
           qw.variants.push_back(v);
         }
@@ -675,8 +726,14 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
             c.Term(std::string(s::kStemPrefix) + st, true);  // highlighted word by word
             shown += (shown.empty() ? "" : " ") + st;
           }
-          glosses.Add(GlossQuery(stems));
-          glosses_df += Df(GlossTermOf(stems));
+          if (title) {
+            double df = 0;
+            glosses.Add(GlossTitleQuery(stems, &df));
+            glosses_df += df;
+          } else {
+            glosses.Add(GlossQuery(stems));
+            glosses_df += Df(GlossTermOf(stems));
+          }
           qw.translations.push_back(Translation{shown, 1.0});
         }
       }
@@ -709,7 +766,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     // words that all read as pinyin or Wade-Giles syllables match the Han
     // characters as an adjacent-syllable phrase in the pinyin field.
     std::vector<std::vector<std::string>> sylls;
-    if (en_to_zh && opt_.romanised_names && lex_) {
+    if (en_to_zh && !title && opt_.romanised_names && lex_) {  // pinyin has no title field
       size_t words = 0;
       while (i + words < items.size() && words < 4) {
         const Item& x = items[i + words];
@@ -772,8 +829,14 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     SynonymBuilder alts;
     double alts_df = 0;
     for (const Translation& t : best) {
-      alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
-      alts_df += TextDf(t.term);
+      if (title) {
+        double df = 0;
+        alts.Add(HanTitleQuery(t.term, &c.out->highlight_terms, &df));
+        alts_df += df;
+      } else {
+        alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
+        alts_df += TextDf(t.term);
+      }
     }
     for (const Translation& t : best) c.out->translated_terms.insert(t.term);
     qw.translations = best;
@@ -929,17 +992,17 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   c.req = &all_req;
   const Sided all = BuildNode(pq.root, true, c);
   // A query in one language: the other side is all translation, and
-  // translation_discount applies to it.
+  // translation_factor applies to it.
   const std::string& lang = out.info.detected_language;
-  const double lat_discount = lang == "zh" ? opt_.translation_discount : 1.0;
-  const double han_discount = lang == "en" ? opt_.translation_discount : 1.0;
-  auto best = [&](const Sided& q) { return q.Best(lat_discount, han_discount); };
+  const double lat_factor = lang == "zh" ? opt_.translation_factor : 1.0;
+  const double han_factor = lang == "en" ? opt_.translation_factor : 1.0;
+  auto best = [&](const Sided& q) { return q.Best(lat_factor, han_factor); };
   out.all = best(all);
   if (!all.same) {
     auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
-    out.info.scale_en = rounded(all.LatScale() * lat_discount);
-    out.info.scale_zh = rounded(all.HanScale() * han_discount);
-    out.info.translation_discount = std::min(lat_discount, han_discount);
+    out.info.scale_en = rounded(all.LatScale() * lat_factor);
+    out.info.scale_zh = rounded(all.HanScale() * han_factor);
+    out.info.translation_factor = lang == "zh" ? lat_factor : lang == "en" ? han_factor : 1.0;
   }
   // The same structure with top-level groups ORed (mode=any), and the
   // relaxed query, which also searches phrases as plain words. Built with

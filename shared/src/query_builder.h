@@ -99,6 +99,14 @@ class QueryBuilder {
   // required), for use inside OP_SYNONYM; its terms are added to *hl.
   // Remembered in the memo. Exposed for related-article expansion.
   Xapian::Query HanTextQuery(const std::string& folded_han, std::unordered_set<std::string>* hl) const;
+  // A translation in the title field (a `title:` query's other side): every
+  // word of a Chinese text, or every stem of a gloss, among the title terms
+  // (title terms are words and stems; there are no title bigrams or gloss
+  // terms). `df` gets an estimate of the documents it matches (its rarest
+  // term's).
+  Xapian::Query HanTitleQuery(const std::string& folded_han, std::unordered_set<std::string>* hl,
+                              double* df) const;
+  Xapian::Query GlossTitleQuery(const std::vector<std::string>& stems, double* df) const;
   // English -> Chinese candidates for a stem sequence, reranked by how often
   // the headword occurs in the index. Empty if none.
   std::vector<Translation> EnglishToChinese(const std::vector<std::string>& stems) const;
