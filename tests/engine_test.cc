@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -1178,4 +1179,71 @@ TEST_CASE("title: queries translate into the other language's titles (issue 14)"
   REQUIRE(ids.size() >= 2);
   CHECK(ids[0] == "fx-quake-2023-zh");
   CHECK(ids[1] == "fx-quake-2024-en");
+}
+
+// Issue 14: related coverage scores an article as its better version. A
+// bilingual article B, beside its English-only twin E and Chinese-only twin
+// Z, is as related to a source as the better of the two, not their sum.
+TEST_CASE("Related: a bilingual article scores as its better version (issue 14)", "[engine][related]") {
+  std::map<std::string, nlohmann::json> fx;
+  {
+    std::ifstream in(testutil::DataPath("engine_fixture.jsonl"));
+    std::string line;
+    while (std::getline(in, line)) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      fx[j["id"].get<std::string>()] = j;
+    }
+  }
+  const nlohmann::json& zh = fx.at("fx-quake-2023-zh");
+  const nlohmann::json& en = fx.at("fx-quake-2024-en");
+  auto article = [](const std::string& id, const std::string& source, nlohmann::json title,
+                    nlohmann::json body) {
+    return nlohmann::json{
+        {"id", id},       {"source", source}, {"section", "business"}, {"published", "2024-05-01"},
+        {"title", title}, {"body", body}};
+  };
+  nlohmann::json both_title = en["title"], both_body = en["body"];
+  both_title.update(zh["title"]);
+  both_body.update(zh["body"]);
+  std::string lines;
+  for (const auto& [id, j] : fx)
+    if (id.rfind("fx-quake", 0) != 0) lines += j.dump() + "\n";  // the rest of the fixture: other stories
+  lines += article("B", "Wire B", both_title, both_body).dump() + "\n";
+  lines += article("E", "Wire E", en["title"], en["body"]).dump() + "\n";
+  lines += article("Z", "Wire Z", zh["title"], zh["body"]).dump() + "\n";
+  for (const char* src : {"src-en", "src-zh"}) {
+    const bool is_en = std::string(src) == "src-en";
+    lines +=
+        article(src, "Wire S",
+                is_en ? nlohmann::json{{"en", "Earthquake halts semiconductor factory production"}}
+                      : nlohmann::json{{"zh-Hant", "地震導致半導體工廠停工"}},
+                is_en ? nlohmann::json{{"en",
+                                        "A strong earthquake halted semiconductor factory production "
+                                        "lines, and wafer output stopped for inspection."}}
+                      : nlohmann::json{{"zh-Hant", "強烈地震導致半導體工廠生產線停工，晶圓生產暫停檢查。"}})
+            .dump() +
+        "\n";
+  }
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  testutil::WriteFile(dir / "a.jsonl", lines);
+  tongwen::IngestReport rep;
+  REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "a.jsonl"}, &rep).ok());
+  auto e = OpenSmall(db);
+  for (const char* src : {"src-en", "src-zh"}) {
+    INFO("related to " << src);
+    auto r = e->Related(src, 20, "");
+    REQUIRE(r.ok());
+    std::map<std::string, double> score;
+    for (const tongwen::Hit& h : r->hits) score[h.id] = h.score;
+    REQUIRE(score.count("B"));
+    REQUIRE(score.count("E"));
+    REQUIRE(score.count("Z"));
+    const double best = std::max(score["E"], score["Z"]), worst = std::min(score["E"], score["Z"]);
+    INFO("B " << score["B"] << ", E " << score["E"] << ", Z " << score["Z"]);
+    CHECK(score["B"] == Approx(best).epsilon(0.05));
+    // A sum over versions would put B a whole twin above the better one.
+    REQUIRE(worst > 0.2 * best);
+    CHECK(score["B"] < best + 0.5 * worst);
+  }
 }

@@ -806,24 +806,30 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
         ExpandDocument(db, self, kRelatedTerms, decider, impl_->TermFreqs(db).get());
     const Xapian::Document self_doc = db.get_document(self);
     const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
-    std::vector<Xapian::Query> parts;
-    std::vector<WeightedTermsSource::Term> terms;
+    // Each expansion term, and each translation of one, goes to its script
+    // side (schema::IsHanSideTerm): an article is as related as its better
+    // side, as in Search (issue 14), so a bilingual article does not add up
+    // a match in each language.
+    struct Side {
+      std::vector<Xapian::Query> parts;
+      std::vector<WeightedTermsSource::Term> terms;
+    } latin, han;
     std::unordered_set<std::string> hl;
-    QueryWord dummy;
     SearchResponse resp;
     QueryBuilder qb(db, impl_->analyzer, impl_->opt.lexicon, impl_->opt, &impl_->Memo(db));  // no phrases
     for (const ExpandedTerm& e : eset) {
       const std::string& t = e.term;
       const double w = e.weight;
-      terms.push_back(WeightedTermsSource::Term{t, w});
+      const bool stem = t[0] == 'Z';
+      (stem ? latin : han).terms.push_back(WeightedTermsSource::Term{t, w});
       hl.insert(t);
-      QueryWord qw{t[0] == 'Z' ? t.substr(1) : t, t[0] == 'Z' ? "en" : "zh", {}, false, {}};
+      QueryWord qw{stem ? t.substr(1) : t, stem ? "en" : "zh", {}, false, {}};
       // Expand into the other language through the dictionary, so coverage
       // that exists only in the other language is found. An article with
       // versions in both languages has expansion terms in both already.
       if (impl_->opt.lexicon && !bilingual && resp.query.words.size() < 15) {
         SynonymBuilder alts;
-        if (t[0] == 'Z') {
+        if (stem) {
           for (const Translation& tr : qb.EnglishToChinese({t.substr(1)})) {
             alts.Add(qb.HanTextQuery(tr.term, &hl));
             qw.translations.push_back(tr);
@@ -841,17 +847,28 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
           }
         }
         if (!alts.empty())
-          parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w * impl_->opt.translation_weight);
+          (stem ? han : latin)
+              .parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(),
+                                  w * impl_->opt.translation_weight);
       }
       resp.query.words.push_back(std::move(qw));
     }
     resp.query.mode = "related";
     resp.query.cross = impl_->opt.lexicon != nullptr;
     resp.query.translation_weight = impl_->opt.translation_weight;
-    // The expansion terms as one MaxScore source (weighted_terms.h) rather
-    // than Xapian's tree of two-way ORs; the translations beside it.
-    if (!terms.empty()) parts.emplace_back((new WeightedTermsSource(std::move(terms)))->release());
-    Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
+    // Each side's expansion terms as one MaxScore source (weighted_terms.h)
+    // rather than Xapian's tree of two-way ORs; the translations beside it.
+    // (Each side in an OP_SCALE_WEIGHT: Xapian 1.4 would flatten an OR
+    // under OP_MAX into the MAX's own list; query_builder.h, Sided::Best.)
+    std::vector<Xapian::Query> sides;
+    for (Side* side : {&latin, &han}) {
+      if (!side->terms.empty())
+        side->parts.emplace_back((new WeightedTermsSource(std::move(side->terms)))->release());
+      if (side->parts.empty()) continue;
+      sides.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                         Xapian::Query(Xapian::Query::OP_OR, side->parts.begin(), side->parts.end()), 1.0);
+    }
+    Xapian::Query q(Xapian::Query::OP_MAX, sides.begin(), sides.end());
     q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm));
     if (!before.empty()) {  // strictly before the date
       auto* window = new DateWindowSource(impl_->Columns(db), 1, DateNumber(before) - 1);
