@@ -1386,3 +1386,32 @@ TEST_CASE("Upsert groups near-duplicates with the articles already indexed", "[i
     CHECK(groups(t / "db") == std::map<std::string, std::string>{{"b", "b"}, {"other", "other"}});
   }
 }
+
+// Issue 14 (found by its tests): the bigram filter compared each bigram with
+// a view of the analyzer's reused token buffer, so every bigram equalled
+// "the current word" and none was indexed. A bigram across two words is a
+// term; a bigram that is a whole word is not (the word term stands for it).
+TEST_CASE("BuildDocument indexes the bigrams that are not whole words (issue 14)", "[index][analysis]") {
+  struct Row {
+    const char* text;
+    std::vector<std::string> present, absent;
+  };
+  const std::vector<Row> rows = {
+      {"國防預算", {"XB防预"}, {"XB国防", "XB预算"}},
+      {"半導體工廠停工", {"XB半导", "XB导体", "XB体工", "XB厂停"}, {"XB工厂", "XB停工"}},
+      {"颱風", {}, {"XB台风"}},
+  };
+  const tongwen::Analyzer an(&testutil::MiniLexicon());
+  for (const Row& r : rows) {
+    INFO(r.text);
+    nlohmann::json j = {{"id", "b1"}, {"body", {{"zh-Hant", r.text}}}};
+    auto a = tongwen::ParseArticle(j.dump());
+    REQUIRE(a.ok());
+    Xapian::Document doc;
+    tongwen::BuildDocument(*a, an, {1000, 1000}, &doc);
+    std::set<std::string> terms;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) terms.insert(*t);
+    for (const std::string& t : r.present) CHECK(terms.count(t) == 1);
+    for (const std::string& t : r.absent) CHECK(terms.count(t) == 0);
+  }
+}

@@ -74,7 +74,9 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
   AnalyzeOptions opt;
   opt.first_pos = first_pos;
   std::string term, title_term, py;
-  std::string_view word;  // the current Han word (bigrams follow their word)
+  // The current Han word (bigrams follow their word). A copy: the token's text
+  // is the analyzer's buffer, which the next token overwrites.
+  std::string word;
   GlossWindow glosses;
   return an.Analyze(text, opt, [&](const Token& t) {
     if (t.kind == TokenKind::kBigram) {
@@ -86,7 +88,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       return;
     }
     if (t.script == Script::kLatin) {
-      word = {};
+      word.clear();
       term.assign(s::kStemPrefix).append(t.text);
       doc->add_term(term, wdf);
       positions->words.Add(t.pos, term);
@@ -99,7 +101,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     }
     if (t.text.size() + s::kTitlePrefix.size() > s::kMaxTermBytes) {
       // Too long for a term (schema::kMaxTermBytes): its bigrams index it.
-      word = {};
+      word.clear();
       if (lex) *char_pos += static_cast<uint32_t>(DecodeUtf8(t.text).size());
       return;
     }
