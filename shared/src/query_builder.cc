@@ -188,17 +188,16 @@ struct QueryBuilder::Sided {
   double LatScale() const { return w.lat > 0 ? w.lat_target / w.lat : 1; }
   double HanScale() const { return w.han > 0 ? w.han_target / w.han : 1; }
   // The article's score: its better side, each side scaled (LatScale,
-  // HanScale); `lat_factor` and `han_factor` multiply them further
-  // (QueryInfo::translation_factor, for the translated side).
-  Xapian::Query Best(double lat_factor, double han_factor) const {
+  // HanScale).
+  Xapian::Query Best() const {
     if (same) return lat;
     // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
     // OR-like subquery adds its children to the MAX's own list, so a side's
     // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
     // subquery.)
     return Xapian::Query(Xapian::Query::OP_MAX,
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale() * lat_factor),
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale() * han_factor));
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale()),
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale()));
   }
   // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
@@ -236,6 +235,12 @@ struct QueryBuilder::Ctx {
   bool defer_phrases = false;
   // Set by a top-level AND (mode=all) for the positive child it builds next.
   bool conjunct_child = false;
+  // Multiplies each translated part (EngineOptions::translation_factor in a
+  // query of one language, else 1). Only the translations: a word with no
+  // translation, searched as typed on the other side too, keeps its weight
+  // there, so that a bilingual article whose English version holds it does
+  // not gain the factor on its Chinese side.
+  double factor = 1;
   // Folds the scripts seen in one part of the query into detected_language.
   void NoteLanguage(size_t latin, size_t han) {
     std::string& d = out->info.detected_language;
@@ -525,6 +530,7 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
   if (c.cross && !(latin && han)) {
     BuiltQuery scratch;
     Ctx sc{c.req, &scratch, c.cross};
+    sc.factor = c.factor;
     QueryNode words = n;
     words.kind = QueryNode::kText;
     std::vector<const QueryNode*> one{&words};
@@ -753,8 +759,9 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
                                ? Sided::Untranslated(own, own_max, Sided::kHan)
                                : Sided::Two(Sided::Weightless(own), own, {0, own_max, 0, own_max}));
       else
-        concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
-                                      {w * WeightOfDf(glosses_df), own_max, own_max, own_max}));
+        concepts.push_back(
+            Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w * c.factor), own,
+                       {w * WeightOfDf(glosses_df), own_max, own_max, own_max}));
       i += span;
       continue;
     }
@@ -868,7 +875,8 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     if (alts.empty())
       concepts.push_back(Sided::Untranslated(orig, orig_max, Sided::kLat));
     else
-      concepts.push_back(Sided::Two(orig, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w),
+      concepts.push_back(Sided::Two(orig,
+                                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w * c.factor),
                                     {orig_max, w * WeightOfDf(alts_df), orig_max, orig_max}));
     i += len;
   }
@@ -977,32 +985,58 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
   return Sided{};
 }
 
+void QueryBuilder::CountScripts(const QueryNode& n, size_t* latin, size_t* han) const {
+  if ((n.kind == QueryNode::kText || n.kind == QueryNode::kPhrase) && n.field != "source" &&
+      n.field != "section") {
+    AnalyzeOptions ao;
+    ao.bigrams = false;
+    ao.drop_stopwords = true;
+    an_.Analyze(n.text, ao, [&](const Token& t) { ++*(t.script == Script::kLatin ? latin : han); });
+  }
+  for (const QueryNode& ch : n.children) CountScripts(ch, latin, han);
+}
+
 BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) const {
-  BuiltQuery out;
-  Ctx c{&req, &out, req.cross == SearchRequest::Cross::kAuto && lex_ != nullptr};
-  out.info.detected_language = "none";
-  out.info.cross = c.cross;
-  out.info.translation_weight = c.cross ? opt_.translation_weight : 0;
-  out.info.repairs = pq.repairs;
-  out.info.truncated = pq.truncated;
-  out.info.max_query_bytes = opt_.max_query_bytes;
-  out.info.max_query_units = opt_.max_query_units;
+  const bool cross = req.cross == SearchRequest::Cross::kAuto && lex_ != nullptr;
+  auto fresh = [&] {
+    BuiltQuery b;
+    b.info.detected_language = "none";
+    b.info.cross = cross;
+    b.info.translation_weight = cross ? opt_.translation_weight : 0;
+    b.info.repairs = pq.repairs;
+    b.info.truncated = pq.truncated;
+    b.info.max_query_bytes = opt_.max_query_bytes;
+    b.info.max_query_units = opt_.max_query_units;
+    return b;
+  };
   SearchRequest all_req = req;
   all_req.mode = SearchRequest::Mode::kAll;
-  c.req = &all_req;
-  const Sided all = BuildNode(pq.root, true, c);
-  // A query in one language: the other side is all translation, and
-  // translation_factor applies to it.
+  // The factor applies to the translations of a query in one language. The
+  // language is known once the query is built; the scripts of its words,
+  // counted first, nearly always tell it, and if they did not, the query is
+  // built again with the right factor.
+  auto factor_of = [&](bool one_language) { return cross && one_language ? opt_.translation_factor : 1.0; };
+  size_t latin = 0, han = 0;
+  CountScripts(pq.root, &latin, &han);
+  BuiltQuery out = fresh();
+  Ctx c{&all_req, &out, cross};
+  c.factor = factor_of((latin > 0) != (han > 0));
+  Sided all = BuildNode(pq.root, true, c);
   const std::string& lang = out.info.detected_language;
-  const double lat_factor = lang == "zh" ? opt_.translation_factor : 1.0;
-  const double han_factor = lang == "en" ? opt_.translation_factor : 1.0;
-  auto best = [&](const Sided& q) { return q.Best(lat_factor, han_factor); };
+  const double factor = factor_of(lang == "en" || lang == "zh");
+  if (factor != c.factor) {
+    out = fresh();
+    c = Ctx{&all_req, &out, cross};
+    c.factor = factor;
+    all = BuildNode(pq.root, true, c);
+  }
+  auto best = [&](const Sided& q) { return q.Best(); };
   out.all = best(all);
   if (!all.same) {
     auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
-    out.info.scale_en = rounded(all.LatScale() * lat_factor);
-    out.info.scale_zh = rounded(all.HanScale() * han_factor);
-    out.info.translation_factor = lang == "zh" ? lat_factor : lang == "en" ? han_factor : 1.0;
+    out.info.scale_en = rounded(all.LatScale());
+    out.info.scale_zh = rounded(all.HanScale());
+    out.info.translation_factor = factor;
   }
   // The same structure with top-level groups ORed (mode=any), and the
   // relaxed query, which also searches phrases as plain words. Built with
@@ -1011,8 +1045,10 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   any_req.mode = SearchRequest::Mode::kAny;
   BuiltQuery scratch;
   Ctx c2{&any_req, &scratch, c.cross};
+  c2.factor = factor;
   out.any = best(BuildNode(pq.root, true, c2));
   Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
+  c3.factor = factor;
   out.relaxed = best(BuildNode(pq.root, true, c3));
   // And `all` with its top-level phrases checked after the match
   // (PhraseDecider), if it has any.
@@ -1024,6 +1060,7 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
     BuiltQuery deferred;
     Ctx c4{&all_req, &deferred, c.cross};
     c4.defer_phrases = true;
+    c4.factor = factor;
     Xapian::Query q = best(BuildNode(pq.root, true, c4));
     if (!deferred.phrase_checks.empty()) {
       out.all_unchecked = std::move(q);

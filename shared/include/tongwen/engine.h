@@ -96,8 +96,9 @@ struct QueryInfo {
   // side, the Latin-script terms (English, and Chinese words through their
   // glosses) or the Han-script ones. Each side is multiplied by its scale,
   // which brings its highest possible weight to that of the words as typed;
-  // the translated side's scale includes translation_factor. Both 1 when
-  // the query has no translation.
+  // inside a side, each translated part is further multiplied by
+  // translation_factor (in a query of one language; else 1). Both scales 1
+  // when the query has no translation.
   double scale_en = 1, scale_zh = 1;
   double translation_factor = 1;
   std::vector<QueryWord> words;
