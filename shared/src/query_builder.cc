@@ -556,6 +556,19 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
   for (const Xapian::Query& q : in_title) literal_max += TermWeight(*q.get_terms_begin());
   if (!title)
     for (const std::string& t : terms) literal_max += TermWeight(t);
+  // A Chinese phrase also weighs its character bigrams, as the same words
+  // unquoted do (BuildAndGroup): quoting narrows the matches, it does not
+  // make a true phrase match weigh less than the words' translations.
+  if (!title && han && !latin) {
+    std::vector<Xapian::Query> bigrams;
+    an_.Analyze(n.text, AnalyzeOptions{}, [&](const Token& t) {
+      if (t.kind != TokenKind::kBigram) return;
+      bigrams.push_back(BigramQuery(t.text));
+      literal_max += WeightOfDf(Df(std::string(s::kBigramPrefix) + t.text) + Df(t.text));
+    });
+    if (!bigrams.empty())
+      literal = Boosted(literal, Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
+  }
   if (translated.empty() || translated.same)
     return Sided::Untranslated(literal, literal_max,
                                latin && han ? Sided::kEither
