@@ -17,8 +17,8 @@
 
 #include <xapian.h>
 
-#include "stored_article.h"
-#include "weighting.h"
+#include "schema/weighting.h"
+#include "store/stored_article.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"

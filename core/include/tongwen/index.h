@@ -43,8 +43,8 @@ struct VersionLengths {
 };
 // Builds the Xapian document for an article (terms, values, stored JSON).
 // The wdfs of each script side are normalised by that side's length against
-// the database's reference length for the side (src/weighting.h). The JSON
-// is compressed with `codec` (src/stored_article.h); null: without a
+// the database's reference length for the side (schema/weighting.h). The JSON
+// is compressed with `codec` (store/stored_article.h); null: without a
 // dictionary.
 void BuildDocument(const Article& a, const Analyzer& analyzer, const VersionLengths& reference,
                    Xapian::Document* doc, const StoredCodec* codec = nullptr);
@@ -79,7 +79,7 @@ struct IngestOptions {
   // dictionary.
   uint64_t dictionary_sample_bytes = 8 << 20;
   // rebuild (and an upsert into a database that has none yet): the
-  // reference length the wdfs are normalised with (src/weighting.h) is the
+  // reference length the wdfs are normalised with (schema/weighting.h) is the
   // mean length of the first this many articles, measured before any
   // document is built; all of them if the input has fewer.
   size_t length_sample_articles = 500;

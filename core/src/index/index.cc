@@ -17,16 +17,16 @@
 
 #include <xapian.h>
 
-#include "db_layout.h"
-#include "line_reader.h"
-#include "near_duplicates.h"
-#include "phrase.h"
-#include "stored_article.h"
-#include "weighting.h"
+#include "index/near_duplicates.h"
+#include "query/phrase_query.h"
+#include "schema/schema.h"
+#include "schema/weighting.h"
+#include "store/db_layout.h"
+#include "store/stored_article.h"
+#include "util/line_reader.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
-#include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
 

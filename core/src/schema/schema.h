@@ -15,10 +15,10 @@ inline constexpr std::string_view kSchemaVersion = "tongwen-10";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 // The zstd dictionary the stored articles are compressed with (absent: none;
-// src/stored_article.h).
+// store/stored_article.h).
 inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictionary";
 // The reference length the wdfs are normalised with (a decimal number;
-// src/weighting.h): the mean length of a version (script side) of the
+// schema/weighting.h): the mean length of a version (script side) of the
 // first articles of a rebuild.
 inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
 
@@ -63,7 +63,7 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
 //            term rather than a phrase to check
 // No term has Xapian positions: the positions of the positional terms are
 // kept per document in kSlotWordPositions and kSlotPinyinPositions, and
-// phrases are checked against them (src/phrase.h). Glass would store each
+// phrases are checked against them (query/phrase_query.h). Glass would store each
 // positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
@@ -100,7 +100,7 @@ inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the se
 // Whether a text term belongs to the Han script side of an article (its
 // Chinese versions: Han words, bigrams, pinyin, Han title words) rather than
 // the Latin side (English stems and glosses). Each side's wdfs are
-// normalised against that side's length (src/weighting.h), and the search
+// normalised against that side's length (schema/weighting.h), and the search
 // scores an article as its better side.
 inline bool IsHanSideTerm(std::string_view term) {
   if (term.rfind(kBigramPrefix, 0) == 0 || term.rfind(kPinyinPrefix, 0) == 0) return true;
@@ -119,10 +119,10 @@ enum Slot : unsigned {
   kSlotDupGroup = 6,          // near-duplicate group: the id of its first article (a singleton: its own id)
   kSlotDayNumber = 7,         // sortable_serialise(days since 1970-01-01), for recency
   kSlotSequence = 8,          // sortable_serialise(input line sequence) of a rebuild: the later line wins
-  kSlotWordPositions = 9,     // the word and stem positions (src/phrase.h PositionStream)
+  kSlotWordPositions = 9,     // the word and stem positions (query/phrase_query.h PositionStream)
   kSlotPinyinPositions = 10,  // the pinyin positions, one per Han character (absent if none)
 };
-// The document data is the article JSON, zstd-compressed (src/stored_article.h).
+// The document data is the article JSON, zstd-compressed (store/stored_article.h).
 
 // Near-duplicates: two articles whose SimHashes (over distinct terms) differ
 // in at most this many bits are one story (the same wire copy from two
@@ -137,7 +137,7 @@ inline constexpr unsigned kFieldGap = 100;
 // this many occurrences, which ranks title matches above body matches.
 inline constexpr unsigned kTitleWdf = 3;
 
-// BM25's length normalisation is applied at index time (src/weighting.h): a
+// BM25's length normalisation is applied at index time (schema/weighting.h): a
 // term's stored wdf is kWdfScale * wdf / norm(document length), with these
 // parameters (k1 and b as Xapian's BM25Weight takes them). Changing any of
 // them changes what the index holds.

@@ -1,10 +1,10 @@
-#include "expansion.h"
+#include "query/expansion.h"
 
 #include <algorithm>
 #include <cmath>
 #include <mutex>
 
-#include "tongwen/schema.h"
+#include "schema/schema.h"
 
 namespace tongwen {
 

@@ -1,9 +1,9 @@
-#include "weighting.h"
+#include "schema/weighting.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "tongwen/schema.h"
+#include "schema/schema.h"
 
 namespace tongwen {
 namespace s = schema;

@@ -1,13 +1,12 @@
-#include "snippet.h"
+#include "search/snippet.h"
 
 #include <algorithm>
 #include <bitset>
 #include <optional>
 #include <vector>
 
-#include "query_builder.h"
-
-#include "tongwen/schema.h"
+#include "query/query_builder.h"
+#include "schema/schema.h"
 
 namespace tongwen {
 

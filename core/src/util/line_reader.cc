@@ -1,4 +1,4 @@
-#include "line_reader.h"
+#include "util/line_reader.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

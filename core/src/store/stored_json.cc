@@ -1,4 +1,4 @@
-#include "stored_json.h"
+#include "store/stored_json.h"
 
 #include <cstring>
 #include <utility>

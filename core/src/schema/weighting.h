@@ -27,8 +27,9 @@
 
 #include <xapian.h>
 
+#include "schema/schema.h"
+
 #include "tongwen/index.h"
-#include "tongwen/schema.h"
 
 namespace tongwen {
 

@@ -1,10 +1,11 @@
-#include "query_builder.h"
+#include "query/query_builder.h"
 
 #include <algorithm>
 #include <cmath>
 
+#include "schema/schema.h"
+
 #include "tongwen/lexicon.h"
-#include "tongwen/schema.h"
 
 namespace tongwen {
 

@@ -12,20 +12,20 @@
 
 #include <xapian.h>
 
-#include "expansion.h"
-#include "phrase.h"
-#include "query_builder.h"
-#include "snippet.h"
-#include "stored_article.h"
-#include "stored_json.h"
-#include "weighted_terms.h"
-#include "weighting.h"
+#include "query/expansion.h"
+#include "query/phrase_query.h"
+#include "query/query_builder.h"
+#include "query/weighted_terms.h"
+#include "schema/schema.h"
+#include "schema/weighting.h"
+#include "search/snippet.h"
+#include "store/stored_article.h"
+#include "store/stored_json.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/lexicon.h"
 #include "tongwen/query.h"
-#include "tongwen/schema.h"
 
 namespace tongwen {
 
@@ -318,7 +318,7 @@ struct Engine::Impl {
     return term_freqs[0];
   }
 
-  // Position streams (phrase.h) of one revision, loaded on the first phrase
+  // Position streams (query/phrase_query.h) of one revision, loaded on the first phrase
   // that revision is searched for; one store only (179 MB for the 100k bulk
   // corpus), not two as for the columns. Revisions are ordered by when a
   // thread first opened them: a worker still at an older revision than the
@@ -601,7 +601,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     std::vector<Xapian::docid> facet_docs;  // every match, when facets are asked for
     DocidCollector collector(&facet_docs);
     const bool faceted = !req.facets.empty();
-    // Top-level phrases are checked after the match (phrase.h): the ranking
+    // Top-level phrases are checked after the match (query/phrase_query.h): the ranking
     // and counting passes search `all` with them as the AND of their words.
     const bool checked = all_mode && !bq.empty && !bq.phrase_checks.empty();
     const Xapian::Query searched = checked ? bq.all_unchecked : primary;

@@ -6,15 +6,15 @@
 
 #include <xapian.h>
 
-#include "phrase.h"
-#include "simhash.h"
-#include "stored_article.h"
-#include "weighting.h"
+#include "index/simhash.h"
+#include "query/phrase_query.h"
+#include "schema/schema.h"
+#include "schema/weighting.h"
+#include "store/stored_article.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/index.h"
 #include "tongwen/lexicon.h"
-#include "tongwen/schema.h"
 
 namespace tongwen {
 namespace {

@@ -27,7 +27,7 @@
 
 #include <unicode/utf8.h>
 
-#include "line_reader.h"
+#include "util/line_reader.h"
 
 #include "tongwen/analysis.h"
 

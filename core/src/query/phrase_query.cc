@@ -1,4 +1,4 @@
-#include "phrase.h"
+#include "query/phrase_query.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "tongwen/schema.h"
+#include "schema/schema.h"
 
 namespace tongwen {
 namespace {

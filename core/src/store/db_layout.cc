@@ -1,4 +1,4 @@
-#include "db_layout.h"
+#include "store/db_layout.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-#include "stored_article.h"
+#include "store/stored_article.h"
 
 #include <mutex>
 #include <stdexcept>
@@ -7,7 +7,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#include "tongwen/schema.h"
+#include "schema/schema.h"
 
 namespace tongwen {
 namespace {

@@ -1,9 +1,10 @@
-#include "near_duplicates.h"
+#include "index/near_duplicates.h"
 
 #include <cstdlib>
 
+#include "schema/schema.h"
+
 #include "tongwen/index.h"
-#include "tongwen/schema.h"
 
 namespace tongwen {
 namespace {

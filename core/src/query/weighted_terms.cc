@@ -1,9 +1,9 @@
-#include "weighted_terms.h"
+#include "query/weighted_terms.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "weighting.h"
+#include "schema/weighting.h"
 
 namespace tongwen {
 
