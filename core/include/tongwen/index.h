@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tongwen/article.h"
+#include "tongwen/index_stats.h"
 #include "tongwen/status.h"
 
 namespace Xapian {
@@ -134,15 +135,6 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
 // Deletes articles by id, as one transaction.
 Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report);
 
-struct IndexStats {
-  uint64_t documents = 0;
-  std::map<std::string, uint64_t> languages;  // base language -> articles having it
-  std::string first_date, last_date;          // YYYY-MM-DD, empty if none
-  uint64_t size_bytes = 0;                    // live generation on disk
-  std::string generation;                     // e.g. "gen-3"
-  std::string schema;
-};
-Result<IndexStats> Stats(const std::string& db_dir);
 // Runs Xapian::Database::check on the live generation and re-parses every
 // stored article. `report` receives a human-readable account.
 Status Verify(const std::string& db_dir, std::string* report);

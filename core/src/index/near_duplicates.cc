@@ -4,8 +4,6 @@
 
 #include "schema/schema.h"
 
-#include "tongwen/index.h"
-
 namespace tongwen {
 namespace {
 

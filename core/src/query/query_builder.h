@@ -11,9 +11,9 @@
 #include "query/phrase_query.h"
 
 #include "tongwen/analysis.h"
-#include "tongwen/engine.h"
 #include "tongwen/lexicon.h"
 #include "tongwen/query.h"
+#include "tongwen/search_types.h"
 
 namespace tongwen {
 

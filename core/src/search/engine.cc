@@ -24,6 +24,7 @@
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
+#include "tongwen/index.h"  // ArticleIdOf
 #include "tongwen/lexicon.h"
 #include "tongwen/query.h"
 

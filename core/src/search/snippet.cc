@@ -7,6 +7,7 @@
 
 #include "query/query_builder.h"
 #include "schema/schema.h"
+#include "text/token_prefilter.h"
 
 namespace tongwen {
 

@@ -15,6 +15,8 @@
 #include <unicode/utf8.h>
 #include <xapian.h>
 
+#include "text/token_prefilter.h"
+
 #include "tongwen/lexicon.h"
 
 namespace tongwen {
