@@ -16,6 +16,8 @@
 
 #include <xapian.h>
 
+#include "schema/terms.h"
+
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/index.h"

@@ -26,6 +26,7 @@
 
 #include "index/simhash.h"
 #include "schema/schema.h"
+#include "schema/terms.h"
 #include "schema/weighting.h"
 #include "store/stored_article.h"
 #include "test_util.h"

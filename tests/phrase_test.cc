@@ -16,6 +16,7 @@
 #include "query/phrase_query.h"
 #include "query/query_builder.h"
 #include "schema/schema.h"
+#include "schema/terms.h"
 #include "schema/weighting.h"
 #include "test_util.h"
 

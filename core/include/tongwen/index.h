@@ -50,9 +50,6 @@ struct VersionLengths {
 void BuildDocument(const Article& a, const Analyzer& analyzer, const VersionLengths& reference,
                    Xapian::Document* doc, const StoredCodec* codec = nullptr);
 VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer);
-// The article id of a document built by BuildDocument (from its Q term);
-// empty if it has none.
-std::string ArticleIdOf(const Xapian::Document& doc);
 
 struct Progress {
   uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)

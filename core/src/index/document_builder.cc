@@ -9,6 +9,7 @@
 #include "index/simhash.h"
 #include "query/phrase_query.h"
 #include "schema/schema.h"
+#include "schema/terms.h"
 #include "schema/weighting.h"
 #include "store/stored_article.h"
 
@@ -81,13 +82,13 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
       // A bigram that is the whole current word adds nothing the word term
       // does not: the query side searches a bigram as SYNONYM(bigram, word).
       if (t.text == word) return;
-      term.assign(s::kBigramPrefix).append(t.text);
+      s::AssignTextTerm(&term, t);
       doc->add_term(term, wdf);
       return;
     }
     if (t.script == Script::kLatin) {
       word = {};
-      term.assign(s::kStemPrefix).append(t.text);
+      s::AssignTextTerm(&term, t);
       doc->add_term(term, wdf);
       positions->words.Add(t.pos, term);
       if (lex) glosses.Add(t.pos, t.text, *lex, wdf, doc);
@@ -126,7 +127,7 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
         if (!romanise) continue;
         std::string_view syl = lex->CharPinyin(cp);
         if (syl.empty()) continue;
-        py.assign(s::kPinyinPrefix).append(syl);
+        s::AssignPinyinTerm(&py, syl);
         doc->add_term(py);
         positions->pinyin.Add(*char_pos, py);
       }
@@ -197,28 +198,20 @@ VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer) {
   return SideLengths(doc);
 }
 
-std::string ArticleIdOf(const Xapian::Document& d) {
-  Xapian::TermIterator t = d.termlist_begin();
-  t.skip_to(std::string(schema::kIdPrefix));
-  if (t == d.termlist_end() || (*t).rfind(schema::kIdPrefix, 0) != 0) return {};
-  return (*t).substr(schema::kIdPrefix.size());
-}
-
 void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& reference,
                    Xapian::Document* doc, const StoredCodec* codec) {
   namespace s = schema;
   SetStoredArticle(codec ? *codec : *StoredCodec::Plain(), a.json, doc);
-  doc->add_boolean_term(std::string(s::kIdPrefix) + a.id);
+  doc->add_boolean_term(s::IdTerm(a.id));
   const std::vector<std::string> langs = a.Languages();
   std::string langs_joined;
   for (const std::string& l : langs) {
-    doc->add_boolean_term(std::string(s::kLangPrefix) + l);
+    doc->add_boolean_term(s::LanguageTerm(l));
     if (!langs_joined.empty()) langs_joined += ',';
     langs_joined += l;
   }
   doc->add_value(s::kSlotLanguages, langs_joined);
-  if (!a.original_language.empty())
-    doc->add_boolean_term(std::string(s::kOriginalPrefix) + a.original_language);
+  if (!a.original_language.empty()) doc->add_boolean_term(s::OriginalTerm(a.original_language));
   if (!a.source.empty()) {
     doc->add_boolean_term(s::FieldTerm(s::kSourcePrefix, a.source));
     doc->add_value(s::kSlotSource, a.source);
@@ -231,7 +224,7 @@ void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& r
     std::string ymd = a.published.substr(0, 4) + a.published.substr(5, 2) + a.published.substr(8, 2);
     doc->add_value(s::kSlotDate, ymd);
     doc->add_value(s::kSlotYear, a.published.substr(0, 4));
-    doc->add_boolean_term(std::string(s::kYearPrefix) + a.published.substr(0, 4));
+    doc->add_boolean_term(s::YearTerm(a.published.substr(0, 4)));
     doc->add_value(s::kSlotDayNumber,
                    Xapian::sortable_serialise(static_cast<double>(DayNumber(a.published))));
   }
@@ -248,10 +241,7 @@ void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& r
   SimHasher sim;
   for (Xapian::TermIterator it = doc->termlist_begin(); it != doc->termlist_end(); ++it) {
     const std::string& term = *it;
-    const bool stem =
-        term.size() > 1 && term[0] == 'Z' && term.compare(1, s::kTitlePrefix.size(), s::kTitlePrefix) != 0;
-    const bool han = !term.empty() && static_cast<unsigned char>(term[0]) >= 0x80;
-    if (stem || han || term.rfind(s::kBigramPrefix, 0) == 0) sim.Add(term);
+    if (s::IsStemTerm(term) || s::IsHanWordTerm(term) || s::IsBigramTerm(term)) sim.Add(term);
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sim.Finish()));

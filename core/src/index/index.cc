@@ -20,6 +20,7 @@
 #include "index/near_duplicates.h"
 #include "query/phrase_query.h"
 #include "schema/schema.h"
+#include "schema/terms.h"
 #include "schema/weighting.h"
 #include "store/db_layout.h"
 #include "store/stored_article.h"
@@ -457,7 +458,7 @@ Status CheckSchema(const Xapian::Database& db, const std::string& where) {
 // An id given twice in a rebuild's input is in the merged database twice:
 // keep the document from the later line (highest sequence value).
 void KeepLatest(Xapian::WritableDatabase& db, const std::string& id) {
-  const std::string term = std::string(schema::kIdPrefix) + id;
+  const std::string term = schema::IdTerm(id);
   std::vector<Xapian::docid> all;
   size_t best = 0;
   double best_seq = -1;
@@ -781,7 +782,7 @@ Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inpu
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
       for (Item& it : b.items) {
         if (!it.doc) continue;
-        const std::string idterm = std::string(schema::kIdPrefix) + it.id;
+        const std::string idterm = schema::IdTerm(it.id);
         if (db.term_exists(idterm)) ++rep.replaced;
         db.replace_document(idterm, *it.doc);
         ++rep.indexed;
@@ -826,7 +827,7 @@ Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, Ing
     Xapian::WritableDatabase db(*gen, Xapian::DB_OPEN);
     db.begin_transaction(true);
     for (const std::string& id : ids) {
-      const std::string idterm = std::string(schema::kIdPrefix) + id;
+      const std::string idterm = schema::IdTerm(id);
       ++rep.read;
       if (!db.term_exists(idterm)) {
         ++rep.not_found;
@@ -852,7 +853,7 @@ Result<IndexStats> Stats(const std::string& dir) {
     st.documents = db.get_doccount();
     for (Xapian::TermIterator t = db.allterms_begin(std::string(schema::kLangPrefix));
          t != db.allterms_end(std::string(schema::kLangPrefix)); ++t)
-      st.languages[(*t).substr(schema::kLangPrefix.size())] = t.get_termfreq();
+      st.languages[std::string(schema::LanguageOfTerm(*t))] = t.get_termfreq();
     std::string lo = db.get_value_lower_bound(schema::kSlotDate);
     std::string hi = db.get_value_upper_bound(schema::kSlotDate);
     auto fmt = [](const std::string& v) {
@@ -906,7 +907,7 @@ Status Verify(const std::string& dir, std::string* report) {
         out << "docid " << *p << ": stored article does not parse: " << a.status().message() << "\n";
         continue;
       }
-      if (!db.term_exists(std::string(schema::kIdPrefix) + a->id) || d.termlist_begin() == d.termlist_end()) {
+      if (!db.term_exists(schema::IdTerm(a->id)) || d.termlist_begin() == d.termlist_end()) {
         ++bad;
         out << "docid " << *p << ": id term missing for " << a->id << "\n";
       }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "schema/schema.h"
+#include "schema/terms.h"
 
 namespace tongwen {
 namespace {
@@ -25,7 +26,7 @@ void NearDuplicateIndex::Load(const Xapian::Database& db) {
   const std::string q(schema::kIdPrefix);
   for (Xapian::TermIterator t = db.allterms_begin(q); t != db.allterms_end(q); ++t) {
     Xapian::PostingIterator p = db.postlist_begin(*t);
-    if (p != db.postlist_end(*t) && *p < ids.size()) ids[*p] = (*t).substr(q.size());
+    if (p != db.postlist_end(*t) && *p < ids.size()) ids[*p] = schema::IdOfTerm(*t);
   }
   Xapian::ValueIterator g = db.valuestream_begin(schema::kSlotDupGroup);
   const Xapian::ValueIterator g_end = db.valuestream_end(schema::kSlotDupGroup);
@@ -67,7 +68,7 @@ void NearDuplicateIndex::Apply(const std::string& id, Xapian::Document* doc) {
   const std::string group =
       Assign(id, std::strtoull(doc->get_value(schema::kSlotSimHash).c_str(), nullptr, 16));
   doc->add_value(schema::kSlotDupGroup, group);
-  doc->add_boolean_term(std::string(schema::kDupGroupPrefix) + group);
+  doc->add_boolean_term(schema::DupGroupTerm(group));
 }
 
 }  // namespace tongwen

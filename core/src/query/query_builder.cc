@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "schema/schema.h"
+#include "schema/terms.h"
 
 #include "tongwen/lexicon.h"
 
@@ -11,31 +12,14 @@ namespace tongwen {
 
 namespace s = schema;
 
-std::string_view TextTermPrefix(const Token& t) {
-  if (t.kind == TokenKind::kBigram) return s::kBigramPrefix;
-  if (t.script == Script::kLatin) return s::kStemPrefix;
-  return {};
-}
-
-std::string TextTerm(const Token& t) {
-  std::string term(TextTermPrefix(t));
-  return term += t.text;
-}
-
 // The index leaves out a bigram that is a whole two-character word (the word
 // term says the same), so a bigram is searched as SYNONYM(bigram, word).
 Xapian::Query BigramQuery(const std::string& bigram) {
-  return Xapian::Query(Xapian::Query::OP_SYNONYM, Xapian::Query(std::string(s::kBigramPrefix) + bigram),
+  return Xapian::Query(Xapian::Query::OP_SYNONYM, Xapian::Query(s::BigramTerm(bigram)),
                        Xapian::Query(bigram));
 }
 
 namespace {
-std::string GlossTermOf(const std::vector<std::string>& stems) {
-  if (stems.size() == 1) return std::string(s::kStemPrefix) + stems[0];
-  std::string joined;
-  for (size_t i = 0; i < stems.size(); ++i) joined.append(i ? " " : "").append(stems[i]);
-  return s::GlossTerm(joined);
-}
 // `required`, with `boost`'s weight added where it matches too: the matches
 // and weights of OP_AND_MAYBE(required, boost). Not OP_AND_MAYBE itself:
 // Xapian 1.4's AndMaybePostList reads its max weights before they are set
@@ -48,7 +32,9 @@ Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost)
 }
 }  // namespace
 
-Xapian::Query GlossQuery(const std::vector<std::string>& stems) { return Xapian::Query(GlossTermOf(stems)); }
+Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
+  return Xapian::Query(s::GlossTermOf(stems));
+}
 
 namespace {
 // The share of its side's scale that a phrase's translation (the AND of its
@@ -287,7 +273,7 @@ Xapian::Query QueryBuilder::ComputeHanTextQuery(const std::string& han,
     for (const std::string& x : u.bigrams) {
       b.push_back(BigramQuery(x));
       if (hl) {
-        hl->insert(std::string(s::kBigramPrefix) + x);
+        hl->insert(s::BigramTerm(x));
         hl->insert(x);
       }
     }
@@ -365,7 +351,7 @@ double QueryBuilder::TextDf(const std::string& han) const {
       if (t.kind == TokenKind::kBigram) bg.push_back(t);
     });
     if (!bg.empty()) df = db_.get_doccount();
-    for (const Token& t : bg) df = std::min(df, Df(std::string(s::kBigramPrefix) + t.text) + Df(t.text));
+    for (const Token& t : bg) df = std::min(df, Df(s::BigramTerm(t.text)) + Df(t.text));
   }
   return memo_->df.emplace(key, df).first->second;
 }
@@ -460,8 +446,7 @@ void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<T
       if (!bg.empty()) {
         df = UINT32_MAX;
         for (const Token& t : bg)
-          df = std::min(df,
-                        db_.get_termfreq(std::string(s::kBigramPrefix) + t.text) + db_.get_termfreq(t.text));
+          df = std::min(df, db_.get_termfreq(s::BigramTerm(t.text)) + db_.get_termfreq(t.text));
       }
     }
     if (df == 0) continue;
@@ -508,7 +493,7 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
   size_t latin = 0, han = 0;
   std::string shown;
   an_.Analyze(n.text, ao, [&](const Token& t) {
-    terms.push_back(TextTerm(t));
+    terms.push_back(s::TextTerm(t));
     c.Term(terms.back(), false);
     if (title) in_title.push_back(c.Term(s::FieldTextTerm(fp, t.script == Script::kLatin, t.text), false));
     (t.script == Script::kLatin ? latin : han)++;
@@ -676,10 +661,10 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
           orig_max += TermWeight(x);
         }
         for (const std::string& x : u.bigrams) {
-          c.Term(std::string(s::kBigramPrefix) + x, false);
+          c.Term(s::BigramTerm(x), false);
           c.Term(x, false);
           bs.push_back(BigramQuery(x));
-          orig_max += WeightOfDf(Df(std::string(s::kBigramPrefix) + x) + Df(x));
+          orig_max += WeightOfDf(Df(s::BigramTerm(x)) + Df(x));
         }
         Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
         // The word boost matters for ranking Chinese queries (measured):
@@ -724,7 +709,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
         for (const auto& stems : ChineseToEnglish(text)) {
           std::string shown;
           for (const std::string& st : stems) {
-            c.Term(std::string(s::kStemPrefix) + st, true);  // highlighted word by word
+            c.Term(s::StemTerm(st), true);  // highlighted word by word
             shown += (shown.empty() ? "" : " ") + st;
           }
           if (title) {
@@ -733,7 +718,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
             glosses_df += df;
           } else {
             glosses.Add(GlossQuery(stems));
-            glosses_df += Df(GlossTermOf(stems));
+            glosses_df += Df(s::GlossTermOf(stems));
           }
           qw.translations.push_back(Translation{shown, 1.0});
         }
@@ -821,7 +806,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     for (size_t k = i; k < i + len; ++k) {
       ws.push_back(c.Term(s::FieldTextTerm(fp, true, items[k].stem), false));
       orig_max += TermWeight(s::FieldTextTerm(fp, true, items[k].stem));
-      if (title) c.out->highlight_terms.insert(std::string(s::kStemPrefix) + items[k].stem);
+      if (title) c.out->highlight_terms.insert(s::StemTerm(items[k].stem));
       shown += (shown.empty() ? "" : " ") + items[k].raw;
     }
     c.units += len;
@@ -847,7 +832,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       for (const auto& cands : sylls) {
         pos.emplace_back();
         for (const std::string& py : cands) {
-          pos.back().push_back(std::string(s::kPinyinPrefix) + py);
+          pos.back().push_back(s::PinyinTerm(py));
           c.Term(pos.back().back(), true);
         }
         shown_py += (shown_py.empty() ? "" : " ") + cands[0];

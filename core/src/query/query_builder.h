@@ -17,15 +17,11 @@
 
 namespace tongwen {
 
-// The index term for an analysed token (no field prefix), per schema.h:
-// TextTermPrefix(t) followed by t.text.
-std::string TextTerm(const Token& t);
-std::string_view TextTermPrefix(const Token& t);
 // The query for a Han bigram: SYNONYM(XB<bigram>, <bigram> as a word).
 Xapian::Query BigramQuery(const std::string& bigram);
 // The query for an English gloss given as stems (ChineseToEnglish): Z<stem>
 // for one word; for more, the one term XG<stem stem...> the indexer adds
-// where the words stand side by side (schema.h).
+// where the words stand side by side (schema::GlossTermOf).
 Xapian::Query GlossQuery(const std::vector<std::string>& stems);
 
 struct BuiltQuery {

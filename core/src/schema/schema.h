@@ -1,12 +1,13 @@
 // Every term prefix and value slot used in a Tongwen database, in one place.
 // Prefixes follow Xapian Omega's conventions (docs/termprefixes.rst):
 //   Q id, L language, S title, Z stemmed, X... custom.
+// Terms are built from these prefixes (and read back) only in
+// schema/terms.h, by the indexer and the query side alike.
 // A database records kSchemaVersion in its metadata; a reader refuses a
 // database written with a different analysis chain.
 #pragma once
 
 #include <cstddef>
-#include <string>
 #include <string_view>
 
 namespace tongwen::schema {
@@ -38,15 +39,6 @@ inline constexpr std::string_view kSectionPrefix = "XC";   // XC<section, case-f
 inline constexpr std::string_view kYearPrefix = "Y";       // Y<yyyy>
 inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near-duplicate group
 
-// The boolean term for a source or section value: the prefix and the value
-// with ASCII letters lower-cased. Index and query both build it here, so
-// filters are case-insensitive the same way on both sides.
-inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
-  std::string t(prefix);
-  for (char c : value) t.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
-  return t;
-}
-
 // --- free-text terms ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title
 // field, so `title:` queries use the same analysed forms.
@@ -67,46 +59,11 @@ inline std::string FieldTerm(std::string_view prefix, std::string_view value) {
 // positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
-
-// The term of an analysed word in a field (`field` empty for anywhere, or
-// kTitlePrefix): an English stem keeps its Z in front (Z<stem>, ZS<stem>),
-// a Han word takes the field prefix alone (<word>, S<word>). The indexer and
-// the query side both build field terms here. The Assign form reuses one
-// string in a loop.
-inline void AssignFieldTextTerm(std::string* out, std::string_view field, bool stem, std::string_view text) {
-  out->clear();
-  if (stem) out->append(kStemPrefix);
-  out->append(field).append(text);
-}
-inline std::string FieldTextTerm(std::string_view field, bool stem, std::string_view text) {
-  std::string t;
-  AssignFieldTextTerm(&t, field, stem, text);
-  return t;
-}
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
 inline constexpr std::string_view kGlossPrefix = "XG";  // XG<stem stem...>: a multi-word gloss, as one term
-
-// The term of a multi-word gloss given as its stems joined by single spaces
-// (the form Lexicon::IsGlossPhrase takes). The indexer and the query side
-// both build it here.
-inline std::string GlossTerm(std::string_view joined_stems) {
-  std::string t(kGlossPrefix);
-  return t.append(joined_stems);
-}
 inline constexpr std::string_view kSourceTextPrefix = "XT";   // words of the source name
 inline constexpr std::string_view kSectionTextPrefix = "XU";  // words of the section name
-
-// Whether a text term belongs to the Han script side of an article (its
-// Chinese versions: Han words, bigrams, pinyin, Han title words) rather than
-// the Latin side (English stems and glosses). Each side's wdfs are
-// normalised against that side's length (schema/weighting.h), and the search
-// scores an article as its better side.
-inline bool IsHanSideTerm(std::string_view term) {
-  if (term.rfind(kBigramPrefix, 0) == 0 || term.rfind(kPinyinPrefix, 0) == 0) return true;
-  if (term.rfind(kTitlePrefix, 0) == 0) term.remove_prefix(kTitlePrefix.size());
-  return !term.empty() && static_cast<unsigned char>(term[0]) >= 0x80;
-}
 
 // --- value slots ---
 enum Slot : unsigned {

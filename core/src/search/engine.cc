@@ -17,6 +17,7 @@
 #include "query/query_builder.h"
 #include "query/weighted_terms.h"
 #include "schema/schema.h"
+#include "schema/terms.h"
 #include "schema/weighting.h"
 #include "search/snippet.h"
 #include "store/stored_article.h"
@@ -24,7 +25,6 @@
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
-#include "tongwen/index.h"  // ArticleIdOf
 #include "tongwen/lexicon.h"
 #include "tongwen/query.h"
 
@@ -471,8 +471,8 @@ struct Engine::Impl {
       f.emplace_back(Xapian::Query::OP_OR, srcs.begin(), srcs.end());
     }
     if (!r.section.empty()) f.emplace_back(s::FieldTerm(s::kSectionPrefix, r.section));
-    if (!r.lang.empty()) f.emplace_back(std::string(s::kLangPrefix) + r.lang);
-    if (!r.original.empty()) f.emplace_back(std::string(s::kOriginalPrefix) + r.original);
+    if (!r.lang.empty()) f.emplace_back(s::LanguageTerm(r.lang));
+    if (!r.original.empty()) f.emplace_back(s::OriginalTerm(r.original));
     if (!r.from.empty() || !r.to.empty()) {
       auto* window = new DateWindowSource(Columns(db), r.from.empty() ? 0 : DateNumber(r.from),
                                           r.to.empty() ? UINT32_MAX : DateNumber(r.to));
@@ -733,7 +733,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
 
 Result<ArticleView> Engine::GetArticle(const std::string& id) const {
   return impl_->WithDb([&](Xapian::Database& db) -> Result<ArticleView> {
-    const std::string term = std::string(s::kIdPrefix) + id;
+    const std::string term = s::IdTerm(id);
     Xapian::PostingIterator p = db.postlist_begin(term);
     if (p == db.postlist_end(term)) return Status::NotFound("no article with id \"" + id + "\"");
     Xapian::Document doc = db.get_document(*p);
@@ -746,7 +746,7 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
     std::string group = doc.get_value(s::kSlotDupGroup);
     if (!group.empty()) {
       Xapian::Enquire enq(db);
-      enq.set_query(Xapian::Query(std::string(s::kDupGroupPrefix) + group));
+      enq.set_query(Xapian::Query(s::DupGroupTerm(group)));
       enq.set_weighting_scheme(Xapian::BoolWeight());
       Xapian::MSet m = enq.get_mset(0, 100);
       for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
@@ -767,14 +767,12 @@ constexpr Xapian::termcount kRelatedTerms = 20;
 class TextTermDecider : public Xapian::ExpandDecider {
  public:
   bool operator()(const std::string& t) const override {
-    if (t.empty()) return false;
-    unsigned char c = static_cast<unsigned char>(t[0]);
-    if (c == 'Z') {
-      if (t.size() < 4 || (t.size() > 1 && t[1] == 'S')) return false;
-      if (std::all_of(t.begin() + 1, t.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) return false;
-      return true;
+    if (s::IsStemTerm(t)) {
+      const std::string_view stem = s::StemOf(t);
+      return stem.size() >= 3 &&
+             !std::all_of(stem.begin(), stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
     }
-    if (c >= 0x80) return DecodeUtf8(t).size() >= 2 && !IsChineseStopWord(t);
+    if (s::IsHanWordTerm(t)) return DecodeUtf8(t).size() >= 2 && !IsChineseStopWord(t);
     return false;
   }
 };
@@ -786,7 +784,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
   if (limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
   if (!before.empty() && !IsValidDate(before)) return Status::InvalidArgument("must be YYYY-MM-DD", "before");
   return impl_->WithDb([&](Xapian::Database& db) -> Result<SearchResponse> {
-    const std::string idterm = std::string(s::kIdPrefix) + id;
+    const std::string idterm = s::IdTerm(id);
     Xapian::PostingIterator p = db.postlist_begin(idterm);
     if (p == db.postlist_end(idterm)) return Status::NotFound("no article with id \"" + id + "\"");
     const Xapian::docid self = *p;
@@ -821,17 +819,17 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     for (const ExpandedTerm& e : eset) {
       const std::string& t = e.term;
       const double w = e.weight;
-      const bool stem = t[0] == 'Z';
+      const bool stem = s::IsStemTerm(t);
       (stem ? latin : han).terms.push_back(WeightedTermsSource::Term{t, w});
       hl.insert(t);
-      QueryWord qw{stem ? t.substr(1) : t, stem ? "en" : "zh", {}, false, {}};
+      QueryWord qw{stem ? std::string(s::StemOf(t)) : t, stem ? "en" : "zh", {}, false, {}};
       // Expand into the other language through the dictionary, so coverage
       // that exists only in the other language is found. An article with
       // versions in both languages has expansion terms in both already.
       if (impl_->opt.lexicon && !bilingual && resp.query.words.size() < 15) {
         SynonymBuilder alts;
         if (stem) {
-          for (const Translation& tr : qb.EnglishToChinese({t.substr(1)})) {
+          for (const Translation& tr : qb.EnglishToChinese({std::string(s::StemOf(t))})) {
             alts.Add(qb.HanTextQuery(tr.term, &hl));
             qw.translations.push_back(tr);
             if (qw.translations.size() >= 3) break;
@@ -840,7 +838,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
           for (const auto& stems : qb.ChineseToEnglish(t)) {
             std::string shown;
             for (const std::string& st : stems) {
-              hl.insert(std::string(s::kStemPrefix) + st);
+              hl.insert(s::StemTerm(st));
               shown += (shown.empty() ? "" : " ") + st;
             }
             alts.Add(GlossQuery(stems));
@@ -878,7 +876,7 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
     // Hide the article's own near-duplicates (same story, other outlet).
     std::string group = self_doc.get_value(s::kSlotDupGroup);
     if (!group.empty())
-      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(std::string(s::kDupGroupPrefix) + group));
+      q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(s::DupGroupTerm(group)));
     enq.set_query(q);
     enq.set_weighting_scheme(PrenormalizedBM25());
     if (impl_->opt.query_time_limit_ms) enq.set_time_limit(impl_->opt.query_time_limit_ms / 1000.0);

@@ -5,14 +5,10 @@
 #include <optional>
 #include <vector>
 
-#include "query/query_builder.h"
-#include "schema/schema.h"
+#include "schema/terms.h"
 #include "text/token_prefilter.h"
 
 namespace tongwen {
-
-using schema::kBigramPrefix;
-using schema::kStemPrefix;
 
 void AppendHtmlEscaped(std::string_view s, std::string* out) {
   for (char c : s) {
@@ -103,15 +99,13 @@ struct Snippeter::Impl {
     // would light up that character everywhere (文 in 文化): when the query
     // has longer Han terms, characters only count as part of a bigram.
     for (const std::string& x : terms)
-      if (!x.empty() && static_cast<unsigned char>(x[0]) >= 0x80 && DecodeUtf8(x).size() >= 2)
-        han_multi = true;
+      if (schema::IsHanWordTerm(x) && DecodeUtf8(x).size() >= 2) han_multi = true;
     // Characters and bigrams locate every Han match (a word of the query is
     // searched through its bigrams, a two-character word is its own
     // bigram), so the ICU word break is skipped here. Only words that may
     // stem to a query stem are stemmed.
     for (const std::string& x : terms)
-      if (x.size() > kStemPrefix.size() && x.compare(0, kStemPrefix.size(), kStemPrefix) == 0)
-        stem_keys.push_back(EnglishFilters::StemKey(std::string_view(x).substr(kStemPrefix.size())));
+      if (schema::IsStemTerm(x)) stem_keys.push_back(EnglishFilters::StemKey(schema::StemOf(x)));
     ao.han_words = false;
     ao.stem_keys = &stem_keys;
     // What the prefilter looks for: the stems, and the Han characters and
@@ -122,13 +116,12 @@ struct Snippeter::Impl {
     std::vector<std::pair<char32_t, char32_t>> han_pairs;
     std::vector<std::string> stems;
     for (const std::string& x : terms) {
-      std::string_view v = x;
-      if (v.size() > kStemPrefix.size() && v.substr(0, kStemPrefix.size()) == kStemPrefix) {
-        stems.emplace_back(v.substr(kStemPrefix.size()));
+      if (schema::IsStemTerm(x)) {
+        stems.emplace_back(schema::StemOf(x));
         continue;
       }
-      if (v.substr(0, kBigramPrefix.size()) == kBigramPrefix) v.remove_prefix(kBigramPrefix.size());
-      if (v.empty() || static_cast<unsigned char>(v[0]) < 0x80) continue;
+      const std::string_view v = schema::WithoutBigramPrefix(x);
+      if (!schema::IsHanWordTerm(v)) continue;
       const std::u32string cps = DecodeUtf8(v);
       if (cps.size() == 1 && !han_multi) han_singles.push_back(cps[0]);
       if (cps.size() == 2) han_pairs.emplace_back(cps[0], cps[1]);
@@ -167,12 +160,11 @@ std::string Snippeter::Make(std::string_view text, size_t max_chars, bool* match
   // A token of the text (offsets from `offset`): a span if it is a term.
   auto OnToken = [&](const Token& t, uint32_t offset) {
     const bool bigram = t.kind == TokenKind::kBigram;
-    const std::string_view prefix = TextTermPrefix(t);
+    const std::string_view prefix = schema::TextTermPrefix(t);
     const bool as_term = sieve.MayContain(prefix, t.text);
     const bool as_text = bigram && sieve.MayContain({}, t.text);
     if (!as_term && !as_text) return;
-    term.assign(prefix);  // TextTerm without a new string per token
-    term += t.text;
+    schema::AssignTextTerm(&term, t);  // without a new string per token
     const bool single_han = t.script == Script::kHan && !bigram;
     if ((as_term && terms.count(term) && !(single_han && han_multi)) || (as_text && terms.count(t.text)))
       spans.push_back(Span{offset + t.begin, offset + t.end, term});
