@@ -17,6 +17,7 @@
 
 #include <xapian.h>
 
+#include "index/document_builder.h"
 #include "schema/weighting.h"
 #include "store/stored_article.h"
 

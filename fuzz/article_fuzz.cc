@@ -16,6 +16,7 @@
 
 #include <xapian.h>
 
+#include "index/document_builder.h"
 #include "schema/terms.h"
 
 #include "tongwen/analysis.h"

@@ -24,6 +24,7 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "index/document_builder.h"
 #include "index/simhash.h"
 #include "schema/schema.h"
 #include "schema/terms.h"

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <xapian.h>
 
+#include "index/document_builder.h"
 #include "query/phrase_query.h"
 #include "query/query_builder.h"
 #include "schema/schema.h"

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <xapian.h>
 
+#include "index/document_builder.h"
 #include "schema/schema.h"
 
 using tongwen::LengthNorm;

@@ -22,34 +22,9 @@
 #include "tongwen/index_stats.h"
 #include "tongwen/status.h"
 
-namespace Xapian {
-class Document;
-}
-
 namespace tongwen {
 
-class Analyzer;
 class Lexicon;
-class StoredCodec;
-
-// The lengths BM25 sees for the article's versions: the sums of the raw
-// wdfs (before normalisation) of its text terms on each script side
-// (schema::IsHanSideTerm); 0 for a side the article has no text on. The
-// same type holds a database's reference lengths, the mean of each side.
-struct VersionLengths {
-  double latin = 0, han = 0;
-  // The sides with text, and the sum of their lengths.
-  size_t count() const { return (latin > 0) + (han > 0); }
-  double sum() const { return latin + han; }
-};
-// Builds the Xapian document for an article (terms, values, stored JSON).
-// The wdfs of each script side are normalised by that side's length against
-// the database's reference length for the side (schema/weighting.h). The JSON
-// is compressed with `codec` (store/stored_article.h); null: without a
-// dictionary.
-void BuildDocument(const Article& a, const Analyzer& analyzer, const VersionLengths& reference,
-                   Xapian::Document* doc, const StoredCodec* codec = nullptr);
-VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer);
 
 struct Progress {
   uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0 = unknown (stdin)

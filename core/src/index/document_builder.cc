@@ -1,4 +1,6 @@
-// Article -> Xapian::Document. The term and value layout is in schema.h.
+// Article -> Xapian::Document. The term and value layout is in schema/.
+#include "index/document_builder.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -14,7 +16,6 @@
 #include "store/stored_article.h"
 
 #include "tongwen/analysis.h"
-#include "tongwen/index.h"
 #include "tongwen/lexicon.h"
 
 namespace tongwen {
@@ -246,6 +247,15 @@ void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& r
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sim.Finish()));
   doc->add_value(s::kSlotSimHash, hex);
+}
+
+VersionLengths MeanVersionLengths(const VersionLengths& sums, size_t latin_versions, size_t han_versions) {
+  VersionLengths mean;
+  if (latin_versions) mean.latin = sums.latin / static_cast<double>(latin_versions);
+  if (han_versions) mean.han = sums.han / static_cast<double>(han_versions);
+  if (!(mean.latin > 0)) mean.latin = mean.han > 0 ? mean.han : kDefaultAverageLength;
+  if (!(mean.han > 0)) mean.han = mean.latin;
+  return mean;
 }
 
 }  // namespace tongwen

@@ -17,6 +17,7 @@
 
 #include <xapian.h>
 
+#include "index/document_builder.h"
 #include "index/near_duplicates.h"
 #include "query/phrase_query.h"
 #include "schema/schema.h"

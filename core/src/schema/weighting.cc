@@ -37,13 +37,4 @@ double PrenormalizedBM25::get_maxpart() const { return scale_ * Xapian::BM25Weig
 
 void SetExpansionScheme(Xapian::Enquire* enquire) { enquire->set_expansion_scheme("trad", s::kWdfScale); }
 
-VersionLengths MeanVersionLengths(const VersionLengths& sums, size_t latin_versions, size_t han_versions) {
-  VersionLengths mean;
-  if (latin_versions) mean.latin = sums.latin / static_cast<double>(latin_versions);
-  if (han_versions) mean.han = sums.han / static_cast<double>(han_versions);
-  if (!(mean.latin > 0)) mean.latin = mean.han > 0 ? mean.han : kDefaultAverageLength;
-  if (!(mean.han > 0)) mean.han = mean.latin;
-  return mean;
-}
-
 }  // namespace tongwen

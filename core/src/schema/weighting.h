@@ -29,19 +29,7 @@
 
 #include "schema/schema.h"
 
-#include "tongwen/index.h"
-
 namespace tongwen {
-
-// The reference length of a database whose first articles could not be
-// measured (none parsed); about the mean of the bulk corpus (1,049).
-inline constexpr double kDefaultAverageLength = 1000;
-
-// The reference lengths measured on a sample: each side's mean over the
-// sampled versions that have it. A side the sample lacks takes the other
-// side's mean (an English-only archive's first Chinese article is then
-// normalised as an English one would be), and an empty sample the default.
-VersionLengths MeanVersionLengths(const VersionLengths& sums, size_t latin_versions, size_t han_versions);
 
 // norm(dl) above, for a document of raw length `length`; 1 if
 // `average_length` is not positive.
