@@ -1,4 +1,4 @@
-// Phrases without Xapian positions (query/phrase_query.h): the per-document position
+// Phrases without Xapian positions (positions/, query/phrase_query.h): the per-document position
 // stream, the phrase check on it, and the queries built on them, on
 // in-memory databases.
 #include <algorithm>
@@ -14,11 +14,14 @@
 #include <xapian.h>
 
 #include "index/document_builder.h"
+#include "positions/position_store.h"
+#include "positions/position_stream.h"
 #include "query/phrase_query.h"
 #include "query/query_builder.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
 #include "schema/weighting.h"
+#include "search/phrase_decider.h"
 #include "test_util.h"
 
 #include "tongwen/analysis.h"

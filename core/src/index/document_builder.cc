@@ -9,7 +9,7 @@
 #include <xapian.h>
 
 #include "index/simhash.h"
-#include "query/phrase_query.h"
+#include "positions/position_stream.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
 #include "schema/weighting.h"

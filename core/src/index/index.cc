@@ -19,7 +19,7 @@
 
 #include "index/document_builder.h"
 #include "index/near_duplicates.h"
-#include "query/phrase_query.h"
+#include "positions/position_stream.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
 #include "schema/weighting.h"

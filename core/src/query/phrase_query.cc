@@ -1,81 +1,9 @@
 #include "query/phrase_query.h"
 
-#include <algorithm>
-#include <cstring>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "schema/schema.h"
 
 namespace tongwen {
 namespace {
-
-void PutVarint(uint32_t x, std::string* out) {
-  while (x >= 0x80) {
-    out->push_back(static_cast<char>((x & 0x7f) | 0x80));
-    x >>= 7;
-  }
-  out->push_back(static_cast<char>(x));
-}
-
-bool GetVarint(std::string_view s, size_t* i, uint32_t* x) {
-  uint32_t v = 0;
-  for (int shift = 0; shift < 35 && *i < s.size(); shift += 7) {
-    const auto b = static_cast<unsigned char>(s[(*i)++]);
-    v |= static_cast<uint32_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      *x = v;
-      return true;
-    }
-  }
-  return false;
-}
-
-uint16_t HashAt(const char* p) {
-  return static_cast<uint16_t>(static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1]) << 8);
-}
-
-bool In(uint16_t h, const std::vector<uint16_t>& set) {
-  return std::find(set.begin(), set.end(), h) != set.end();
-}
-
-// Whether the phrase's positions 1.. follow a match of position 0 at `p`.
-bool RestFollows(const char* run, size_t p, const PhraseHashes& slots) {
-  for (size_t k = 1; k < slots.size(); ++k)
-    if (!In(HashAt(run + 2 * (p + k)), slots[k])) return false;
-  return true;
-}
-
-// Whether a run of `len` >= slots.size() hashes holds the phrase. The scan
-// for the first position's hashes is most of a phrase check; with SSE2 it
-// compares 8 hashes at a time (the streams are little-endian, as x86 is).
-bool RunHasPhrase(const char* run, size_t len, const PhraseHashes& slots) {
-  const size_t last = len - slots.size();  // the last position a match can start at
-  const std::vector<uint16_t>& first = slots[0];
-  size_t p = 0;
-#if defined(__SSE2__)
-  if (!first.empty() && first.size() <= 4) {
-    __m128i keys[4];
-    for (size_t a = 0; a < first.size(); ++a) keys[a] = _mm_set1_epi16(static_cast<short>(first[a]));
-    for (; p + 8 <= len && p <= last; p += 8) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(run + 2 * p));
-      __m128i eq = _mm_cmpeq_epi16(v, keys[0]);
-      for (size_t a = 1; a < first.size(); ++a) eq = _mm_or_si128(eq, _mm_cmpeq_epi16(v, keys[a]));
-      for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(eq)); mask; mask &= mask - 1) {
-        const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
-        mask &= ~(1u << bit);  // each hash sets two mask bits; this clears the first, the loop the second
-        const size_t q = p + bit / 2;
-        if (q <= last && RestFollows(run, q, slots)) return true;
-      }
-    }
-  }
-#endif
-  for (; p <= last; ++p)
-    if (In(HashAt(run + 2 * p), first) && RestFollows(run, p, slots)) return true;
-  return false;
-}
 
 // The documents that hold one phrase: those with a term of every position
 // (postings, read forward) whose stream holds them side by side. A stream
@@ -222,115 +150,6 @@ Xapian::Query MatchQuery(const PositionStorePtr& store, Xapian::valueno stream_s
 
 }  // namespace
 
-uint16_t PositionHash(std::string_view term) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : term) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return static_cast<uint16_t>(h ^ (h >> 16));
-}
-
-void PositionStream::Add(uint32_t pos, std::string_view term) {
-  if (!entries_.empty() && pos <= entries_.back().first) return;
-  entries_.emplace_back(pos, PositionHash(term));
-}
-
-std::string PositionStream::Encode() const {
-  std::string out;
-  out.reserve(entries_.size() * 2 + 8);
-  uint32_t prev_end = 0;
-  for (size_t i = 0; i < entries_.size();) {
-    size_t j = i + 1;
-    while (j < entries_.size() && entries_[j].first == entries_[j - 1].first + 1) ++j;
-    if (j - i < 2) {  // no phrase fits in one position
-      i = j;
-      continue;
-    }
-    PutVarint(entries_[i].first - prev_end, &out);
-    PutVarint(static_cast<uint32_t>(j - i), &out);
-    for (size_t k = i; k < j; ++k) {
-      out.push_back(static_cast<char>(entries_[k].second & 0xff));
-      out.push_back(static_cast<char>(entries_[k].second >> 8));
-    }
-    prev_end = entries_[j - 1].first;
-    i = j;
-  }
-  return out;
-}
-
-bool StreamWellFormed(std::string_view stream) {
-  size_t i = 0;
-  while (i < stream.size()) {
-    uint32_t gap = 0, len = 0;
-    if (!GetVarint(stream, &i, &gap) || !GetVarint(stream, &i, &len)) return false;
-    if (gap == 0 || len == 0 || len > (stream.size() - i) / 2) return false;
-    i += size_t{len} * 2;
-  }
-  return true;
-}
-
-bool StreamHasPhrase(std::string_view stream, const PhraseHashes& slots) {
-  if (slots.size() < 2) return false;  // a phrase has two positions or more
-  const size_t n = slots.size();
-  size_t i = 0;
-  while (i < stream.size()) {
-    uint32_t gap = 0, len = 0;
-    if (!GetVarint(stream, &i, &gap) || !GetVarint(stream, &i, &len)) return false;
-    if (len > (stream.size() - i) / 2) return false;
-    const char* run = stream.data() + i;
-    i += size_t{len} * 2;
-    if (len >= n && RunHasPhrase(run, len, slots)) return true;
-  }
-  return false;
-}
-
-std::shared_ptr<const PositionStore> PositionStore::Load(const Xapian::Database& db) {
-  constexpr size_t kMinChunk = size_t{64} << 10, kChunk = size_t{8} << 20;
-  auto store = std::make_shared<PositionStore>();
-  const size_t n = size_t{db.get_lastdocid()} + 1;
-  for (Xapian::valueno slot : {schema::kSlotWordPositions, schema::kSlotPinyinPositions}) {
-    Column& column = slot == schema::kSlotWordPositions ? store->words_ : store->pinyin_;
-    column.streams.assign(n, std::string_view());
-    size_t used = kChunk, size = kChunk;  // of the last chunk (none yet)
-    for (Xapian::ValueIterator v = db.valuestream_begin(slot); v != db.valuestream_end(slot); ++v) {
-      if (v.get_docid() >= n) continue;
-      const std::string value = *v;
-      if (used + value.size() > size) {
-        // Chunks grow with the column (64 KB, 128 KB, ... 8 MB): a small
-        // database does not hold 8 MB.
-        size = std::max(std::clamp(column.chunks.empty() ? 0 : 2 * size, kMinChunk, kChunk), value.size());
-        column.chunks.push_back(std::make_unique<char[]>(size));
-        store->memory_ += size;
-        used = 0;
-      }
-      char* at = column.chunks.back().get() + used;
-      std::memcpy(at, value.data(), value.size());
-      column.streams[v.get_docid()] = std::string_view(at, value.size());
-      used += value.size();
-      store->bytes_ += value.size();
-    }
-    store->memory_ += column.streams.size() * sizeof(std::string_view);
-  }
-  return store;
-}
-
-const PositionStore::Column* PositionStore::ColumnOf(Xapian::valueno slot) const {
-  return slot == schema::kSlotWordPositions     ? &words_
-         : slot == schema::kSlotPinyinPositions ? &pinyin_
-                                                : nullptr;
-}
-
-std::string_view PositionStore::Get(Xapian::valueno slot, Xapian::docid did) const {
-  const Column* c = ColumnOf(slot);
-  return c && did < c->streams.size() ? c->streams[did] : std::string_view();
-}
-
-void PositionStore::Prefetch(Xapian::valueno slot, Xapian::docid did) const {
-  const std::string_view s = Get(slot, did);
-  for (size_t i = 0; i < s.size() && i < 4096; i += 64) __builtin_prefetch(s.data() + i);
-}
-
 Xapian::Query PhraseQuery(const PositionStorePtr& store, Xapian::valueno stream_slot,
                           const std::vector<std::vector<std::string>>& slots) {
   if (slots.size() < 2) return slots.empty() ? Xapian::Query() : AndOfPositions(slots);
@@ -379,19 +198,6 @@ Xapian::Query WordPhraseTerms(const std::vector<std::string>& terms) {
   std::vector<std::vector<std::string>> slots;
   for (const std::string& t : terms) slots.push_back({t});
   return AndOfPositions(slots);
-}
-
-bool PhraseDecider::operator()(const Xapian::Document& doc) const {
-  for (const PhraseCheck& c : checks_) {
-    if (c.hashes.size() < 2) continue;  // one word: no order to check
-    if (c.store) {
-      if (!StreamHasPhrase(c.store->Get(c.slot, doc.get_docid()), c.hashes)) return false;
-    } else if (!StreamHasPhrase(doc.get_value(c.slot), c.hashes)) {
-      return false;
-    }
-  }
-  ++accepted_;
-  return true;
 }
 
 }  // namespace tongwen

@@ -29,7 +29,7 @@ struct BuiltQuery {
   Xapian::Query any;      // the same groups ORed (mode=any)
   Xapian::Query relaxed;  // ORed, phrases as plain words: the fallback
   // `all` with its top-level phrases as the AND of their words, and their
-  // checks for PhraseDecider (query/phrase_query.h); both empty if the query has none.
+  // checks for PhraseDecider (search/phrase_decider.h); both empty if the query has none.
   // The two give the same matches.
   Xapian::Query all_unchecked;
   std::vector<PhraseCheck> phrase_checks;
@@ -76,7 +76,7 @@ class QueryBuilder {
   // REQUIRES: db, analyzer, lexicon and memo outlive the builder. lex may be
   // null. memo, if given, must have been Refresh()ed for db; without one the
   // lookups are remembered for this builder only. `positions`, if given,
-  // returns the position store of db's revision (query/phrase_query.h); it is called on
+  // returns the position store of db's revision (positions/position_store.h); it is called on
   // the first phrase, and may return null (phrases then read the database).
   QueryBuilder(const Xapian::Database& db, const Analyzer& an, const Lexicon* lex, const EngineOptions& opt,
                TranslationMemo* memo = nullptr, std::function<PositionStorePtr()> positions = nullptr)

@@ -55,7 +55,7 @@ inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near
 //            term rather than a phrase to check
 // No term has Xapian positions: the positions of the positional terms are
 // kept per document in kSlotWordPositions and kSlotPinyinPositions, and
-// phrases are checked against them (query/phrase_query.h). Glass would store each
+// phrases are checked against them (positions/position_stream.h). Glass would store each
 // positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
@@ -76,7 +76,7 @@ enum Slot : unsigned {
   kSlotDupGroup = 6,          // near-duplicate group: the id of its first article (a singleton: its own id)
   kSlotDayNumber = 7,         // sortable_serialise(days since 1970-01-01), for recency
   kSlotSequence = 8,          // sortable_serialise(input line sequence) of a rebuild: the later line wins
-  kSlotWordPositions = 9,     // the word and stem positions (query/phrase_query.h PositionStream)
+  kSlotWordPositions = 9,     // the word and stem positions (positions/position_stream.h)
   kSlotPinyinPositions = 10,  // the pinyin positions, one per Han character (absent if none)
 };
 // The document data is the article JSON, zstd-compressed (store/stored_article.h).

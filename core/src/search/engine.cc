@@ -12,13 +12,14 @@
 
 #include <xapian.h>
 
+#include "positions/position_store.h"
 #include "query/expansion.h"
-#include "query/phrase_query.h"
 #include "query/query_builder.h"
 #include "query/weighted_terms.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
 #include "schema/weighting.h"
+#include "search/phrase_decider.h"
 #include "search/snippet.h"
 #include "store/stored_article.h"
 #include "store/stored_json.h"
@@ -319,7 +320,7 @@ struct Engine::Impl {
     return term_freqs[0];
   }
 
-  // Position streams (query/phrase_query.h) of one revision, loaded on the first phrase
+  // Position streams (positions/position_store.h) of one revision, loaded on the first phrase
   // that revision is searched for; one store only (179 MB for the 100k bulk
   // corpus), not two as for the columns. Revisions are ordered by when a
   // thread first opened them: a worker still at an older revision than the
@@ -602,7 +603,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
     std::vector<Xapian::docid> facet_docs;  // every match, when facets are asked for
     DocidCollector collector(&facet_docs);
     const bool faceted = !req.facets.empty();
-    // Top-level phrases are checked after the match (query/phrase_query.h): the ranking
+    // Top-level phrases are checked after the match (search/phrase_decider.h): the ranking
     // and counting passes search `all` with them as the AND of their words.
     const bool checked = all_mode && !bq.empty && !bq.phrase_checks.empty();
     const Xapian::Query searched = checked ? bq.all_unchecked : primary;
