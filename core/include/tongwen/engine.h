@@ -61,13 +61,14 @@ class Engine {
   // db_dir yet), kIOError (unreadable), kInvalidArgument (other schema).
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& opt);
 
-  // REQUIRES: req was validated by ValidateRequest (or built in code).
+  // Validates req first (ValidateRequest): callers need not.
   Result<SearchResponse> Search(const SearchRequest& req) const;
   Result<ArticleView> GetArticle(const std::string& id) const;
   // Articles most similar to `id` (either language), optionally published
-  // before a date. Same hit shape as Search.
+  // before a date. Same hit shape as Search. kInvalidArgument names the
+  // parameter (limit, before, snippet_length) that is out of range.
   Result<SearchResponse> Related(const std::string& id, size_t limit, const std::string& before,
-                                 size_t snippet_length = 160) const;
+                                 size_t snippet_length = kDefaultSnippetLength) const;
   Result<IndexStats> Stats() const;
   uint64_t DocCount() const;
   // Memory held for phrase checks: the position streams of the newest
@@ -83,7 +84,9 @@ class Engine {
   std::unique_ptr<Impl> impl_;
 };
 
-// Checks ranges and formats; kInvalidArgument names the parameter.
+// Checks ranges and formats; kInvalidArgument names the parameter. Search
+// calls it; it is public for tests and for callers that check a request
+// before they have an engine.
 Status ValidateRequest(const SearchRequest& req, const EngineOptions& opt);
 
 }  // namespace tongwen

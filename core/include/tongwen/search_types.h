@@ -43,6 +43,12 @@ struct EngineOptions {
 // The most values the source filter may have (ValidateRequest); it costs a
 // posting list per value.
 inline constexpr size_t kMaxFilterValues = 100;
+// The most hits a page may have (SearchRequest::limit, and Engine::Related's).
+inline constexpr size_t kMaxLimit = 100;
+// A snippet's length in characters (SearchRequest::snippet_length, and
+// Engine::Related's): the default and the range allowed.
+inline constexpr size_t kDefaultSnippetLength = 160;
+inline constexpr size_t kMinSnippetLength = 20, kMaxSnippetLength = 1000;
 
 struct SearchRequest {
   std::string q;
@@ -60,7 +66,7 @@ struct SearchRequest {
   double recency = 0;               // > 0: relevance boost half-life in days
   std::vector<std::string> facets;  // source, section, year, language
   bool collapse_duplicates = false;
-  size_t snippet_length = 160;  // in characters
+  size_t snippet_length = kDefaultSnippetLength;  // in characters
 };
 
 struct Translation {

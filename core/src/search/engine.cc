@@ -32,6 +32,20 @@ std::string StubSignature(const std::string& dir) {
          std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_size);
 }
 
+// The checks Search and Related share.
+Status ValidateLimit(size_t limit) {
+  if (limit > kMaxLimit)
+    return Status::InvalidArgument("must be at most " + std::to_string(kMaxLimit), "limit");
+  return Status::Ok();
+}
+Status ValidateSnippetLength(size_t n) {
+  if (n < kMinSnippetLength || n > kMaxSnippetLength)
+    return Status::InvalidArgument(
+        "must be between " + std::to_string(kMinSnippetLength) + " and " + std::to_string(kMaxSnippetLength),
+        "snippet_length");
+  return Status::Ok();
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -125,7 +139,7 @@ uint64_t Engine::DocCount() const {
 }
 
 Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
-  if (r.limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
+  if (Status s = ValidateLimit(r.limit); !s.ok()) return s;
   if (r.offset + r.limit > opt.max_offset)
     return Status::InvalidArgument(
         "offset + limit must be at most " + std::to_string(opt.max_offset) + " (deep paging is capped)",
@@ -150,9 +164,7 @@ Status ValidateRequest(const SearchRequest& r, const EngineOptions& opt) {
       for (const FacetDef& d : kFacets) known += (known.empty() ? "" : ", ") + std::string(d.name);
       return Status::InvalidArgument("unknown facet '" + f + "' (" + known + ")", "facets");
     }
-  if (r.snippet_length < 20 || r.snippet_length > 1000)
-    return Status::InvalidArgument("must be between 20 and 1000", "snippet_length");
-  return Status::Ok();
+  return ValidateSnippetLength(r.snippet_length);
 }
 
 Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
@@ -171,7 +183,8 @@ Result<ArticleView> Engine::GetArticle(const std::string& id) const {
 Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, const std::string& before,
                                        size_t snippet_length) const {
   const auto t0 = Clock::now();
-  if (limit > 100) return Status::InvalidArgument("must be at most 100", "limit");
+  if (Status v = ValidateSnippetLength(snippet_length); !v.ok()) return v;
+  if (Status v = ValidateLimit(limit); !v.ok()) return v;
   if (!before.empty() && !IsValidDate(before)) return Status::InvalidArgument("must be YYYY-MM-DD", "before");
   Result<SearchResponse> resp =
       impl_->WithSearcher([&](const Searcher& s) { return s.Related(id, limit, before, snippet_length); });
