@@ -32,7 +32,7 @@ struct Progress {
   double seconds = 0;
   bool final = false;
   // "indexing" while lines are read; then rebuild reports "merging" once,
-  // before it merges its shards (a tenth of its time on the bulk corpus), and
+  // before it merges its shards, and
   // upsert "committing", before the transaction's commit; the final report
   // (final = true) says "done". Its seconds cover the whole run.
   const char* phase = "indexing";

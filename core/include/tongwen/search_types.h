@@ -27,7 +27,7 @@ struct EngineOptions {
   unsigned max_glosses = 3;       // per source word (Chinese -> English)
   bool romanised_names = true;    // match romanised names via the pinyin field
   // Phrase checks read the position streams from a copy in memory, loaded
-  // per revision on the first phrase (~1.8 KB an article); false: from the
+  // per revision on the first phrase (docs/api.md, "Operations"); false: from the
   // database (no memory, but a phrase of common words is several times slower).
   bool positions_in_memory = true;
   unsigned query_time_limit_ms = 2000;  // Enquire::set_time_limit
@@ -36,7 +36,7 @@ struct EngineOptions {
   size_t max_offset = 1000;             // deepest page: offset + limit <= this
   // `total` is exact up to this many matches (Elasticsearch's
   // track_total_hits); beyond, a lower bound, with Xapian's estimate beside.
-  // Counting further costs: 1000 made plain queries ~14% slower than 100.
+  // Counting further costs time on every query with many matches.
   size_t exact_total = 100;
 };
 

@@ -29,8 +29,8 @@ struct Positions {
 
 // The last English stems of a field at consecutive positions (up to 4), to
 // find the multi-word glosses among them (schema::kGlossPrefix). Whether a
-// stem may start a gloss is looked up once, when it enters the window (the
-// lookups were a tenth of a rebuild when each slide repeated them).
+// stem may start a gloss is looked up once, when it enters the window, not
+// again at each slide.
 class GlossWindow {
  public:
   // Adds the stem at `pos` and adds an XG term for each gloss of 2-4 words
@@ -118,8 +118,8 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     // are indexed: single characters that are not stop words (ICU leaves
     // unknown names as single characters) and words the dictionary does not
     // know. Dictionary words are found through translation instead. (Pair
-    // terms without positions made the index 4% smaller but the romanised
-    // precision@10 of bench/romanised fell from 0.97 to 0.90.)
+    // terms without positions made the index smaller but lost romanised
+    // precision on bench/romanised.)
     if (lex) {
       const std::u32string cps = DecodeUtf8(t.text);
       const bool romanise = cps.size() == 1 ? !IsChineseStopWord(t.text) : !lex->Contains(t.text);

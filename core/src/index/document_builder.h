@@ -36,7 +36,7 @@ void BuildDocument(const Article& a, const Analyzer& analyzer, const VersionLeng
 VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer);
 
 // The reference length of a database whose first articles could not be
-// measured (none parsed); about the mean of the bulk corpus (1,049).
+// measured (none parsed); about the mean of the bulk corpus.
 inline constexpr double kDefaultAverageLength = 1000;
 
 // The reference lengths measured on a sample: each side's mean over the

@@ -497,8 +497,8 @@ void MergeShards(const std::vector<std::string>& paths, const std::string& out, 
     level.swap(next);
     ++round;
   }
-  // FULL, not FULLER: FULLER's oversize items made the termlist table 24%
-  // larger (the 100k bulk corpus: 361 against 291 MB), and searches no faster.
+  // FULL, not FULLER: FULLER's oversize items made the termlist table
+  // larger, and searches no faster.
   Xapian::Database all;
   for (const std::string& p : level) all.add_database(Xapian::Database(p));
   all.compact(out, Xapian::Compactor::FULL);
@@ -513,13 +513,9 @@ namespace {
 // document grows with the batch: small commits are faster, up to the point
 // where the commit's per-term B-tree updates dominate. A shard takes
 // kCommitsPerShard commits and is then closed, which keeps the B-trees a
-// commit merges into small. 100k bulk articles, 2 workers, wall time (the
-// index is 1,550 MB +- 0.5% in every case):
-//   2,048 docs/commit, 16 commits/shard: 130 s
-//     500 docs/commit, 16 commits/shard: 127 s
-//     500 docs/commit, 32 commits/shard: 119 s
-//     300 docs/commit, 32 commits/shard: 121 s
-// (20k articles: 250 docs/commit was no faster than 500, 125 slower.)
+// commit merges into small. Both were chosen on bench/indexing's rebuild of
+// the bulk corpus (the index is the same size whatever they are): larger
+// commits were slower, smaller ones no faster, and longer shards faster.
 constexpr uint64_t kCommitDocs = 512;  // per worker, at most
 constexpr uint64_t kCommitsPerShard = 32;
 

@@ -1,7 +1,10 @@
 // CC-CEDICT -> compact binary lexicon.
 //
-// File layout (all integers little-endian uint32, sections 4-byte aligned):
-//   magic "TWLEX002", then a Header of section offsets and counts;
+// File layout (integers little-endian, uint32 but for the uint64 checksum;
+// sections 4-byte aligned):
+//   header    kMagic ("TWLEX" and the format version), the section offsets
+//             and counts, the longest headword, the file's length and its
+//             checksum (struct Header)
 //   pool      UTF-8 strings referenced by (offset, length)
 //   entries   sorted by folded headword: {hw, pinyin, gloss_begin, gloss_count}
 //   glosses   {str} cleaned English glosses, in sense order
@@ -441,8 +444,8 @@ struct Lexicon::Impl {
   // Bloom filters of the two sets (two bits per key, 16 bits per key): the
   // indexer asks about every English stem and every run of stems whose
   // first may start a gloss, and nearly all are not. The sets' buckets and
-  // nodes missed the cache on each of those questions (a tenth of a
-  // rebuild); two bits of a filter of a few hundred KB mostly do not.
+  // nodes missed the cache on each of those questions; two bits of a filter
+  // of a few hundred KB mostly do not.
   BloomFilter gloss_phrase_filter, gloss_start_filter;
   std::string owned;    // when loaded into memory
   void* map = nullptr;  // when memory-mapped

@@ -15,10 +15,10 @@ namespace tongwen {
 // reads its candidate's stream from the database costs a B-tree block read,
 // as one candidate's stream shares no block with the next one's, where
 // Xapian's position table served a term's positions in consecutive
-// documents from one block: "经济 发展" took 12 ms to check from the
-// database, against 1.3 ms with OP_PHRASE. From memory a check is a scan of
-// the stream. searchd loads one store per revision, on the first phrase
-// (about 1.8 KB an article: 179 MB and ~0.2 s for the 100k bulk corpus).
+// documents from one block: a phrase of common words was several times
+// slower to check from the database than with OP_PHRASE. From memory a check
+// is a scan of the stream. searchd loads one store per revision, on the first
+// phrase (its size: docs/api.md, "Operations").
 class PositionStore {
  public:
   static std::shared_ptr<const PositionStore> Load(const Xapian::Database& db);

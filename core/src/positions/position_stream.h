@@ -1,8 +1,8 @@
 // Word positions without Xapian's position table: the position streams.
 //
 // Glass stores the positions of each (term, document) pair as a B-tree entry
-// of its own, about 17 bytes however short the list. On the bulk corpus that
-// was half of the index (790 of 1,550 MB) and a third of the indexing time.
+// of its own, about 17 bytes however short the list: half of the index and
+// a large part of the indexing time.
 // Instead, each document keeps its positions in one value per position space
 // (schema::kSlotWordPositions, kSlotPinyinPositions): the sequence of its
 // positional terms as 16-bit hashes, about 2 bytes per word.
@@ -32,7 +32,7 @@ uint16_t PositionHash(std::string_view term);
 //                   varint(length) (2-byte little-endian hash){length}
 // where a run is a stretch of two or more consecutive positions: a single
 // position holds no phrase and is left out (in the pinyin space, romanised
-// characters standing alone are a third of the stream). A field gap
+// characters standing alone are a large part of the stream). A field gap
 // (schema::kFieldGap) starts a new run, so no phrase crosses it.
 class PositionStream {
  public:

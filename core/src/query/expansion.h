@@ -2,11 +2,11 @@
 //
 // ExpandDocument picks the terms Xapian's Enquire::get_eset picks for an
 // RSet of that one document under the "trad" expansion scheme of
-// weighting.h (SetExpansionScheme), with the same weights and order. Xapian
+// schema/weighting.h (SetExpansionScheme), with the same weights and order. Xapian
 // looks up each term's document frequency in the database (a B-tree
 // lookup, often a block read) and its collection frequency too, for every
-// term the decider keeps: a quarter of a related search's time on the 100k
-// bulk corpus. Here the frequencies come from a TermFreqCache of the
+// term the decider keeps: much of a related search's time. Here the
+// frequencies come from a TermFreqCache of the
 // database revision, filled as terms are first seen, so a revision pays for
 // each term once (the cache is exact: one revision's frequencies do not
 // change).

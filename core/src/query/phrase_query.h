@@ -64,8 +64,8 @@ Xapian::Query WordPhraseTerms(const std::vector<std::string>& terms);
 // adds them even where they are apart if another alternative matched.
 // (AND_NOT(SYNONYM, documents matched through apart phrases only) reads
 // fewer streams, but AND_NOT runs its right side ahead to the next such
-// document, through all the documents that have a phrase's words: Chinese
-// queries were 15% slower in process.)
+// document, through all the documents that have a phrase's words, which
+// made Chinese queries slower.)
 class SynonymBuilder {
  public:
   void Add(Xapian::Query alternative);

@@ -44,8 +44,8 @@ struct BuiltQuery {
 // The dictionary and index lookups behind translations (EnglishToChinese,
 // ChineseVariants) depend only on the dictionary and the index's term
 // frequencies, so a searchd worker keeps them across searches while the
-// database revision stays the same. A fifth of a plain cross-language
-// search's query building went to repeating them.
+// database revision stays the same, rather than repeating them for every
+// search's query building.
 struct TranslationMemo {
   static constexpr size_t kMaxEntries = 20000;  // then it starts afresh
   // Empties the memo if `db` is at another revision than the one it was

@@ -3,7 +3,7 @@
 // A related search ORs an article's 20 expansion terms, each scaled by its
 // expansion weight. Xapian 1.4 matches an OR as a tree of two-way OR
 // postlists, and walking that tree (next, check and get_weight at each
-// level) was 40% of a related search on the 100k bulk corpus. This source
+// level) was much of a related search's time. This source
 // scores the same sum (each term as PrenormalizedBM25 scores it, times its
 // scale) over one array of posting iterators, and skips with MaxScore
 // (Turtle and Flood): given the weight a match needs, the terms whose

@@ -3,8 +3,7 @@
 // Xapian's BM25Weight (b > 0) reads every candidate's length from the
 // database's doclength list, and glass finds a length by decoding that list
 // forward from the start of its chunk: for a common word a search decoded
-// most of the list, 11% of searchd's CPU on the bench/queries mix over the
-// 100k bulk corpus (the share grows with the archive). Lucene keeps such
+// most of the list, a cost that grows with the archive. Lucene keeps such
 // norms per document instead; here they are folded into the wdf, as impact
 // indexes do. Each script side of an article (its English version; its
 // Chinese versions) is normalised as a document of its own

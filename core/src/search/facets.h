@@ -1,12 +1,10 @@
 // Internal: facet counts. The matches' docids are collected during the
 // match (DocidCollector, a Xapian::MatchSpy; nothing is read there) and
 // counted against ValueColumns, each facet slot's values held per docid in
-// memory (as Lucene's doc values): a few array reads per match.
-// query_bench --facets on the 100k bulk corpus: p50 6.1 ms with Xapian's
-// ValueCountMatchSpy (a value read through each match's Document, counted in
-// a std::map), 5.5 ms walking the value streams per search, 2.6 ms with
-// these columns (whose building adds ~46 ms to the first faceted search of a
-// revision).
+// memory (as Lucene's doc values): a few array reads per match. Xapian's
+// ValueCountMatchSpy reads a value through each match's Document and counts
+// it in a std::map, and walking the value streams per search is slower too;
+// the columns are built once, by the first faceted search of a revision.
 #pragma once
 
 #include <cstddef>

@@ -16,7 +16,7 @@ void PositionCache::NoteOpened(const Xapian::Database& db) const {
   opened_.emplace(std::move(key), ++opened_count_);
 }
 
-// The store is loaded outside the lock (~0.2 s for 100k articles): every
+// The store is loaded outside the lock (a large archive's takes a while): every
 // worker takes the lock when it reopens (NoteOpened), and phrases that
 // come during the load read the database meanwhile.
 PositionStorePtr PositionCache::Get(const Xapian::Database& db) const {

@@ -14,8 +14,8 @@
 namespace tongwen {
 
 // Position streams of one revision, loaded on the first phrase that
-// revision is searched for; one store only (179 MB for the 100k bulk
-// corpus), not two as for the other per-revision state. Revisions are
+// revision is searched for; one store only (it is the largest per-revision
+// state: docs/api.md, "Operations"), not two as for the other state. Revisions are
 // ordered by when a thread first opened them: a worker still at an older
 // revision than the store's gets none, and its phrases read the database
 // until it reopens. Thread-safe.

@@ -9,7 +9,7 @@ void DateWindowSource::init(const Xapian::Database&) {
   did_ = 0;
   count_ = 0;
   // The window's article count, for Xapian's estimates: two binary
-  // searches (counting the column was 1% of a search mix's time).
+  // searches, not a count over the column.
   const std::vector<uint32_t>& sorted = columns_->sorted_dates;
   count_ = static_cast<Xapian::doccount>(std::upper_bound(sorted.begin(), sorted.end(), hi_) -
                                          std::lower_bound(sorted.begin(), sorted.end(), lo_));

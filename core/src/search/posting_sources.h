@@ -17,9 +17,8 @@ namespace tongwen {
 // (inclusive, YYYYMMDD numbers; undated articles never match). Xapian's value
 // ranges and value-stream sources advance by reading and comparing the stored
 // value of every article they pass: with a date filter that leaves few
-// matches, a search spent two thirds of its time there (7.3 ms for "care
-// charge", one source, a 3-month window, on the 100k bulk corpus; 2.8 ms with
-// this). Here next, skip_to and check are array reads. As such it is a filter
+// matches, that was most of a search's time. Here next, skip_to and check
+// are array reads. As such it is a filter
 // (weight 0); RecencySource adds a weight.
 class DateWindowSource : public Xapian::PostingSource {
  public:

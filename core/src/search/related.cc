@@ -56,12 +56,9 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
   Xapian::Enquire enq(db_);
   TextTermDecider decider;
   // The article's 20 best expansion terms (Lucene's and Elasticsearch's
-  // more-like-this take 25). The match cost about 60 us per term on the
-  // 100k bulk corpus (with Xapian's OR, before WeightedTermsSource), and
-  // bench/related-quality finds the other-language
-  // version of a story as well with 20 as with 30 (MRR@10 en->zh 0.983
-  // against 0.975, zh->en 0.963 against 0.958, measured before the
-  // weighting of weighting.h).
+  // more-like-this take 25): every term costs match time, and
+  // bench/related-quality finds the other-language version of a story as
+  // well with 20 as with 30.
   // The terms are those of Enquire::get_eset with SetExpansionScheme;
   // ExpandDocument reads their frequencies from a per-revision cache.
   const std::vector<ExpandedTerm> eset = ExpandDocument(db_, self, kRelatedTerms, decider, TermFreqs().get());

@@ -153,8 +153,7 @@ Result<SearchResponse> Searcher::Search(const SearchRequest& req) const {
     // Facets count every match: a second pass over all of them, without
     // ranking (BoolWeight). It also makes `total` exact. (Since searches
     // read no document lengths, ranking every match in the first pass
-    // instead costs about the same: query_bench --facets on the 100k bulk
-    // corpus, mean 1.93-2.02 ms this way, 2.01-2.05 ms that way.)
+    // instead costs about the same.)
     facet_docs.clear();
     Xapian::Enquire fenq(db_);
     fenq.set_weighting_scheme(Xapian::BoolWeight());

@@ -44,7 +44,7 @@ struct Span {
 // A cheap pre-check before the hash-set lookup of every token: a 4096-bit
 // table of (term length, last two bytes). Most tokens of a text are not query
 // terms, and this rejects nearly all of them without hashing or building the
-// term string (a quarter of the snippet time went to the set lookups).
+// term string (the set lookups were a large part of a snippet's time).
 class TermSieve {
  public:
   explicit TermSieve(const std::unordered_set<std::string>& terms) {

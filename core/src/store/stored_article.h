@@ -2,18 +2,18 @@
 //
 // The document data holds the article JSON (as the indexer re-serialised
 // it) compressed with zstd. Glass would otherwise compress it with zlib at
-// level 6, with no way to choose another codec, and inflating ten articles
-// was a tenth of a plain search. Glass still tries zlib on the zstd frame
-// (3.6 s of CPU for the 100k bulk corpus), finds it does not shrink, and
-// stores it as it is, so a read inflates nothing; a rebuild spends about
-// what it spent on zlib before. (A value slot avoids that try, but glass
-// packs large value chunks loosely: 28% more space than the frames.)
+// level 6, with no way to choose another codec, and inflating a page of
+// articles was a noticeable part of a plain search. Glass still tries zlib
+// on the zstd frame, finds it does not shrink, and stores it as it is, so a
+// read inflates nothing; a rebuild spends about what it spent on zlib
+// before. (A value slot avoids that try, but glass packs large value chunks
+// loosely, in more space than the frames.)
 //
 // A rebuild trains a zstd dictionary on a sample of its input (the first
 // IngestOptions::dictionary_sample_bytes) and stores it in the database metadata
 // (schema::kMetaStoredDictionary); upserts compress with the same
 // dictionary. News articles are short, and a dictionary of their common
-// words and JSON keys makes them a fifth smaller than zlib does. A small
+// words and JSON keys makes them smaller than zlib does. A small
 // input (under kMinSampleBytes) gets no dictionary.
 #pragma once
 

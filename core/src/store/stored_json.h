@@ -2,7 +2,7 @@
 // document data: the input object as the indexer re-serialised it) without
 // building a JSON tree. A hit reads ten of these per search, each a few KB of
 // article text; a tree parse spent its time checking and copying every byte
-// into nodes that were thrown away (7% of a plain search). This reader finds
+// into nodes that were thrown away. This reader finds
 // the string ends with memchr and copies each needed string once.
 #pragma once
 

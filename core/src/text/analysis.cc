@@ -60,8 +60,8 @@ bool JoinsPrevious(int32_t c) {
 }
 
 // Traditional->Simplified table for U+3400..U+9FFF, built once from ICU's
-// "Traditional-Simplified" transform. Transliterating one string of all
-// characters, one per line, takes ~40 ms; per-character calls would be slow.
+// "Traditional-Simplified" transform, by transliterating one string of all
+// the characters, one per line: per-character calls would be slow.
 const std::vector<char32_t>& HanFoldTable() {
   static const std::vector<char32_t> table = [] {
     std::vector<char32_t> t(kHanTableLast - kHanTableFirst + 1);

@@ -16,9 +16,8 @@ namespace tongwen {
 
 // A quick scan for the tokens of interest in a text, without normalising or
 // segmenting all of it: snippets run it in place of the analyzer where it
-// can tell (most versions of a hit hold no term of the query: the full
-// analysis found nothing in 44% of the snippets of a plain-query bench, and
-// in 64% of a phrase bench's).
+// can tell (most versions of a hit hold no term of the query, and the full
+// analysis finds nothing in them).
 // Tokens of interest are the Han characters `han_singles` and bigrams
 // `han_pairs` (folded code points) as Analyze emits them with han_words
 // off, and the English words that stem to one of `stems`. Where a token
