@@ -11,6 +11,8 @@
 
 #include <xapian.h>
 
+#include "index/document_builder.h"
+
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/index.h"

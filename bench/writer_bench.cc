@@ -17,8 +17,9 @@
 
 #include <xapian.h>
 
-#include "stored_article.h"
-#include "weighting.h"
+#include "index/document_builder.h"
+#include "schema/weighting.h"
+#include "store/stored_article.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"

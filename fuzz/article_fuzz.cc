@@ -16,6 +16,9 @@
 
 #include <xapian.h>
 
+#include "index/document_builder.h"
+#include "schema/terms.h"
+
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/index.h"

@@ -1,7 +1,8 @@
-// A JSON writer that appends straight to a string, for the search and
-// related responses: ten hits of titles and snippets built as an nlohmann
-// tree (a std::map node and a copy per member) and then dumped cost 7% of a
-// plain search under load. Strings are escaped as RFC 8259 requires;
+// A JSON writer that appends straight to a string; routes.cc writes the
+// search and related responses with it: a page of hits of titles and
+// snippets built as an nlohmann tree (a std::map node and a copy per
+// member) and then dumped was a noticeable part of a plain search under
+// load. Strings are escaped as RFC 8259 requires;
 // invalid UTF-8 becomes U+FFFD, as nlohmann's error_handler_t::replace does.
 #pragma once
 

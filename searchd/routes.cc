@@ -293,9 +293,7 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
                        "recency");
     r.recency = d;
   }
-  tongwen::Status v = tongwen::ValidateRequest(r, st.engine->options());
-  if (!v.ok()) return SendStatus(res, v, req);
-  auto out = st.engine->Search(r);
+  auto out = st.engine->Search(r);  // validates r
   if (!out.ok()) return SendStatus(res, out.status(), req);
   SendBody(res, 200, ResponseBody(*out));
 }
@@ -312,12 +310,9 @@ void HandleArticle(const ServerState& st, const std::string& id, const httplib::
 
 void HandleRelated(const ServerState& st, const std::string& id, const httplib::Request& req,
                    httplib::Response& res) {
-  size_t limit = 10, snippet_length = 160;
+  size_t limit = 10, snippet_length = tongwen::kDefaultSnippetLength;
   if (!UintParam(req, res, "limit", &limit) || !UintParam(req, res, "snippet_length", &snippet_length))
     return;
-  if (snippet_length < 20 || snippet_length > 1000)
-    return SendError(res, 400, "invalid_parameter", "snippet_length must be between 20 and 1000",
-                     "snippet_length");
   auto out = st.engine->Related(id, limit, req.get_param_value("before"), snippet_length);
   if (!out.ok()) return SendStatus(res, out.status(), req);
   SendBody(res, 200, ResponseBody(*out));

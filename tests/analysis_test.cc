@@ -17,6 +17,7 @@
 #include <unicode/uchar.h>
 
 #include "test_util.h"
+#include "text/token_prefilter.h"
 
 #include "tongwen/lexicon.h"
 

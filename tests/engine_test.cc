@@ -34,7 +34,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "query_builder.h"
+#include "query/query_builder.h"
 #include "test_util.h"
 
 #include "tongwen/index.h"

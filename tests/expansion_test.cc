@@ -1,7 +1,7 @@
 // ExpandDocument picks the terms, weights and order of Xapian's get_eset
 // (one-document RSet, SetExpansionScheme), reading frequencies through a
 // TermFreqCache of the revision.
-#include "expansion.h"
+#include "query/expansion.h"
 
 #include <string>
 #include <vector>
@@ -9,8 +9,8 @@
 #include <catch2/catch.hpp>
 #include <xapian.h>
 
+#include "schema/weighting.h"
 #include "test_util.h"
-#include "weighting.h"
 
 #include "tongwen/index.h"
 

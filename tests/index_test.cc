@@ -24,15 +24,17 @@
 #include <zdict.h>
 #include <zstd.h>
 
-#include "simhash.h"
-#include "stored_article.h"
+#include "index/document_builder.h"
+#include "index/simhash.h"
+#include "schema/schema.h"
+#include "schema/terms.h"
+#include "schema/weighting.h"
+#include "store/stored_article.h"
 #include "test_util.h"
-#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/engine.h"
-#include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

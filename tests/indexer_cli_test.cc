@@ -8,11 +8,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "schema/schema.h"
 #include "test_util.h"
 
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
-#include "tongwen/schema.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

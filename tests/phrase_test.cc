@@ -1,8 +1,6 @@
-// Phrases without Xapian positions (src/phrase.h): the per-document position
+// Phrases without Xapian positions (positions/, query/phrase_query.h): the per-document position
 // stream, the phrase check on it, and the queries built on them, on
 // in-memory databases.
-#include "phrase.h"
-
 #include <algorithm>
 #include <map>
 #include <random>
@@ -15,16 +13,22 @@
 #include <nlohmann/json.hpp>
 #include <xapian.h>
 
-#include "query_builder.h"
+#include "index/document_builder.h"
+#include "positions/position_store.h"
+#include "positions/position_stream.h"
+#include "query/phrase_query.h"
+#include "query/query_builder.h"
+#include "schema/schema.h"
+#include "schema/terms.h"
+#include "schema/weighting.h"
+#include "search/phrase_decider.h"
 #include "test_util.h"
-#include "weighting.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/article.h"
 #include "tongwen/engine.h"
 #include "tongwen/index.h"
 #include "tongwen/query.h"
-#include "tongwen/schema.h"
 
 namespace {
 
@@ -360,7 +364,7 @@ TEST_CASE("BuildDocument marks multi-word glosses found side by side as XG terms
     auto a = tongwen::ParseArticle(j.dump());
     REQUIRE(a.ok());
     // With the article's own side lengths as the reference, each stored
-    // wdf is the raw wdf times kWdfScale (src/weighting.h).
+    // wdf is the raw wdf times kWdfScale (schema/weighting.h).
     Xapian::Document doc;
     tongwen::BuildDocument(*a, an, tongwen::RawVersionLengths(*a, an), &doc);
     std::map<std::string, Xapian::termcount> got;

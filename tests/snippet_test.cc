@@ -1,6 +1,6 @@
 // MakeSnippet on long texts: matches past the first scans (1 KB, then 8 KB)
 // are found and marked at the right place, and scan boundaries cut no word.
-#include "snippet.h"
+#include "search/snippet.h"
 
 #include <random>
 #include <string>

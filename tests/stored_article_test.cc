@@ -1,6 +1,6 @@
-// The stored-article codec (src/stored_article.h): zstd frames with an
+// The stored-article codec (store/stored_article.h): zstd frames with an
 // optional dictionary trained on the archive, kept in the database metadata.
-#include "stored_article.h"
+#include "store/stored_article.h"
 
 #include <string>
 #include <thread>
@@ -11,9 +11,8 @@
 #include <xapian.h>
 #include <zstd.h>
 
+#include "schema/schema.h"
 #include "test_util.h"
-
-#include "tongwen/schema.h"
 
 using testutil::SyntheticArticles;
 using tongwen::Code;

@@ -1,6 +1,6 @@
 // ReadStoredHitFields: the hit fields read from stored article JSON agree
 // with a full JSON parse, and anything that is not one JSON object is refused.
-#include "stored_json.h"
+#include "store/stored_json.h"
 
 #include <random>
 #include <string>

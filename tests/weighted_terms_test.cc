@@ -1,7 +1,7 @@
 // WeightedTermsSource (MaxScore over one array of postings) scores and finds
 // what Xapian's OR of OP_SCALE_WEIGHT(term, scale) finds, with pruning on
 // (top 10) and off (every match), alone and inside AND_NOT, FILTER and OR.
-#include "weighted_terms.h"
+#include "query/weighted_terms.h"
 
 #include <cmath>
 #include <map>
@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 #include <xapian.h>
 
+#include "schema/weighting.h"
 #include "test_util.h"
-#include "weighting.h"
 
 #include "tongwen/index.h"
 

@@ -1,7 +1,7 @@
-// BM25 with its length normalisation done at index time (src/weighting.h):
+// BM25 with its length normalisation done at index time (schema/weighting.h):
 // the stored wdfs, and that scores and query expansion over them match
 // Xapian's BM25 and expansion over the raw wdfs.
-#include "weighting.h"
+#include "schema/weighting.h"
 
 #include <map>
 #include <random>
@@ -11,7 +11,8 @@
 #include <catch2/catch.hpp>
 #include <xapian.h>
 
-#include "tongwen/schema.h"
+#include "index/document_builder.h"
+#include "schema/schema.h"
 
 using tongwen::LengthNorm;
 using tongwen::NormalizedWdf;

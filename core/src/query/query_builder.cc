@@ -1,0 +1,1074 @@
+#include "query/query_builder.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "schema/schema.h"
+#include "schema/terms.h"
+
+#include "tongwen/lexicon.h"
+
+namespace tongwen {
+
+namespace s = schema;
+
+// The index leaves out a bigram that is a whole two-character word (the word
+// term says the same), so a bigram is searched as SYNONYM(bigram, word).
+Xapian::Query BigramQuery(const std::string& bigram) {
+  return Xapian::Query(Xapian::Query::OP_SYNONYM, Xapian::Query(s::BigramTerm(bigram)),
+                       Xapian::Query(bigram));
+}
+
+namespace {
+// `required`, with `boost`'s weight added where it matches too: the matches
+// and weights of OP_AND_MAYBE(required, boost). Not OP_AND_MAYBE itself:
+// Xapian 1.4's AndMaybePostList reads its max weights before they are set
+// when it sits under an OR-like postlist that prunes by weight (valgrind:
+// uninitialised reads in AndMaybePostList::next), so at random it behaved
+// as an AND and the same query gave different results (issue 14).
+Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost) {
+  return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, required, boost),
+                       required);
+}
+}  // namespace
+
+Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
+  return Xapian::Query(s::GlossTermOf(stems));
+}
+
+namespace {
+// The share of its side's scale that a phrase's translation (the AND of its
+// words' translations) gets.
+constexpr double kTranslatedPhraseShare = 0.5;
+}  // namespace
+
+namespace {
+
+// A phrase in the title field: title terms are not positional (schema.h), so
+// it is the phrase of the unprefixed terms in a document whose title has
+// every word. The title terms carry the weight of a title match.
+Xapian::Query TitlePhrase(const PositionStorePtr& store, const std::vector<std::string>& plain,
+                          const std::vector<Xapian::Query>& in_title) {
+  Xapian::Query words(Xapian::Query::OP_AND, in_title.begin(), in_title.end());
+  if (plain.size() < 2) return words;
+  return Xapian::Query(Xapian::Query::OP_FILTER, words, WordPhrase(store, plain));
+}
+
+// A Han unit of a query: one multi-character word, or a stretch of single
+// characters (which ICU leaves for names it does not know).
+struct HanUnit {
+  std::vector<std::string> words;    // folded word texts
+  std::vector<std::string> bigrams;  // bigram texts inside the unit
+  std::string text;                  // concatenated folded text
+  uint32_t begin = 0, end = 0;       // original byte offsets
+};
+
+// One element of a text group, in query order.
+struct Item {
+  bool han = false;
+  std::string stem, raw;   // Latin
+  bool name_like = false;  // Latin: capitalised, or joined by a hyphen (Ing-wen)
+  HanUnit unit;            // Han
+};
+
+// Splits the Han tokens of one run into units (see HanUnit).
+void HanUnits(const std::vector<Token>& words, const std::vector<Token>& bigrams, std::vector<HanUnit>* out) {
+  auto nchars = [](const std::string& w) { return DecodeUtf8(w).size(); };
+  size_t k = 0;
+  while (k < words.size()) {
+    HanUnit u;
+    size_t m = k + 1;
+    if (nchars(words[k].text) == 1)
+      while (m < words.size() && nchars(words[m].text) == 1) ++m;
+    for (size_t i = k; i < m; ++i) {
+      u.words.push_back(words[i].text);
+      u.text += words[i].text;
+    }
+    u.begin = words[k].begin;
+    u.end = words[m - 1].end;
+    for (const Token& b : bigrams)
+      if (b.begin >= u.begin && b.end <= u.end) u.bigrams.push_back(b.text);
+    out->push_back(std::move(u));
+    k = m;
+  }
+}
+
+// The query for one Han unit of a translation: all its bigrams are required
+// (whatever the document's segmentation); a bigram query includes the word
+// a two-character bigram is (BigramQuery). No OP_AND_MAYBE for a word boost:
+// these queries go inside OP_SYNONYM, where Xapian 1.4 reads an
+// AndMaybePostList's max weights before they are set (valgrind:
+// uninitialised reads in AndMaybePostList::next), so it turned into an AND
+// at random and results changed from one search to the next.
+Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vector<Xapian::Query>& bigrams) {
+  if (bigrams.empty()) return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
+  return Xapian::Query(Xapian::Query::OP_AND, bigrams.begin(), bigrams.end());
+}
+
+}  // namespace
+
+// The query of a node on each script side. An article's versions are one
+// Xapian document, and its English and Chinese versions hold disjoint terms
+// (Latin stems; Han words and bigrams). A query is built twice over: the
+// Latin side searches its English words as typed and its Chinese words
+// through their English glosses; the Han side the other way round. A word
+// with no translation is searched in its literal form on both sides (a name
+// or a number may stand in the other language's text). A Chinese word with
+// no translation weighs only on the Han side: on the Latin side it is
+// required (mode=all) without weight, and that side's highest weight leaves
+// it out, so it neither adds Han weight to the Latin side nor counts against
+// English-only articles, which cannot hold it. (A Latin word with no
+// translation weighs on both: Chinese texts do hold Latin names and numbers.)
+// The article's score is
+// the better side's (OP_MAX, Elasticsearch's dis_max), so a bilingual
+// article that matches in both versions scores as its best version does,
+// not as their sum, and competes fairly with the one-language article that
+// is the answer (issue 14).
+struct QueryBuilder::Sided {
+  // Each side's highest possible weight, estimated from BM25's term weights
+  // (QueryBuilder::TermWeight): what a version matching every word scores,
+  // up to the saturation of the words' frequencies; and the target, what the
+  // same words weigh as typed. Best() scales a side by target / max, so that
+  // a version that matches a word through its translation scores as one that
+  // matches the word itself, and words with no translation count against
+  // the side that cannot match them.
+  struct Weights {
+    double lat = 0, han = 0, lat_target = 0, han_target = 0;
+    Weights& operator+=(const Weights& o) {
+      lat += o.lat, han += o.han, lat_target += o.lat_target, han_target += o.han_target;
+      return *this;
+    }
+  };
+  // For a `same` query: the script of its words, if one (a word with no
+  // translation). Latin words weigh on both sides (a Chinese text holds
+  // Latin names and numbers); Han words only on the Han side.
+  enum Own { kEither, kLat, kHan };
+
+  Xapian::Query lat, han;
+  bool same = true;  // lat and han are one query (no translation inside)
+  Weights w;
+  Own own = kEither;
+
+  // A query without weight (filters).
+  static Sided Boolean(Xapian::Query q) { return Sided{q, q, true, {}, kEither}; }
+  // A word with no translation, of `own`'s script, weighing `max`.
+  static Sided Untranslated(Xapian::Query q, double max, Own own) {
+    Weights w{own == kHan ? 0 : max, max, own == kHan ? 0 : max, max};
+    return Sided{q, q, true, w, own};
+  }
+  static Sided Two(Xapian::Query lat, Xapian::Query han, Weights w) {
+    return Sided{std::move(lat), std::move(han), false, w, kEither};
+  }
+  // This one with `q` for both sides' queries (same) or each side wrapped.
+  Sided With(Xapian::Query l, Xapian::Query h) const {
+    return Sided{std::move(l), std::move(h), same, w, own};
+  }
+  bool empty() const { return lat.empty() && han.empty(); }
+  // This part's query on the Latin side, beside translated parts.
+  Xapian::Query LatPart() const { return same && own == kHan ? Weightless(lat) : lat; }
+  static Xapian::Query Weightless(const Xapian::Query& q) {
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 0);
+  }
+  // Matches in either side: for exclusions, which drop an article whose any
+  // version has the word.
+  Xapian::Query Either() const { return same ? lat : Xapian::Query(Xapian::Query::OP_OR, lat, han); }
+  double LatScale() const { return w.lat > 0 ? w.lat_target / w.lat : 1; }
+  double HanScale() const { return w.han > 0 ? w.han_target / w.han : 1; }
+  // The article's score: its better side, each side scaled (LatScale,
+  // HanScale).
+  Xapian::Query Best() const {
+    if (same) return lat;
+    // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
+    // OR-like subquery adds its children to the MAX's own list, so a side's
+    // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
+    // subquery.)
+    return Xapian::Query(Xapian::Query::OP_MAX,
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, LatScale()),
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, HanScale()));
+  }
+  // `op` (AND or OR) over each side of `parts`; the weights add up.
+  static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
+    bool all_same = true;
+    Weights w;
+    for (const Sided& p : parts) {
+      all_same = all_same && p.same;
+      w += p.w;
+    }
+    std::vector<Xapian::Query> l, h;
+    if (all_same) {
+      Own own = parts.empty() ? kEither : parts[0].own;
+      for (const Sided& p : parts) {
+        l.push_back(p.lat);
+        if (p.own != own) own = kEither;
+      }
+      Xapian::Query q(op, l.begin(), l.end());
+      return Sided{q, q, true, w, own};
+    }
+    for (const Sided& p : parts) {
+      l.push_back(p.LatPart());
+      h.push_back(p.han);
+    }
+    return Two(Xapian::Query(op, l.begin(), l.end()), Xapian::Query(op, h.begin(), h.end()), w);
+  }
+};
+
+struct QueryBuilder::Ctx {
+  const SearchRequest* req;
+  BuiltQuery* out;
+  bool cross;
+  bool loose = false;  // the relaxed query: phrases are searched as words
+  size_t units = 0;
+  // Top-level phrases become the AND of their words plus a PhraseCheck.
+  bool defer_phrases = false;
+  // Set by a top-level AND (mode=all) for the positive child it builds next.
+  bool conjunct_child = false;
+  // Multiplies each translated part (EngineOptions::translation_factor in a
+  // query of one language, else 1). Only the translations: a word with no
+  // translation, searched as typed on the other side too, keeps its weight
+  // there, so that a bilingual article whose English version holds it does
+  // not gain the factor on its Chinese side.
+  double factor = 1;
+  // Folds the scripts seen in one part of the query into detected_language.
+  void NoteLanguage(size_t latin, size_t han) {
+    std::string& d = out->info.detected_language;
+    if (d.empty() || d == "none")
+      d = latin && han ? "mixed" : latin ? "en" : han ? "zh" : "none";
+    else if ((latin && d == "zh") || (han && d == "en"))
+      d = "mixed";
+  }
+  Xapian::Query Term(const std::string& t, bool translated) {
+    (translated ? out->translated_terms : out->original_terms).insert(t);
+    out->highlight_terms.insert(t);
+    return Xapian::Query(t);
+  }
+};
+
+Xapian::Query QueryBuilder::HanTextQuery(const std::string& han, std::unordered_set<std::string>* hl) const {
+  // Remembered: translations bring the same Chinese words again and again,
+  // and each costs an ICU word break.
+  auto it = memo_->han_text.find(han);
+  if (it == memo_->han_text.end()) {
+    TranslationMemo::HanText entry;
+    std::unordered_set<std::string> terms;
+    entry.query = ComputeHanTextQuery(han, &terms);
+    entry.highlight.assign(terms.begin(), terms.end());
+    it = memo_->han_text.emplace(han, std::move(entry)).first;
+  }
+  if (hl) hl->insert(it->second.highlight.begin(), it->second.highlight.end());
+  return it->second.query;
+}
+
+Xapian::Query QueryBuilder::ComputeHanTextQuery(const std::string& han,
+                                                std::unordered_set<std::string>* hl) const {
+  std::vector<Token> words, bigrams;
+  AnalyzeOptions ao;
+  an_.Analyze(han, ao, [&](const Token& t) {
+    if (t.script != Script::kHan) return;
+    (t.kind == TokenKind::kBigram ? bigrams : words).push_back(t);
+  });
+  std::vector<HanUnit> units;
+  HanUnits(words, bigrams, &units);
+  std::vector<Xapian::Query> parts;
+  for (const HanUnit& u : units) {
+    std::vector<Xapian::Query> w, b;
+    for (const std::string& x : u.words) {
+      w.emplace_back(x);
+      if (hl) hl->insert(x);
+    }
+    for (const std::string& x : u.bigrams) {
+      b.push_back(BigramQuery(x));
+      if (hl) {
+        hl->insert(s::BigramTerm(x));
+        hl->insert(x);
+      }
+    }
+    parts.push_back(UnitQuery(w, b));
+  }
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+void TranslationMemo::Refresh(const Xapian::Database& db) {
+  const Xapian::rev rev = db.get_revision();
+  if (filled_ && rev == revision_ &&
+      e2z.size() + variants.size() + han_text.size() + df.size() <= kMaxEntries)
+    return;
+  e2z.clear();
+  variants.clear();
+  han_text.clear();
+  df.clear();
+  filled_ = true;
+  revision_ = rev;
+}
+
+double QueryBuilder::WeightOfDf(double df) const {
+  // As Xapian::BM25Weight::init computes it: a term in more than half the
+  // documents keeps a small positive weight.
+  const double n = db_.get_doccount();
+  double tw = (n - df + 0.5) / (df + 0.5);
+  if (tw < 2) tw = tw * 0.5 + 1;
+  return std::log(tw);
+}
+
+double QueryBuilder::Df(const std::string& term) const {
+  auto it = memo_->df.find(term);
+  if (it == memo_->df.end()) it = memo_->df.emplace(term, db_.get_termfreq(term)).first;
+  return it->second;
+}
+
+Xapian::Query QueryBuilder::HanTitleQuery(const std::string& han, std::unordered_set<std::string>* hl,
+                                          double* df) const {
+  std::vector<Xapian::Query> parts;
+  double rarest = db_.get_doccount();
+  AnalyzeOptions ao;
+  ao.bigrams = false;
+  an_.Analyze(han, ao, [&](const Token& t) {
+    if (t.script != Script::kHan) return;
+    const std::string term = s::FieldTextTerm(s::kTitlePrefix, false, t.text);
+    rarest = std::min(rarest, Df(term));
+    if (hl) hl->insert(t.text);  // the snippet highlights the plain word
+    parts.emplace_back(term);
+  });
+  *df = parts.empty() ? 0 : rarest;
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+Xapian::Query QueryBuilder::GlossTitleQuery(const std::vector<std::string>& stems, double* df) const {
+  std::vector<Xapian::Query> parts;
+  double rarest = db_.get_doccount();
+  for (const std::string& st : stems) {
+    const std::string term = s::FieldTextTerm(s::kTitlePrefix, true, st);
+    rarest = std::min(rarest, Df(term));
+    parts.emplace_back(term);
+  }
+  *df = parts.empty() ? 0 : rarest;
+  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+}
+
+double QueryBuilder::TextDf(const std::string& han) const {
+  const std::string key = "\x01" + han;  // apart from the terms
+  auto it = memo_->df.find(key);
+  if (it != memo_->df.end()) return it->second;
+  double df = Df(han);
+  if (df == 0) {
+    std::vector<Token> bg;
+    AnalyzeOptions ao;
+    an_.Analyze(han, ao, [&](const Token& t) {
+      if (t.kind == TokenKind::kBigram) bg.push_back(t);
+    });
+    if (!bg.empty()) df = db_.get_doccount();
+    for (const Token& t : bg) df = std::min(df, Df(s::BigramTerm(t.text)) + Df(t.text));
+  }
+  return memo_->df.emplace(key, df).first->second;
+}
+
+// Build() constructs the query three times (all, any, relaxed), and a worker
+// sees the same words again and again: the lookups behind each translation
+// are made once and remembered in the memo.
+std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
+  std::string key;
+  for (const std::string& st : stems) key.append(st).push_back(' ');
+  auto it = memo_->e2z.find(key);
+  if (it == memo_->e2z.end()) it = memo_->e2z.emplace(key, ComputeEnglishToChinese(stems)).first;
+  return it->second;
+}
+
+std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
+  auto it = memo_->variants.find(word);
+  if (it == memo_->variants.end()) it = memo_->variants.emplace(word, ComputeChineseVariants(word)).first;
+  return it->second;
+}
+
+std::vector<Translation> QueryBuilder::ComputeEnglishToChinese(const std::vector<std::string>& stems) const {
+  std::vector<Translation> out;
+  if (!lex_) return out;
+  std::vector<LexCandidate> cands =
+      lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kPrefix);
+  Collect(cands, &out);
+  if (out.empty() && stems.size() == 1)
+    Collect(lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kNamePart), &out);
+  // A single character is a poor translation of a whole English word
+  // ("typhoon" -> 台 via 颱): keep single characters only when nothing longer
+  // translates the word.
+  if (std::any_of(out.begin(), out.end(), [](const Translation& t) { return DecodeUtf8(t.term).size() > 1; }))
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [](const Translation& t) { return DecodeUtf8(t.term).size() == 1; }),
+              out.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
+  if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
+  double top = out.empty() ? 1 : out[0].weight;
+  for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
+  return out;
+}
+
+std::vector<std::string> QueryBuilder::SplitSyllables(const std::string& w) const {
+  // Longest-first split into 2 or 3 pinyin syllables; empty if none.
+  std::vector<std::string> out;
+  if (!lex_ || w.size() < 4 || w.size() > 18) return out;
+  for (size_t a = std::min<size_t>(6, w.size() - 1); a >= 1; --a) {
+    if (!lex_->IsSyllable(w.substr(0, a))) continue;
+    const std::string rest = w.substr(a);
+    if (lex_->IsSyllable(rest)) return {w.substr(0, a), rest};
+    for (size_t b = std::min<size_t>(6, rest.size() - 1); b >= 1; --b)
+      if (lex_->IsSyllable(rest.substr(0, b)) && lex_->IsSyllable(rest.substr(b)))
+        return {w.substr(0, a), rest.substr(0, b), rest.substr(b)};
+  }
+  return out;
+}
+
+std::vector<std::string> QueryBuilder::ComputeChineseVariants(const std::string& word) const {
+  std::vector<std::string> out;
+  if (!lex_ || DecodeUtf8(word).size() < 2) return out;
+  std::vector<std::vector<std::string>> glosses = ChineseToEnglish(word);
+  if (glosses.size() > 2) glosses.resize(2);
+  for (const auto& g : glosses) {
+    for (const LexCandidate& c : lex_->EnglishToChinese(g, 8)) {
+      std::string hw(c.headword);
+      if (c.score < 0.75f || hw == word || DecodeUtf8(hw).size() < 2) continue;
+      if (std::find(out.begin(), out.end(), hw) != out.end()) continue;
+      if (db_.get_termfreq(hw) == 0) continue;
+      out.push_back(std::move(hw));
+      if (out.size() >= 3) return out;
+    }
+  }
+  return out;
+}
+
+// Keeps the candidates that occur in the index, scored by dictionary rank
+// and index frequency.
+void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const {
+  for (const LexCandidate& c : cands) {
+    std::string hw(c.headword);
+    Xapian::doccount df = db_.get_termfreq(hw);
+    if (df == 0) {
+      // The index may have segmented the word differently: estimate from
+      // its bigrams (all must occur).
+      std::vector<Token> bg;
+      AnalyzeOptions ao;
+      an_.Analyze(hw, ao, [&](const Token& t) {
+        if (t.kind == TokenKind::kBigram) bg.push_back(t);
+      });
+      if (!bg.empty()) {
+        df = UINT32_MAX;
+        for (const Token& t : bg)
+          df = std::min(df, db_.get_termfreq(s::BigramTerm(t.text)) + db_.get_termfreq(t.text));
+      }
+    }
+    if (df == 0) continue;
+    double score = c.score * std::log(2.0 + df);
+    if (std::any_of(out->begin(), out->end(), [&](const Translation& t) { return t.term == hw; })) continue;
+    out->push_back(Translation{hw, score});
+  }
+}
+
+std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::string& word) const {
+  std::vector<std::vector<std::string>> out;
+  LexEntry e;
+  if (!lex_ || IsChineseStopWord(word) || !lex_->Lookup(word, &e)) return out;
+  Analyzer plain(nullptr);
+  AnalyzeOptions ao;
+  ao.drop_stopwords = true;
+  for (std::string_view g : e.glosses) {
+    std::vector<std::string> stems;
+    plain.Analyze(g, ao, [&](const Token& t) {
+      if (t.script == Script::kLatin) stems.push_back(t.text);
+    });
+    if (stems.empty() || stems.size() > 4) continue;
+    if (std::find(out.begin(), out.end(), stems) != out.end()) continue;
+    out.push_back(std::move(stems));
+    if (out.size() >= opt_.max_glosses) break;
+  }
+  return out;
+}
+
+PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
+  if (phrase_length < 2) return nullptr;  // a one-word phrase is the word: no check
+  if (!positions_fetched_ && positions_source_) positions_ = positions_source_();
+  positions_fetched_ = true;
+  return positions_;
+}
+
+QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const {
+  const bool title = n.field == "title";
+  const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
+  std::vector<std::string> terms;
+  std::vector<Xapian::Query> in_title;
+  AnalyzeOptions ao;
+  ao.bigrams = false;
+  size_t latin = 0, han = 0;
+  std::string shown;
+  an_.Analyze(n.text, ao, [&](const Token& t) {
+    terms.push_back(s::TextTerm(t));
+    c.Term(terms.back(), false);
+    if (title) in_title.push_back(c.Term(s::FieldTextTerm(fp, t.script == Script::kLatin, t.text), false));
+    (t.script == Script::kLatin ? latin : han)++;
+    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") +
+             (t.script == Script::kLatin ? t.raw : t.text);
+  });
+  if (terms.empty()) return Sided{};
+  ++c.units;
+  c.NoteLanguage(latin, han);
+  QueryWord qw{"\"" + shown + "\"", latin && han ? "mixed" : latin ? "en" : "zh", {}, false, {}};
+  // In the other language, a phrase is the AND of its words' translations
+  // (word order and adjacency do not carry over a translation): the words
+  // built as a group in a scratch context, whose other side is taken.
+  Sided translated;
+  if (c.cross && !(latin && han)) {
+    BuiltQuery scratch;
+    Ctx sc{c.req, &scratch, c.cross};
+    sc.factor = c.factor;
+    QueryNode words = n;
+    words.kind = QueryNode::kText;
+    std::vector<const QueryNode*> one{&words};
+    translated = BuildAndGroup(one, n.field, true, sc);
+    for (const QueryWord& w : scratch.info.words)
+      for (const Translation& t : w.translations) qw.translations.push_back(t);
+    c.out->translated_terms.insert(scratch.translated_terms.begin(), scratch.translated_terms.end());
+    c.out->highlight_terms.insert(scratch.highlight_terms.begin(), scratch.highlight_terms.end());
+  }
+  c.out->info.words.push_back(std::move(qw));
+  Xapian::Query literal;
+  if (title) {
+    literal = TitlePhrase(PositionsFor(terms.size()), terms, in_title);
+  } else if (c.defer_phrases && conjunct && terms.size() >= 2 && translated.same) {
+    // Checked after the match (PhraseDecider), which only a phrase with no
+    // translated side allows: the decider would drop translated matches.
+    c.out->phrase_checks.push_back(WordPhraseCheck(PositionsFor(terms.size()), terms));
+    literal = WordPhraseTerms(terms);
+  } else {
+    literal = WordPhrase(PositionsFor(terms.size()), terms);
+  }
+  double literal_max = 0;
+  for (const Xapian::Query& q : in_title) literal_max += TermWeight(*q.get_terms_begin());
+  if (!title)
+    for (const std::string& t : terms) literal_max += TermWeight(t);
+  // A Chinese phrase also weighs its character bigrams, as the same words
+  // unquoted do (BuildAndGroup): quoting narrows the matches, it does not
+  // make a true phrase match weigh less than the words' translations.
+  if (!title && han && !latin) {
+    std::vector<Xapian::Query> bigrams;
+    an_.Analyze(n.text, AnalyzeOptions{}, [&](const Token& t) {
+      if (t.kind != TokenKind::kBigram) return;
+      bigrams.push_back(BigramQuery(t.text));
+      literal_max += WeightOfDf(Df(std::string(s::kBigramPrefix) + t.text) + Df(t.text));
+    });
+    if (!bigrams.empty())
+      literal = Boosted(literal, Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
+  }
+  if (translated.empty() || translated.same)
+    return Sided::Untranslated(literal, literal_max,
+                               latin && han ? Sided::kEither
+                               : latin      ? Sided::kLat
+                                            : Sided::kHan);
+  // The translation is looser than the phrase (any order, any distance), so
+  // it counts for a share of what the words of a true phrase match would:
+  // an article with the phrase as typed ranks above one that only has its
+  // words' translations, unless the latter matches them far better.
+  const Sided::Weights& tw = translated.w;
+  auto loose = [](const Xapian::Query& q) {
+    return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, kTranslatedPhraseShare);
+  };
+  return latin
+             ? Sided::Two(literal, loose(translated.han), {literal_max, tw.han, literal_max, tw.han_target})
+             : Sided::Two(loose(translated.lat), literal, {tw.lat, literal_max, tw.lat_target, literal_max});
+}
+
+// Builds one query per source word (a concept) for a run of plain words,
+// on each script side (Sided), and joins the concepts.
+QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNode*>& texts,
+                                                const std::string& field, bool require_all, Ctx& c) const {
+  const bool title = field == "title";
+  const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
+  std::vector<Item> items;
+  // English stop words are dropped, unless the query has nothing else
+  // ("The Who", "it").
+  for (bool drop : {true, false}) {
+    if (!items.empty()) break;
+    for (const QueryNode* n : texts) {
+      std::vector<Token> hw, hb;
+      auto flush_han = [&] {
+        if (hw.empty()) return;
+        std::vector<HanUnit> units;
+        HanUnits(hw, hb, &units);
+        for (HanUnit& u : units) {
+          Item it;
+          it.han = true;
+          it.unit = std::move(u);
+          items.push_back(std::move(it));
+        }
+        hw.clear();
+        hb.clear();
+      };
+      AnalyzeOptions ao;
+      ao.drop_stopwords = drop;
+      an_.Analyze(n->text, ao, [&](const Token& t) {
+        if (t.script == Script::kLatin) {
+          flush_han();
+          Item it;
+          it.stem = t.text;
+          it.raw = t.raw;
+          const std::string& src = n->text;
+          it.name_like = (t.begin < src.size() && src[t.begin] >= 'A' && src[t.begin] <= 'Z') ||
+                         (t.begin > 0 && src[t.begin - 1] == '-');
+          items.push_back(std::move(it));
+        } else if (t.kind == TokenKind::kWord) {
+          if (!hw.empty() && hw.back().end != t.begin) flush_han();  // punctuation split the run
+          hw.push_back(t);
+        } else {
+          hb.push_back(t);
+        }
+      });
+      flush_han();
+    }
+  }
+  size_t latin = 0, han = 0;
+  for (const Item& it : items) (it.han ? han : latin)++;
+  c.NoteLanguage(latin, han);
+
+  const std::string& hint = c.req->lang_hint;
+  // A field query translates into the same field of the other language
+  // (HanTitleQuery, GlossTitleQuery).
+  const bool en_to_zh = c.cross && hint != "zh";
+  const bool zh_to_en = c.cross && hint != "en";
+  const double w = opt_.translation_weight;
+
+  std::vector<Sided> concepts;
+  std::vector<Xapian::Query> optional;  // Chinese stop words: rank, never required (Han side)
+  size_t i = 0;
+  while (i < items.size()) {
+    if (c.units >= opt_.max_query_units) {
+      c.out->info.truncated = true;
+      break;
+    }
+    const Item& it = items[i];
+    if (it.han) {
+      // Adjacent units that together are one dictionary word with glosses
+      // translate as that word (ICU splits 西弗吉尼亚, West Virginia, into
+      // 西弗 "sievert" and 吉尼亚); each unit is still matched as itself.
+      size_t span = 1;
+      std::string text = it.unit.text;
+      if (zh_to_en && lex_) {
+        std::string joined = text;
+        for (size_t j = i + 1; j < items.size() && j < i + 4; ++j) {
+          if (!items[j].han || items[j].unit.begin != items[j - 1].unit.end) break;
+          joined += items[j].unit.text;
+          if (lex_->Contains(joined) && !ChineseToEnglish(joined).empty()) {
+            span = j - i + 1;
+            text = joined;
+          }
+        }
+      }
+      c.units += span;
+      QueryWord qw{text, "zh", {}, false, {}};
+      std::vector<Xapian::Query> origs;
+      double orig_max = 0;
+      for (size_t k = i; k < i + span; ++k) {
+        const HanUnit& u = items[k].unit;
+        if (title) {
+          std::vector<Xapian::Query> ws;
+          for (const std::string& x : u.words) {
+            ws.push_back(c.Term(s::FieldTextTerm(fp, false, x), false));
+            orig_max += TermWeight(s::FieldTextTerm(fp, false, x));
+            c.Term(x, false);
+          }
+          origs.push_back(TitlePhrase(PositionsFor(u.words.size()), u.words, ws));
+          continue;
+        }
+        std::vector<Xapian::Query> ws, bs;
+        for (const std::string& x : u.words) {
+          ws.push_back(c.Term(x, false));
+          orig_max += TermWeight(x);
+        }
+        for (const std::string& x : u.bigrams) {
+          c.Term(s::BigramTerm(x), false);
+          c.Term(x, false);
+          bs.push_back(BigramQuery(x));
+          orig_max += WeightOfDf(Df(s::BigramTerm(x)) + Df(x));
+        }
+        Xapian::Query wq(Xapian::Query::OP_OR, ws.begin(), ws.end());
+        // The word boost matters for ranking Chinese queries (measured):
+        // a document segmented like the query ranks above one that only
+        // has the characters.
+        // (A document that holds a word of two or more characters holds its
+        // bigrams, so for such a unit OR has the matches of the bigrams' AND.)
+        Xapian::Query bq(Xapian::Query::OP_AND, bs.begin(), bs.end());
+        if (bs.empty())
+          origs.push_back(wq);
+        else if (u.words.size() == 1)
+          origs.push_back(Xapian::Query(Xapian::Query::OP_OR, bq, wq));
+        else
+          origs.push_back(Boosted(bq, wq));
+      }
+      const Xapian::Query orig(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, origs.begin(),
+                               origs.end());
+      const HanUnit& u = it.unit;
+      const bool stop =
+          IsChineseStopWord(text) || (span == 1 && u.words.size() == 1 && DecodeUtf8(u.text).size() == 1 &&
+                                      IsChineseStopWord(u.words[0]));
+      Xapian::Query own = orig;
+      SynonymBuilder variants, glosses;
+      double variants_df = 0, glosses_df = 0;
+      // Regional variants (特朗普/川普, 软件/軟體): other headwords whose main
+      // sense has the same gloss; weighted as translations, on the Han side.
+      if (c.cross && !stop) {
+        for (const std::string& v : ChineseVariants(text)) {
+          if (title) {
+            double df = 0;
+            variants.Add(HanTitleQuery(v, &c.out->highlight_terms, &df));
+            variants_df += df;
+          } else {
+            variants.Add(HanTextQuery(v, &c.out->highlight_terms));
+            variants_df += TextDf(v);
+          }
+          c.out->translated_terms.insert(v);
+          qw.variants.push_back(v);
+        }
+      }
+      if (zh_to_en && !stop) {
+        for (const auto& stems : ChineseToEnglish(text)) {
+          std::string shown;
+          for (const std::string& st : stems) {
+            c.Term(s::StemTerm(st), true);  // highlighted word by word
+            shown += (shown.empty() ? "" : " ") + st;
+          }
+          if (title) {
+            double df = 0;
+            glosses.Add(GlossTitleQuery(stems, &df));
+            glosses_df += df;
+          } else {
+            glosses.Add(GlossQuery(stems));
+            glosses_df += Df(s::GlossTermOf(stems));
+          }
+          qw.translations.push_back(Translation{shown, 1.0});
+        }
+      }
+      // A word's alternatives are one of its senses: the highest weight of
+      // the word and its variants is the larger, not the sum.
+      double own_max = orig_max;
+      if (!variants.empty()) {
+        own = Xapian::Query(Xapian::Query::OP_OR, orig,
+                            Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, variants.Build(), w));
+        own_max = std::max(own_max, w * WeightOfDf(variants_df));
+      }
+      c.out->info.words.push_back(std::move(qw));
+      if (stop)
+        optional.push_back(own);
+      else if (glosses.empty())
+        concepts.push_back(variants.empty()
+                               ? Sided::Untranslated(own, own_max, Sided::kHan)
+                               : Sided::Two(Sided::Weightless(own), own, {0, own_max, 0, own_max}));
+      else
+        concepts.push_back(
+            Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w * c.factor), own,
+                       {w * WeightOfDf(glosses_df), own_max, own_max, own_max}));
+      i += span;
+      continue;
+    }
+    // Latin: find the longest run of consecutive Latin items (<= 4) that has
+    // a dictionary translation as a phrase ("prime minister").
+    size_t best_len = 0;
+    std::vector<Translation> best;
+    // A romanised Chinese name (Tsai Ing-wen, Ko Wen-je): 2-4 capitalised
+    // words that all read as pinyin or Wade-Giles syllables match the Han
+    // characters as an adjacent-syllable phrase in the pinyin field.
+    std::vector<std::vector<std::string>> sylls;
+    if (en_to_zh && !title && opt_.romanised_names && lex_) {  // pinyin has no title field
+      size_t words = 0;
+      while (i + words < items.size() && words < 4) {
+        const Item& x = items[i + words];
+        if (x.han || !x.name_like) break;
+        std::vector<std::string> cand = lex_->RomanisedSyllables(x.raw);
+        if (!cand.empty()) {
+          sylls.push_back(std::move(cand));
+        } else {
+          // Joined pinyin given names: "Jinping" -> jin ping.
+          std::vector<std::string> parts = SplitSyllables(x.raw);
+          if (parts.empty()) break;
+          for (std::string& p : parts) sylls.push_back({std::move(p)});
+        }
+        ++words;
+      }
+      // At least two words: a single capitalised English word that happens
+      // to split into syllables ("Time" -> ti me) is not a name.
+      if (sylls.size() < 2 || words < 2)
+        sylls.clear();
+      else
+        best_len = words;
+    }
+    if (!sylls.empty()) {
+      std::vector<std::string> stems;
+      for (size_t k = i; k < i + best_len; ++k) stems.push_back(items[k].stem);
+      best = EnglishToChinese(stems);
+    } else if (en_to_zh) {
+      size_t max_len = 0;
+      while (i + max_len < items.size() && !items[i + max_len].han && max_len < 4) ++max_len;
+      for (size_t len = max_len; len >= 1; --len) {
+        std::vector<std::string> stems;
+        bool digits = false;
+        for (size_t k = i; k < i + len; ++k) {
+          stems.push_back(items[k].stem);
+          if (std::all_of(items[k].stem.begin(), items[k].stem.end(),
+                          [](char ch) { return ch >= '0' && ch <= '9'; }))
+            digits = true;
+        }
+        if (digits) continue;
+        best = EnglishToChinese(stems);
+        if (!best.empty()) {
+          best_len = len;
+          break;
+        }
+      }
+    }
+    const size_t len = std::max<size_t>(best_len, 1);
+    std::vector<Xapian::Query> ws;
+    std::string shown;
+    double orig_max = 0;
+    for (size_t k = i; k < i + len; ++k) {
+      ws.push_back(c.Term(s::FieldTextTerm(fp, true, items[k].stem), false));
+      orig_max += TermWeight(s::FieldTextTerm(fp, true, items[k].stem));
+      if (title) c.out->highlight_terms.insert(s::StemTerm(items[k].stem));
+      shown += (shown.empty() ? "" : " ") + items[k].raw;
+    }
+    c.units += len;
+    Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
+    QueryWord qw{shown, "en", {}, false, {}};
+    SynonymBuilder alts;
+    double alts_df = 0;
+    for (const Translation& t : best) {
+      if (title) {
+        double df = 0;
+        alts.Add(HanTitleQuery(t.term, &c.out->highlight_terms, &df));
+        alts_df += df;
+      } else {
+        alts.Add(HanTextQuery(t.term, &c.out->highlight_terms));
+        alts_df += TextDf(t.term);
+      }
+    }
+    for (const Translation& t : best) c.out->translated_terms.insert(t.term);
+    qw.translations = best;
+    if (!sylls.empty()) {
+      std::vector<std::vector<std::string>> pos;
+      std::string shown_py;
+      for (const auto& cands : sylls) {
+        pos.emplace_back();
+        for (const std::string& py : cands) {
+          pos.back().push_back(s::PinyinTerm(py));
+          c.Term(pos.back().back(), true);
+        }
+        shown_py += (shown_py.empty() ? "" : " ") + cands[0];
+        for (size_t k = 1; k < cands.size(); ++k) shown_py += "|" + cands[k];
+      }
+      alts.AddPhrase(PositionsFor(pos.size()), s::kSlotPinyinPositions, pos);
+      // The name's rarest syllable bounds the documents its phrase matches.
+      double py_df = db_.get_doccount();
+      for (const auto& cands : pos) {
+        double d = 0;
+        for (const std::string& t : cands) d += Df(t);
+        py_df = std::min(py_df, d);
+      }
+      alts_df += py_df;
+      qw.romanised = true;
+      qw.translations.push_back(Translation{"pinyin:" + shown_py, 1.0});
+    }
+    c.out->info.words.push_back(std::move(qw));
+    if (alts.empty())
+      concepts.push_back(Sided::Untranslated(orig, orig_max, Sided::kLat));
+    else
+      concepts.push_back(Sided::Two(orig,
+                                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w * c.factor),
+                                    {orig_max, w * WeightOfDf(alts_df), orig_max, orig_max}));
+    i += len;
+  }
+  if (concepts.empty() && optional.empty()) return Sided{};
+  Xapian::Query opt(Xapian::Query::OP_OR, optional.begin(), optional.end());
+  if (concepts.empty()) return Sided::Untranslated(opt, 0, Sided::kHan);
+  Sided req = Sided::Combine(require_all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, concepts);
+  if (optional.empty()) return req;
+  // Stop words rank on the Han side only (they have no translation).
+  // (Not Boosted(req.han, opt), which would search the query twice: an AND
+  // with the stop words ORed with a zero-weight match-all has the same
+  // matches and weights.)
+  Xapian::Query ranked(
+      Xapian::Query::OP_AND, req.han,
+      Xapian::Query(Xapian::Query::OP_OR, opt,
+                    Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query::MatchAll, 0)));
+  return req.same ? req.With(ranked, ranked) : req.With(req.lat, ranked);
+}
+
+QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
+  // Whether every match must match this node (for a phrase's check).
+  const bool conjunct = top || c.conjunct_child;
+  c.conjunct_child = false;
+  switch (n.kind) {
+    case QueryNode::kText: {
+      if (n.field == "source" || n.field == "section") {
+        return Sided::Boolean(
+            Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text)));
+      }
+      std::vector<const QueryNode*> one{&n};
+      return BuildAndGroup(one, n.field, true, c);
+    }
+    case QueryNode::kPhrase:
+      if (n.field == "source" || n.field == "section") {
+        QueryNode t = n;
+        t.kind = QueryNode::kText;
+        return BuildNode(t, false, c);
+      }
+      if (c.loose) {
+        QueryNode t = n;
+        t.kind = QueryNode::kText;
+        std::vector<const QueryNode*> one{&t};
+        return BuildAndGroup(one, n.field, false, c);
+      }
+      return BuildPhrase(n, conjunct, c);
+    case QueryNode::kNot: {
+      if (n.children.empty()) return Sided{};
+      const bool loose = c.loose;  // exclusions stay exact
+      c.loose = false;
+      Sided q = BuildNode(n.children[0], false, c);
+      c.loose = loose;
+      return q;
+    }
+    case QueryNode::kOr: {
+      std::vector<Sided> qs;
+      for (const QueryNode& ch : n.children) {
+        Sided q = BuildNode(ch, false, c);
+        if (!q.empty()) qs.push_back(q);
+      }
+      if (qs.empty()) return Sided{};
+      return Sided::Combine(Xapian::Query::OP_OR, qs);
+    }
+    case QueryNode::kAnd: {
+      const bool all = !top || c.req->mode == SearchRequest::Mode::kAll;
+      std::vector<Sided> pos;
+      std::vector<Xapian::Query> neg;
+      // Consecutive plain words form one group, so that multi-word
+      // dictionary phrases and Han runs split by spaces translate as one.
+      std::vector<const QueryNode*> group;
+      std::string group_field;
+      auto flush = [&] {
+        if (group.empty()) return;
+        Sided q = BuildAndGroup(group, group_field, all, c);
+        if (!q.empty()) pos.push_back(q);
+        group.clear();
+      };
+      for (const QueryNode& ch : n.children) {
+        if (ch.kind == QueryNode::kText && (ch.field.empty() || ch.field == "title")) {
+          if (!group.empty() && ch.field != group_field) flush();
+          group_field = ch.field;
+          group.push_back(&ch);
+          continue;
+        }
+        flush();
+        c.conjunct_child = top && all && ch.kind != QueryNode::kNot;
+        Sided q = BuildNode(ch, false, c);
+        if (q.empty()) continue;
+        if (ch.kind == QueryNode::kNot)
+          neg.push_back(q.Either());  // excluded whichever version has it
+        else
+          pos.push_back(q);
+      }
+      flush();
+      Sided p = pos.empty() ? Sided::Boolean(Xapian::Query::MatchAll)
+                            : Sided::Combine(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos);
+      if (neg.empty()) return pos.empty() ? Sided{} : p;
+      Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
+      if (p.same) {
+        Xapian::Query q(Xapian::Query::OP_AND_NOT, p.lat, nq);
+        return p.With(q, q);
+      }
+      return p.With(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
+                    Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq));
+    }
+  }
+  return Sided{};
+}
+
+void QueryBuilder::CountScripts(const QueryNode& n, size_t* latin, size_t* han) const {
+  if ((n.kind == QueryNode::kText || n.kind == QueryNode::kPhrase) && n.field != "source" &&
+      n.field != "section") {
+    AnalyzeOptions ao;
+    ao.bigrams = false;
+    ao.drop_stopwords = true;
+    an_.Analyze(n.text, ao, [&](const Token& t) { ++*(t.script == Script::kLatin ? latin : han); });
+  }
+  for (const QueryNode& ch : n.children) CountScripts(ch, latin, han);
+}
+
+BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) const {
+  const bool cross = req.cross == SearchRequest::Cross::kAuto && lex_ != nullptr;
+  auto fresh = [&] {
+    BuiltQuery b;
+    b.info.detected_language = "none";
+    b.info.cross = cross;
+    b.info.translation_weight = cross ? opt_.translation_weight : 0;
+    b.info.repairs = pq.repairs;
+    b.info.truncated = pq.truncated;
+    b.info.max_query_bytes = opt_.max_query_bytes;
+    b.info.max_query_units = opt_.max_query_units;
+    return b;
+  };
+  SearchRequest all_req = req;
+  all_req.mode = SearchRequest::Mode::kAll;
+  // The factor applies to the translations of a query in one language. The
+  // language is known once the query is built; the scripts of its words,
+  // counted first, nearly always tell it, and if they did not, the query is
+  // built again with the right factor.
+  auto factor_of = [&](bool one_language) { return cross && one_language ? opt_.translation_factor : 1.0; };
+  size_t latin = 0, han = 0;
+  CountScripts(pq.root, &latin, &han);
+  BuiltQuery out = fresh();
+  Ctx c{&all_req, &out, cross};
+  c.factor = factor_of((latin > 0) != (han > 0));
+  Sided all = BuildNode(pq.root, true, c);
+  const std::string& lang = out.info.detected_language;
+  const double factor = factor_of(lang == "en" || lang == "zh");
+  if (factor != c.factor) {
+    out = fresh();
+    c = Ctx{&all_req, &out, cross};
+    c.factor = factor;
+    all = BuildNode(pq.root, true, c);
+  }
+  auto best = [&](const Sided& q) { return q.Best(); };
+  out.all = best(all);
+  if (!all.same) {
+    auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
+    out.info.scale_en = rounded(all.LatScale());
+    out.info.scale_zh = rounded(all.HanScale());
+    out.info.translation_factor = factor;
+  }
+  // The same structure with top-level groups ORed (mode=any), and the
+  // relaxed query, which also searches phrases as plain words. Built with
+  // scratch contexts so the explanation is not duplicated.
+  SearchRequest any_req = req;
+  any_req.mode = SearchRequest::Mode::kAny;
+  BuiltQuery scratch;
+  Ctx c2{&any_req, &scratch, c.cross};
+  c2.factor = factor;
+  out.any = best(BuildNode(pq.root, true, c2));
+  Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
+  c3.factor = factor;
+  out.relaxed = best(BuildNode(pq.root, true, c3));
+  // And `all` with its top-level phrases checked after the match
+  // (PhraseDecider), if it has any.
+  const QueryNode& root = pq.root;
+  bool top_phrase = root.kind == QueryNode::kPhrase;
+  if (root.kind == QueryNode::kAnd)
+    for (const QueryNode& ch : root.children) top_phrase |= ch.kind == QueryNode::kPhrase;
+  if (top_phrase) {
+    BuiltQuery deferred;
+    Ctx c4{&all_req, &deferred, c.cross};
+    c4.defer_phrases = true;
+    c4.factor = factor;
+    Xapian::Query q = best(BuildNode(pq.root, true, c4));
+    if (!deferred.phrase_checks.empty()) {
+      out.all_unchecked = std::move(q);
+      out.phrase_checks = std::move(deferred.phrase_checks);
+    }
+  }
+  out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
+  out.empty = out.all.empty();
+  return out;
+}
+
+}  // namespace tongwen
