@@ -550,7 +550,7 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
     an_.Analyze(n.text, AnalyzeOptions{}, [&](const Token& t) {
       if (t.kind != TokenKind::kBigram) return;
       bigrams.push_back(BigramQuery(t.text));
-      literal_max += WeightOfDf(Df(std::string(s::kBigramPrefix) + t.text) + Df(t.text));
+      literal_max += WeightOfDf(Df(s::BigramTerm(t.text)) + Df(t.text));
     });
     if (!bigrams.empty())
       literal = Boosted(literal, Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
