@@ -22,9 +22,8 @@ class StoredCodec;
 // same type holds a database's reference lengths, the mean of each side.
 struct VersionLengths {
   double latin = 0, han = 0;
-  // The sides with text, and the sum of their lengths.
+  // The sides with text.
   size_t count() const { return (latin > 0) + (han > 0); }
-  double sum() const { return latin + han; }
 };
 // Builds the Xapian document for an article (terms, values, stored JSON).
 // The wdfs of each script side are normalised by that side's length against
