@@ -36,7 +36,7 @@ const char* kUsage =
     "  --no-dictionary      cross-language search off\n"
     "  --quiet              no access log\n"
     "  --translation-weight W  weight of the translated part of a query (default 1.5)\n"
-    "  --translation-factor D  translated matches score D times literal ones (default 1.5)\n"
+    "  --translation-factor D  translated matches score D times literal ones (default 2.5)\n"
     "  --max-translations N    translations kept per English word (default 6)\n"
     "  --no-romanised-names    do not match romanised names (Tsai Ing-wen) via pinyin\n"
     "  --positions-on-disk     phrase checks read positions from the database, not from a copy\n"

@@ -252,9 +252,11 @@ std::map<std::string, double> MatchedScores(const SearchResponse& r) {
 // score(B) / max(score(E), score(Z)) is 1.0000 on every row below but the
 // four Chinese rows of the quake story, 0.987-0.988 (the English twin wins
 // those through translation_factor, and the Chinese version's "6.1"
-// lengthens B's Latin side; see the next test). Summing the versions would give about E + Z, at
-// least 1.5 * max(E, Z) on the rows where the weaker twin scores at least
-// half the stronger (the test requires most rows to be such); normalising
+// lengthens B's Latin side; see the next test). Summing the versions would
+// give about E + Z, at least 1.25 * max(E, Z) on the rows where the weaker
+// twin scores at least a quarter of the stronger (the test requires most
+// rows to be such; the translated twin scores up to translation_factor
+// times the literal one); normalising
 // the whole bilingual article by its combined length (the engine before
 // schema tongwen-10) would put B well below both.
 constexpr double kTwinTolerance = 0.05;
@@ -335,13 +337,14 @@ TEST_CASE("issue 14: a bilingual article scores within 5% of the better of its o
       REQUIRE(s.b > 0);
       CHECK(std::abs(s.b - s.best()) <= kTwinTolerance * s.best());
       ++checked;
-      if (std::min(s.en, s.zh) >= 0.5 * s.best()) ++comparable;
+      if (std::min(s.en, s.zh) >= 0.25 * s.best()) ++comparable;
       if (std::abs(s.ratio() - 1) > std::abs(worst - 1)) worst = s.ratio();
     }
   }
   // Summing the versions would be caught: on these rows E + Z is at least
-  // 1.5 * max(E, Z), far outside the tolerance.
-  INFO(comparable << " of " << checked << " rows have twins within a factor of 2; worst ratio " << worst);
+  // 1.25 * max(E, Z), far outside the tolerance. (The translated twin
+  // scores up to translation_factor times the literal one.)
+  INFO(comparable << " of " << checked << " rows have twins within a factor of 4; worst ratio " << worst);
   CHECK(comparable * 2 >= checked);
 }
 
@@ -360,10 +363,11 @@ TEST_CASE("issue 14: a bilingual article scores within 5% of the better of its o
 // The same tolerance as above; rows beyond it fail here without failing
 // the suite ([!mayfail]), so the run's log shows the numbers. Measured
 // (B / max(E, Z); mode=all, where the Chinese twin does not match, then
-// mode=any): "Monday tariffs" 1.701 and 1.311 (B 9.588, E 5.638, Z 7.313),
-// "earthquake Tuesday" 1.644 and 1.328, "trade war" 1.592, "chips exports"
-// 1.526 (the mixed Han side gets translation_factor 1.5), "AI" 1.018,
-// "Tuesday harbour" 0.978; the rest within 1%.
+// mode=any): "Monday tariffs" 2.824 and 1.313 (B 15.92, E 5.638, Z 12.128),
+// "earthquake Tuesday" 2.714 and 1.332, "chips exports" 2.526 and 1.849
+// (B's mixed Han side, which holds the English version's "Monday", is the
+// translated side of an English query and gets translation_factor 2.5),
+// "6.1 地震" 1.050, "Tuesday harbour" 0.978; the rest within 1%.
 TEST_CASE("issue 14: twins with untranslated words and Latin words in Chinese text (known deviations)",
           "[issue14][ranking][property][!mayfail]") {
   const Engine& e = *Twins().engine;
@@ -754,6 +758,39 @@ TEST_CASE("issue 14: QueryInfo describes the scoring of the versions", "[issue14
     CHECK(qi.scale_en == 1);
     CHECK(qi.scale_zh == 1);
     CHECK(qi.translation_factor == 1);
+  }
+  SECTION("numbers and Latin names do not make a Chinese query mixed") {
+    // Issue 14: a Chinese sentence quotes numbers and Latin names as they
+    // are; counted as English words they made the query mixed, and its
+    // translations lost translation_factor.
+    struct Lang {
+      std::string q, lang;
+    };
+    for (const Lang& c : {Lang{"6.1 地震", "zh"}, Lang{"Hualien 地震 工廠", "zh"},
+                          Lang{"Hualien earthquake", "en"}, Lang{"6.1 earthquake", "en"},
+                          Lang{"earthquake 工廠", "mixed"}, Lang{"factory 地震 Hualien", "mixed"}}) {
+      INFO(c.q);
+      const tongwen::QueryInfo qi = MustSearch(e, Req(c.q, 10)).query;
+      CHECK(qi.detected_language == c.lang);
+      CHECK(qi.translation_factor == Approx(c.lang == "mixed" ? 1 : e.options().translation_factor));
+    }
+    // The factor reaches the English-only twin of a Chinese query with a
+    // number and a name in it, and the whole of its side: halving the factor
+    // scales the twin's score by the same ratio.
+    tongwen::EngineOptions eo = e.options();
+    eo.translation_factor = 0.5;
+    auto opened = Engine::Open(eo);
+    REQUIRE(opened.ok());
+    const double k = 0.5 / e.options().translation_factor;
+    for (const std::string q : {"6.1 地震", "Hualien 地震"}) {
+      INFO(q);
+      const std::map<std::string, double> ma = MatchedScores(MustSearch(e, Req(q)));
+      const std::map<std::string, double> mb = MatchedScores(MustSearch(**opened, Req(q)));
+      REQUIRE(ma.count("tw-quake-en"));
+      REQUIRE(ma.count("tw-quake-zh"));
+      CHECK(mb.at("tw-quake-en") == Approx(ma.at("tw-quake-en") * k).margin(0.002));
+      CHECK(mb.at("tw-quake-zh") == Approx(ma.at("tw-quake-zh")).margin(0.002));
+    }
   }
   SECTION("a query in both languages: no side is all translation, no discount") {
     tongwen::EngineOptions eo = e.options();

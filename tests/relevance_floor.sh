@@ -21,22 +21,22 @@ check() {  # set view column floor; column: 3 all, 6 bilingual targets, 7 Englis
 # Single-language views.
 check ntrex-en-to-zh single 3 0.905
 check ntrex-zh-to-en single 3 0.895
-check ntrex-hans-to-hant single 3 0.91
+check ntrex-hans-to-hant single 3 0.905
 # Every version of every article.
 check ntrex-en-to-zh bilingual 3 0.98
 check ntrex-zh-to-en bilingual 3 0.98
 check ntrex-hans-to-hant bilingual 3 0.98
 # The mixed archive (corpus-view --mix 7): all queries, then per kind of target.
 check ntrex-en-to-zh mix-7 3 0.96
-check ntrex-zh-to-en mix-7 3 0.91
-check ntrex-hans-to-hant mix-7 3 0.915
+check ntrex-zh-to-en mix-7 3 0.935
+check ntrex-hans-to-hant mix-7 3 0.93
 check ntrex-en-to-zh mix-7 6 0.98
-check ntrex-en-to-zh mix-7 7 0.98
-check ntrex-en-to-zh mix-7 8 0.89
+check ntrex-en-to-zh mix-7 7 0.97
+check ntrex-en-to-zh mix-7 8 0.90
 check ntrex-zh-to-en mix-7 6 0.98
-check ntrex-zh-to-en mix-7 7 0.78
+check ntrex-zh-to-en mix-7 7 0.86
 check ntrex-zh-to-en mix-7 8 0.945
 check ntrex-hans-to-hant mix-7 6 0.98
-check ntrex-hans-to-hant mix-7 7 0.79
-check ntrex-hans-to-hant mix-7 8 0.95
+check ntrex-hans-to-hant mix-7 7 0.855
+check ntrex-hans-to-hant mix-7 8 0.94
 exit $fail

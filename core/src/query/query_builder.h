@@ -112,9 +112,6 @@ class QueryBuilder {
   // The position store for the checks of a phrase of `phrase_length` words
   // (null: they read the database; and for one word, which needs none).
   PositionStorePtr PositionsFor(size_t phrase_length) const;
-  // Counts the Latin-script and Han-script words of the query's text (not
-  // source: or section:), stop words left out.
-  void CountScripts(const QueryNode& n, size_t* latin, size_t* han) const;
   // A joined pinyin word ("yingwen") split into 2-3 syllables; empty if it
   // does not split.
   std::vector<std::string> SplitSyllables(const std::string& word) const;
