@@ -97,21 +97,22 @@ std::string Article(const std::string& id, const std::string& source, const std:
   return j.dump();
 }
 
-// A database rebuilt from `lines` in `dir` with the mini dictionary, and an
-// engine on it.
+// A database rebuilt from `lines` in `dir` with a dictionary (the mini one
+// by default), and an engine on it.
 struct SmallArchive {
   testutil::TempDir dir;
   std::string db;
   std::unique_ptr<Engine> engine;
 
-  explicit SmallArchive(const std::vector<std::string>& lines) {
+  explicit SmallArchive(const std::vector<std::string>& lines,
+                        const tongwen::Lexicon* lexicon = &testutil::MiniLexicon()) {
     std::string text;
     for (const std::string& l : lines) text += l + "\n";
     testutil::WriteFile(dir / "articles.jsonl", text);
     db = dir / "db";
     tongwen::IngestOptions io;
     io.db_dir = db;
-    io.lexicon = &testutil::MiniLexicon();
+    io.lexicon = lexicon;
     io.threads = 1;
     tongwen::IngestReport report;
     tongwen::Status s = tongwen::Rebuild(io, {dir / "articles.jsonl"}, &report);
@@ -119,7 +120,7 @@ struct SmallArchive {
     if (report.indexed != lines.size()) throw std::runtime_error("not every article was indexed");
     tongwen::EngineOptions eo;
     eo.db_dir = db;
-    eo.lexicon = &testutil::MiniLexicon();
+    eo.lexicon = lexicon;
     auto e = Engine::Open(eo);
     if (!e.ok()) throw std::runtime_error("open failed: " + e.status().ToString());
     engine = std::move(e).value();
@@ -890,29 +891,15 @@ TEST_CASE("issue 14: a phrase's translation keeps each word's two best translati
     WARN("no full dictionary in build/share (scripts/fetch-cedict): skipped");
     return;
   }
-  testutil::TempDir dir;
   // Chinese words that translate "report" and "meeting", so that each has
   // several translations in the index.
-  testutil::WriteFile(
-      dir / "a.jsonl",
-      Article("pt-zh", "Harbour Times", "2024-05-03", "zh", {{"zh-Hans", "会议报告"}},
-              {{"zh-Hans", "记者报道了会议的报告。代表向大会汇报，会上也有集会和会晤，还有报导。"}}) +
-          "\n" +
-          Article("pt-en", "Island Wire", "2024-05-02", "en", {{"en", "Meeting report"}},
-                  {{"en", "The report of the meeting was read."}}) +
-          "\n");
-  tongwen::IngestOptions io;
-  io.db_dir = dir / "db";
-  io.lexicon = lex;
-  tongwen::IngestReport report;
-  REQUIRE(tongwen::Rebuild(io, {dir / "a.jsonl"}, &report).ok());
-  REQUIRE(report.indexed == 2);
-  tongwen::EngineOptions eo;
-  eo.db_dir = io.db_dir;
-  eo.lexicon = lex;
-  auto opened = Engine::Open(eo);
-  REQUIRE(opened.ok());
-  const Engine& e = **opened;
+  const SmallArchive archive(
+      {Article("pt-zh", "Harbour Times", "2024-05-03", "zh", {{"zh-Hans", "会议报告"}},
+               {{"zh-Hans", "记者报道了会议的报告。代表向大会汇报，会上也有集会和会晤，还有报导。"}}),
+       Article("pt-en", "Island Wire", "2024-05-02", "en", {{"en", "Meeting report"}},
+               {{"en", "The report of the meeting was read."}})},
+      lex);
+  const Engine& e = *archive.engine;
   const SearchResponse plain = MustSearch(e, Req("report meeting"));
   size_t most = 0, total = 0;
   for (const tongwen::QueryWord& w : plain.query.words) {
