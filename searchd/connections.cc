@@ -135,13 +135,13 @@ struct GuardedServer::Impl {
   struct Worker {
     std::condition_variable cv;
     Conn* job = nullptr;  // set by Dispatch, under work_mu
+    std::thread thread;
   };
   std::mutex work_mu;
   std::vector<Worker*> idle;  // most recently idle last
   std::deque<Conn*> work;     // requests waiting for a worker
   bool workers_stop = false;
-  std::vector<std::unique_ptr<Worker>> worker_state;
-  std::vector<std::thread> workers;
+  std::vector<std::unique_ptr<Worker>> workers;
 
   // Connections the workers are done with, back to the poller.
   std::mutex back_mu;
@@ -479,8 +479,9 @@ struct GuardedServer::Impl {
     ev.data.ptr = &wake_tag;
     epoll_ctl(ep, EPOLL_CTL_ADD, wake, &ev);
     for (unsigned i = 0; i < std::max(1u, limits.workers); ++i) {
-      worker_state.push_back(std::make_unique<Worker>());
-      workers.emplace_back([this, w = worker_state.back().get()] { WorkerLoop(*w); });
+      workers.push_back(std::make_unique<Worker>());
+      Worker* w = workers.back().get();
+      w->thread = std::thread([this, w] { WorkerLoop(*w); });
     }
 
     auto next_sweep = Clock::now() + kSweepInterval;
@@ -522,8 +523,8 @@ struct GuardedServer::Impl {
       std::lock_guard<std::mutex> lk(work_mu);
       workers_stop = true;
     }
-    for (auto& w : worker_state) w->cv.notify_one();
-    for (auto& t : workers) t.join();
+    for (auto& w : workers) w->cv.notify_one();
+    for (auto& w : workers) w->thread.join();
     for (auto& [fd, c] : conns) ::close(fd);
     conns.clear();
     per_client.clear();
