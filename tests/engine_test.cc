@@ -859,7 +859,11 @@ TEST_CASE("Translated queries hold no OP_AND_MAYBE inside OP_SYNONYM; repeated s
     const auto bq = qb.Build(tongwen::ParseQuery(q, 1000), r);
     for (const Xapian::Query* part : {&bq.all, &bq.any, &bq.relaxed}) {
       const std::string d = part->get_description();
-      REQUIRE(d.find("SYNONYM") != std::string::npos);  // translated
+      INFO(d);
+      // Translated; except that in mode=all a word with no translation
+      // ("Legislative" in the mini dictionary) leaves the Chinese side
+      // nothing to match.
+      if (part != &bq.all) REQUIRE(d.find("SYNONYM") != std::string::npos);
       CHECK(d.find("AND_MAYBE") == std::string::npos);  // English words: no AND_MAYBE anywhere
     }
   }

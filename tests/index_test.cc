@@ -1417,3 +1417,55 @@ TEST_CASE("BuildDocument indexes the bigrams that are not whole words (issue 14)
     for (const std::string& t : r.absent) CHECK(terms.count(t) == 0);
   }
 }
+
+// Issue 14 item 1: an article's script sides are exactly its versions. The
+// Latin words of a Chinese version (names, numbers) are XZ terms on the Han
+// side, apart from the English version's Z terms, so a bilingual article's
+// Chinese side cannot match a word through its English version.
+TEST_CASE("BuildDocument indexes a Chinese version's Latin words as XZ terms (issue 14)",
+          "[index][analysis]") {
+  struct Row {
+    nlohmann::json title, body;
+    std::vector<std::string> present, absent;
+    bool latin_side, han_side;  // whether the article has an English, a Chinese version
+  };
+  const std::vector<Row> rows = {
+      {{{"zh-Hant", "AI 晶片出口"}},
+       {{"zh-Hant", "6.1 級地震後，TSMC 恢復生產。"}},
+       {"XZai", "XZSai", "XZ6.1", "XZtsmc", "晶片", "S晶片"},
+       {"Zai", "ZSai", "Z6.1", "Ztsmc"},
+       false,
+       true},
+      {{{"en", "AI chip exports"}},
+       {{"en", "TSMC resumed production after the 6.1 earthquake."}},
+       {"Zai", "ZSai", "Z6.1", "Ztsmc"},
+       {"XZai", "XZSai", "XZ6.1", "XZtsmc"},
+       true,
+       false},
+      // Both versions: each keeps its own terms.
+      {{{"en", "AI chip exports"}, {"zh-Hant", "晶片出口"}},
+       {{"en", "TSMC resumed production."}, {"zh-Hant", "TSMC 恢復生產。"}},
+       {"Zai", "ZSai", "Ztsmc", "XZtsmc", "晶片"},
+       {"XZai", "XZSai"},
+       true,
+       true},
+  };
+  const tongwen::Analyzer an(&testutil::MiniLexicon());
+  for (const Row& r : rows) {
+    INFO(r.body.dump());
+    nlohmann::json j = {{"id", "x1"}, {"title", r.title}, {"body", r.body}};
+    auto a = tongwen::ParseArticle(j.dump());
+    REQUIRE(a.ok());
+    Xapian::Document doc;
+    tongwen::BuildDocument(*a, an, {1000, 1000}, &doc);
+    std::set<std::string> terms;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) terms.insert(*t);
+    for (const std::string& t : r.present) CHECK(terms.count(t) == 1);
+    for (const std::string& t : r.absent) CHECK(terms.count(t) == 0);
+    for (const std::string& t : terms)
+      if (t.rfind("XZ", 0) == 0) CHECK(tongwen::schema::IsHanSideTerm(t));
+    const tongwen::VersionLengths len = tongwen::RawVersionLengths(*a, an);
+    CHECK((len.latin > 0) == r.latin_side);
+    CHECK((len.han > 0) == r.han_side);
+  }
+}

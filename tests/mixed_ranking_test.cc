@@ -19,10 +19,7 @@
 // (only the English version, the same text) and tw-<story>-zh (only the
 // Chinese versions, the same text). Fillers share some words, so the words'
 // frequencies are those of a small archive rather than of the twins.
-//
-// Tests tagged [!mayfail] hold what issue 14 asks for where the engine does
-// not do it yet (each says what was measured); they report their failures
-// without failing the suite.
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -349,28 +346,24 @@ TEST_CASE("issue 14: a bilingual article scores within 5% of the better of its o
   CHECK(comparable * 2 >= checked);
 }
 
-// Issue 14 item 1, where the engine's script sides are not exactly its
-// versions (found while writing the test above; reported, not fixed here):
+// Issue 14 item 1, where the script sides were not exactly the versions
+// (found while writing the test above, then fixed by indexing a Chinese
+// version's Latin words as XZ terms, schema.h):
 //  (a) Latin-script words inside a Chinese version (names, numbers, "AI")
-//      are Latin-side terms (schema::IsHanSideTerm looks at the term, not
-//      at the version), so a bilingual article's Latin side is its English
-//      version plus those words: longer than the English twin's (B a little
-//      lower), and a word in both versions adds up (B higher);
-//  (b) a query word with no translation is searched literally on both sides
-//      ("a Chinese text holds Latin names"), so on the Han side of a
-//      bilingual article it matches the English version's word: that side
-//      mixes the two versions, matches mode=all where the Chinese twin cannot,
-//      and can outscore both twins.
-// The same tolerance as above; rows beyond it fail here without failing
-// the suite ([!mayfail]), so the run's log shows the numbers. Measured
-// (B / max(E, Z); mode=all, where the Chinese twin does not match, then
-// mode=any): "Monday tariffs" 2.824 and 1.313 (B 15.92, E 5.638, Z 12.128),
-// "earthquake Tuesday" 2.714 and 1.332, "chips exports" 2.526 and 1.849
-// (B's mixed Han side, which holds the English version's "Monday", is the
-// translated side of an English query and gets translation_factor 2.5),
-// "6.1 地震" 1.050, "Tuesday harbour" 0.978; the rest within 1%.
-TEST_CASE("issue 14: twins with untranslated words and Latin words in Chinese text (known deviations)",
-          "[issue14][ranking][property][!mayfail]") {
+//      were Latin-side terms, so a bilingual article's Latin side was its
+//      English version plus those words: longer than the English twin's
+//      (B a little lower), and a word in both versions added up (B higher);
+//  (b) a query word with no translation was searched literally on both
+//      sides, so on the Han side of a bilingual article it matched the
+//      English version's word: that side mixed the two versions, matched
+//      mode=all where the Chinese twin could not, and outscored both twins.
+// Measured before the fix (B / max(E, Z); mode=all, then mode=any):
+// "Monday tariffs" 2.824 and 1.313, "earthquake Tuesday" 2.714 and 1.332,
+// "chips exports" 2.526 and 1.849 (B's mixed Han side, the translated side
+// of an English query, got translation_factor 2.5), "6.1 地震" 1.050,
+// "Tuesday harbour" 0.978. Now every row is within the tolerance.
+TEST_CASE("issue 14: twins with untranslated words and Latin words in Chinese text",
+          "[issue14][ranking][property]") {
   const Engine& e = *Twins().engine;
   const std::vector<TwinRow> rows = {
       {"trade", "trade war"},           // (b): "war" has no translation in the fixture dictionary
@@ -392,6 +385,72 @@ TEST_CASE("issue 14: twins with untranslated words and Latin words in Chinese te
       REQUIRE(s.b > 0);
       CHECK(std::abs(s.b - s.best()) <= kTwinTolerance * s.best());
     }
+  }
+}
+
+// Issue 14 item 1: the Latin words of a Chinese version (XZ terms) are
+// searched as typed on the Chinese side: a Latin name, a Latin phrase and a
+// phrase of both scripts find the Chinese-only article, an exclusion drops
+// it, and a bilingual article's Chinese side holds only its Chinese text.
+TEST_CASE("issue 14: Latin words in Chinese text are found, quoted and excluded as typed",
+          "[issue14][ranking]") {
+  const SmallArchive a({
+      Article("ln-zh", "Chinese Daily", "2018-09-29", "zh", {{"zh-Hant", "Baton Rouge 警方逮捕嫌犯"}},
+              {{"zh-Hant", "Baton Rouge 警方週六逮捕 Dyteon Simpson，他涉嫌槍擊。"}}),
+      Article("ln-en", "English Herald", "2018-09-29", "en", {{"en", "Baton Rouge police arrest a suspect"}},
+              {{"en", "Police in Baton Rouge arrested Dyteon Simpson on Saturday over a shooting."}}),
+      // The name only in the English version of a bilingual article.
+      Article("ln-bi", "Bilingual Post", "2018-09-30", "en",
+              {{"en", "Dyteon Simpson appears in court"}, {"zh-Hant", "嫌犯出庭"}},
+              {{"en", "Dyteon Simpson appeared in court on Sunday."}, {"zh-Hant", "嫌犯週日出庭。"}}),
+      // The words apart, not a phrase.
+      Article("ln-apart", "English Herald", "2018-09-12", "en", {{"en", "A rouge baton for the parade"}},
+              {{"en", "The band leader carried a rouge painted baton; Baton is also a name."}}),
+      Article("ln-fill", "Chinese Daily", "2018-09-10", "zh", {{"zh-Hant", "颱風逼近"}},
+              {{"zh-Hant", "颱風向東部海岸移動，警方提醒民眾。"}}),
+  });
+  const Engine& e = *a.engine;
+  struct Row {
+    const char* q;
+    std::set<std::string> want;  // the all-words hits
+  };
+  const std::vector<Row> rows = {
+      {"Dyteon", {"ln-zh", "ln-en", "ln-bi"}},
+      {"\"Baton Rouge\"", {"ln-zh", "ln-en"}},
+      {"title:\"Baton Rouge\"", {"ln-zh", "ln-en"}},
+      {"\"Rouge 警方\"", {"ln-zh"}},  // both scripts: only Chinese text holds it
+      {"警方 -Dyteon", {"ln-fill"}},  // excluded whichever version holds it
+      {"嫌犯 -Simpson", {}},          // ln-bi's English version holds Simpson
+  };
+  for (const Row& r : rows) {
+    SearchResponse resp = MustSearch(e, Req(r.q));
+    INFO(r.q << Listing(resp));
+    std::set<std::string> got;
+    for (const Hit& h : resp.hits)
+      if (!h.relaxed) got.insert(h.id);
+    CHECK(got == r.want);
+  }
+  // mode=all for an English query whose one word has no translation: the
+  // bilingual article's Chinese side does not hold "Dyteon", so it scores
+  // as its English version alone, as the English-only article does.
+  SearchResponse r = MustSearch(e, Req("Dyteon"));
+  const Hit* bi = FindHit(r, "ln-bi");
+  const Hit* en = FindHit(r, "ln-en");
+  const Hit* zh = FindHit(r, "ln-zh");
+  REQUIRE(bi);
+  REQUIRE(en);
+  REQUIRE(zh);
+  INFO(Listing(r));
+  CHECK(r.query.translation_factor == 1);  // nothing was translated
+  CHECK(bi->matched_via == "original");
+  CHECK(zh->matched_via == "original");
+  // Related coverage finds the other language's article through the names
+  // they share, in English text and as Chinese text holds them.
+  for (auto [from, to] : {std::pair{"ln-en", "ln-zh"}, std::pair{"ln-zh", "ln-en"}}) {
+    auto rel = e.Related(from, 10, "");
+    REQUIRE(rel.ok());
+    INFO("related to " << from << Listing(*rel));
+    CHECK(FindHit(*rel, to) != nullptr);
   }
 }
 

@@ -68,7 +68,9 @@ class GlossWindow {
 // (not positional) and boosts the unprefixed terms (schema::kTitleWdf).
 // Pinyin syllables get their own position space (one position per Han
 // character, `char_pos`), so a romanised name is an adjacent-syllable phrase.
-uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos, bool title,
+// In a Chinese version (`chinese`), a Latin word is an XZ term, on the Han
+// side with the version's other words (schema.h), and starts no gloss.
+uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos, bool title, bool chinese,
                    Xapian::Document* doc, uint32_t* char_pos, Positions* positions) {
   namespace s = schema;
   const Xapian::termcount wdf = title ? s::kTitleWdf : 1;
@@ -91,12 +93,18 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
     }
     if (t.script == Script::kLatin) {
       word.clear();
-      s::AssignTextTerm(&term, t);
+      if (chinese)
+        s::AssignHanLatinTerm(&term, {}, t.text);
+      else
+        s::AssignTextTerm(&term, t);
       doc->add_term(term, wdf);
       positions->words.Add(t.pos, term);
-      if (lex) glosses.Add(t.pos, t.text, *lex, wdf, doc);
+      if (lex && !chinese) glosses.Add(t.pos, t.text, *lex, wdf, doc);
       if (title) {
-        s::AssignFieldTextTerm(&title_term, s::kTitlePrefix, true, t.text);
+        if (chinese)
+          s::AssignHanLatinTerm(&title_term, s::kTitlePrefix, t.text);
+        else
+          s::AssignFieldTextTerm(&title_term, s::kTitlePrefix, true, t.text);
         doc->add_term(title_term);
       }
       return;
@@ -143,12 +151,13 @@ uint32_t IndexText(const Analyzer& an, std::string_view text, uint32_t first_pos
 void AddTextTerms(const Article& a, const Analyzer& an, Xapian::Document* doc, Positions* positions) {
   uint32_t pos = 0, char_pos = 0;
   for (const Version& v : a.versions) {
+    const bool chinese = v.lang == "zh";
     if (!v.title.empty()) {
-      pos = IndexText(an, v.title, pos + 1, true, doc, &char_pos, positions) + schema::kFieldGap;
+      pos = IndexText(an, v.title, pos + 1, true, chinese, doc, &char_pos, positions) + schema::kFieldGap;
       char_pos += schema::kFieldGap;
     }
     if (!v.body.empty()) {
-      pos = IndexText(an, v.body, pos + 1, false, doc, &char_pos, positions) + schema::kFieldGap;
+      pos = IndexText(an, v.body, pos + 1, false, chinese, doc, &char_pos, positions) + schema::kFieldGap;
       char_pos += schema::kFieldGap;
     }
   }
@@ -239,12 +248,16 @@ void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& r
     const std::string encoded = stream->Encode();
     if (!encoded.empty()) doc->add_value(slot, encoded);
   }
-  // SimHash features: the distinct text terms (stems, Han words, bigrams),
-  // read back from the document, which already holds each term once.
+  // SimHash features: the distinct text terms (stems, Han words, bigrams;
+  // a Latin word of a Chinese version as the stem it is), read back from the
+  // document, which already holds each term once.
   SimHasher sim;
   for (Xapian::TermIterator it = doc->termlist_begin(); it != doc->termlist_end(); ++it) {
     const std::string& term = *it;
-    if (s::IsStemTerm(term) || s::IsHanWordTerm(term) || s::IsBigramTerm(term)) sim.Add(term);
+    if (s::IsStemTerm(term) || s::IsHanWordTerm(term) || s::IsBigramTerm(term))
+      sim.Add(term);
+    else if (s::IsHanLatinTerm(term))
+      sim.Add(s::StemTerm(s::HanLatinStemOf(term)));
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sim.Finish()));

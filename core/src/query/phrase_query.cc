@@ -194,6 +194,14 @@ PhraseCheck WordPhraseCheck(const PositionStorePtr& store, const std::vector<std
   return c;
 }
 
+PhraseCheck WordPhraseCheck(const PositionStorePtr& store, const std::vector<std::string>& terms,
+                            const std::vector<std::string>& alternatives) {
+  PhraseCheck c = WordPhraseCheck(store, terms);
+  for (size_t i = 0; i < c.hashes.size() && i < alternatives.size(); ++i)
+    if (alternatives[i] != terms[i]) c.hashes[i].push_back(PositionHash(alternatives[i]));
+  return c;
+}
+
 Xapian::Query WordPhraseTerms(const std::vector<std::string>& terms) {
   std::vector<std::vector<std::string>> slots;
   for (const std::string& t : terms) slots.push_back({t});

@@ -49,6 +49,10 @@ struct PhraseCheck {
 // The check of a phrase of words and stems (one term at each position), as
 // WordPhrase matches it; and the AND of those terms, its approximation.
 PhraseCheck WordPhraseCheck(const PositionStorePtr& store, const std::vector<std::string>& terms);
+// The same check where position i may also hold alternatives[i] (a phrase
+// of Latin words, in an English version or in a Chinese one; schema.h).
+PhraseCheck WordPhraseCheck(const PositionStorePtr& store, const std::vector<std::string>& terms,
+                            const std::vector<std::string>& alternatives);
 Xapian::Query WordPhraseTerms(const std::vector<std::string>& terms);
 
 // The alternatives of one concept (translations, variants, a romanised

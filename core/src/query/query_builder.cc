@@ -119,21 +119,20 @@ Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vect
 
 // The query of a node on each script side. An article's versions are one
 // Xapian document, and its English and Chinese versions hold disjoint terms
-// (Latin stems; Han words and bigrams). A query is built twice over: the
-// Latin side searches its English words as typed and its Chinese words
-// through their English glosses; the Han side the other way round. A word
-// with no translation is searched in its literal form on both sides (a name
-// or a number may stand in the other language's text). A Chinese word with
-// no translation weighs only on the Han side: on the Latin side it is
-// required (mode=all) without weight, and that side's highest weight leaves
-// it out, so it neither adds Han weight to the Latin side nor counts against
-// English-only articles, which cannot hold it. (A Latin word with no
-// translation weighs on both: Chinese texts do hold Latin names and numbers.)
-// The article's score is
-// the better side's (OP_MAX, Elasticsearch's dis_max), so a bilingual
-// article that matches in both versions scores as its best version does,
-// not as their sum, and competes fairly with the one-language article that
-// is the answer (issue 14).
+// (English stems; Han words, bigrams, and the Latin words of Chinese text
+// as XZ terms, schema.h). A query is built twice over: the Latin side
+// searches its English words as typed and its Chinese words through their
+// English glosses; the Han side the other way round, and a Latin word also
+// as it stands in Chinese text (XZ: a name or a number), beside its
+// translations or, with none, alone. A Chinese word with no translation
+// weighs only on the Han side: on the Latin side it is required (mode=all)
+// without weight, and that side's highest weight leaves it out, so it
+// neither adds Han weight to the Latin side nor counts against English-only
+// articles, which cannot hold it. The article's score is the better side's
+// (OP_MAX, Elasticsearch's dis_max), so a bilingual article that matches in
+// both versions scores as its best version does, not as their sum, and
+// competes fairly with the one-language article that is the answer (issue
+// 14).
 struct QueryBuilder::Sided {
   // Each side's highest possible weight, estimated from BM25's term weights
   // (QueryBuilder::TermWeight): what a version matching every word scores,
@@ -158,6 +157,10 @@ struct QueryBuilder::Sided {
   bool same = true;  // lat and han are one query (no translation inside)
   Weights w;
   Own own = kEither;
+  // Whether a side holds a translation: only such a side gets its
+  // translation factor (Best), so a Latin name found as it stands in Chinese
+  // text competes on equal terms with the same name in English text.
+  bool lat_translated = false, han_translated = false;
 
   // A query without weight (filters).
   static Sided Boolean(Xapian::Query q) { return Sided{q, q, true, {}, kEither}; }
@@ -166,12 +169,14 @@ struct QueryBuilder::Sided {
     Weights w{own == kHan ? 0 : max, max, own == kHan ? 0 : max, max};
     return Sided{q, q, true, w, own};
   }
-  static Sided Two(Xapian::Query lat, Xapian::Query han, Weights w) {
-    return Sided{std::move(lat), std::move(han), false, w, kEither};
+  // Each side its own query; `translated`: which side is a translation
+  // (kLat: the Latin side, kHan: the Han side, kEither: neither).
+  static Sided Two(Xapian::Query lat, Xapian::Query han, Weights w, Own translated) {
+    return Sided{std::move(lat), std::move(han), false, w, kEither, translated == kLat, translated == kHan};
   }
   // This one with `q` for both sides' queries (same) or each side wrapped.
   Sided With(Xapian::Query l, Xapian::Query h) const {
-    return Sided{std::move(l), std::move(h), same, w, own};
+    return Sided{std::move(l), std::move(h), same, w, own, lat_translated, han_translated};
   }
   bool empty() const { return lat.empty() && han.empty(); }
   // This part's query on the Latin side, beside translated parts.
@@ -185,10 +190,12 @@ struct QueryBuilder::Sided {
   double LatScale() const { return w.lat > 0 ? w.lat_target / w.lat : 1; }
   double HanScale() const { return w.han > 0 ? w.han_target / w.han : 1; }
   // The article's score: its better side, each side scaled (LatScale,
-  // HanScale) and multiplied by its factor (the translated side's
-  // translation_factor, QueryBuilder::Build).
+  // HanScale) and, if it holds a translation, multiplied by its factor (the
+  // translated side's translation_factor, QueryBuilder::Build).
   Xapian::Query Best(double lat_factor, double han_factor) const {
     if (same) return lat;
+    if (!lat_translated) lat_factor = 1;
+    if (!han_translated) han_factor = 1;
     // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
     // OR-like subquery adds its children to the MAX's own list, so a side's
     // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
@@ -199,11 +206,13 @@ struct QueryBuilder::Sided {
   }
   // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
-    bool all_same = true;
+    bool all_same = true, lat_tr = false, han_tr = false;
     Weights w;
     for (const Sided& p : parts) {
       all_same = all_same && p.same;
       w += p.w;
+      lat_tr = lat_tr || p.lat_translated;
+      han_tr = han_tr || p.han_translated;
     }
     std::vector<Xapian::Query> l, h;
     if (all_same) {
@@ -219,7 +228,11 @@ struct QueryBuilder::Sided {
       l.push_back(p.LatPart());
       h.push_back(p.han);
     }
-    return Two(Xapian::Query(op, l.begin(), l.end()), Xapian::Query(op, h.begin(), h.end()), w);
+    Sided both =
+        Two(Xapian::Query(op, l.begin(), l.end()), Xapian::Query(op, h.begin(), h.end()), w, kEither);
+    both.lat_translated = lat_tr;
+    both.han_translated = han_tr;
+    return both;
   }
 };
 
@@ -276,6 +289,12 @@ struct QueryBuilder::Ctx {
   Xapian::Query Term(const std::string& t, bool translated) {
     (translated ? out->translated_terms : out->original_terms).insert(t);
     out->highlight_terms.insert(t);
+    return Xapian::Query(t);
+  }
+  // A Latin word as it stands in Chinese text (XZ): a word as typed. Not a
+  // highlight term: the snippet finds the word's stem term (Z) in any text.
+  Xapian::Query HanLatin(const std::string& t) {
+    out->original_terms.insert(t);
     return Xapian::Query(t);
   }
 };
@@ -528,23 +547,36 @@ PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
 QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const {
   const bool title = n.field == "title";
   const std::string fp = title ? std::string(s::kTitlePrefix) : std::string();
-  std::vector<std::string> terms;
-  std::vector<Xapian::Query> in_title;
+  // The phrase's terms as English text holds them (`terms`: Z for a Latin
+  // word) and as Chinese text does (`han_terms`: XZ for a Latin word,
+  // schema.h); the same for Han words. `han_found`: whether every XZ term
+  // occurs somewhere.
+  std::vector<std::string> terms, han_terms;
+  std::vector<Xapian::Query> in_title, han_in_title;
   AnalyzeOptions ao;
   ao.bigrams = false;
   size_t latin = 0, han = 0;
+  bool han_found = true;
   std::string shown;
   an_.Analyze(n.text, ao, [&](const Token& t) {
+    const bool is_latin = t.script == Script::kLatin;
     terms.push_back(s::TextTerm(t));
     c.Term(terms.back(), false);
-    if (title) in_title.push_back(c.Term(s::FieldTextTerm(fp, t.script == Script::kLatin, t.text), false));
-    (t.script == Script::kLatin ? latin : han)++;
-    if (t.script == Script::kLatin)
+    han_terms.push_back(is_latin ? s::HanLatinTerm({}, t.text) : terms.back());
+    if (is_latin) {
+      c.HanLatin(han_terms.back());
+      han_found = han_found && Df(han_terms.back()) > 0;
+    }
+    if (title) {
+      in_title.push_back(c.Term(s::FieldTextTerm(fp, is_latin, t.text), false));
+      han_in_title.push_back(is_latin ? c.HanLatin(s::HanLatinTerm(fp, t.text)) : in_title.back());
+    }
+    (is_latin ? latin : han)++;
+    if (is_latin)
       c.scripts.AddLatin(t.text, NameLike(n.text, t));
     else
       ++c.scripts.han;
-    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") +
-             (t.script == Script::kLatin ? t.raw : t.text);
+    shown += (shown.empty() || t.script == Script::kHan ? "" : " ") + (is_latin ? t.raw : t.text);
   });
   if (terms.empty()) return Sided{};
   ++c.units;
@@ -566,22 +598,43 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
     c.out->translated_terms.insert(scratch.translated_terms.begin(), scratch.translated_terms.end());
     c.out->highlight_terms.insert(scratch.highlight_terms.begin(), scratch.highlight_terms.end());
   }
+  const bool has_translation = translated.lat_translated || translated.han_translated;
   c.out->info.words.push_back(std::move(qw));
-  Xapian::Query literal;
+  // The literal phrase in English text (Latin words only) and in Chinese
+  // text (Han words, or Latin words as Chinese text holds them): one query
+  // when the phrase has no Latin word. A phrase of both scripts only stands
+  // in Chinese text.
+  // (`english`: the phrase may stand in English text; `chinese`: the
+  // phrase of Latin words as Chinese text holds it is a query of its own,
+  // built if it can match, or if it is all there is; `plain`: `literal`,
+  // the phrase as typed, can match.)
+  const bool english = !han, chinese = latin && (han || han_found), plain = !(latin && han);
+  Xapian::Query literal, han_literal;
   if (title) {
-    literal = TitlePhrase(PositionsFor(terms.size()), terms, in_title);
-  } else if (c.defer_phrases && conjunct && terms.size() >= 2 && translated.same) {
+    if (plain) literal = TitlePhrase(PositionsFor(terms.size()), terms, in_title);
+    if (chinese) han_literal = TitlePhrase(PositionsFor(terms.size()), han_terms, han_in_title);
+  } else if (c.defer_phrases && conjunct && terms.size() >= 2 && !has_translation) {
     // Checked after the match (PhraseDecider), which only a phrase with no
-    // translated side allows: the decider would drop translated matches.
-    c.out->phrase_checks.push_back(WordPhraseCheck(PositionsFor(terms.size()), terms));
-    literal = WordPhraseTerms(terms);
+    // translation allows: the decider would drop translated matches. A
+    // phrase of Latin words may stand in either kind of text.
+    c.out->phrase_checks.push_back(english ? WordPhraseCheck(PositionsFor(terms.size()), terms, han_terms)
+                                           : WordPhraseCheck(PositionsFor(terms.size()), han_terms));
+    if (plain) literal = WordPhraseTerms(terms);
+    if (chinese) han_literal = WordPhraseTerms(han_terms);
   } else {
-    literal = WordPhrase(PositionsFor(terms.size()), terms);
+    if (plain) literal = WordPhrase(PositionsFor(terms.size()), terms);
+    if (chinese) han_literal = WordPhrase(PositionsFor(han_terms.size()), han_terms);
   }
-  double literal_max = 0;
+  if (!latin) han_literal = literal;
+  double literal_max = 0, han_max = 0;
   for (const Xapian::Query& q : in_title) literal_max += TermWeight(*q.get_terms_begin());
-  if (!title)
+  if (chinese)
+    for (const Xapian::Query& q : han_in_title) han_max += TermWeight(*q.get_terms_begin());
+  if (!title) {
     for (const std::string& t : terms) literal_max += TermWeight(t);
+    if (chinese)
+      for (const std::string& t : han_terms) han_max += TermWeight(t);
+  }
   // A Chinese phrase also weighs its character bigrams, as the same words
   // unquoted do (BuildAndGroup): quoting narrows the matches, it does not
   // make a true phrase match weigh less than the words' translations.
@@ -593,13 +646,15 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
       literal_max += WeightOfDf(Df(s::BigramTerm(t.text)) + Df(t.text));
     });
     if (!bigrams.empty())
-      literal = Boosted(literal, Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
+      literal = han_literal =
+          Boosted(literal, Xapian::Query(Xapian::Query::OP_OR, bigrams.begin(), bigrams.end()));
   }
-  if (translated.empty() || translated.same)
-    return Sided::Untranslated(literal, literal_max,
-                               latin && han ? Sided::kEither
-                               : latin      ? Sided::kLat
-                                            : Sided::kHan);
+  if (!latin) han_max = literal_max;
+  if (latin && han) return Sided::Untranslated(han_literal, han_max, Sided::kHan);  // only in Chinese text
+  if (!has_translation)
+    return latin ? Sided::Two(literal, han_literal, {literal_max, han_max, literal_max, han_max},
+                              Sided::kEither)
+                 : Sided::Untranslated(literal, literal_max, Sided::kHan);
   // The translation is looser than the phrase (any order, any distance), so
   // it counts for a share of what the words of a true phrase match would:
   // an article with the phrase as typed ranks above one that only has its
@@ -609,9 +664,11 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
   auto loose = [share](const Xapian::Query& q) {
     return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, share);
   };
-  return latin
-             ? Sided::Two(literal, loose(translated.han), {literal_max, tw.han, literal_max, tw.han_target})
-             : Sided::Two(loose(translated.lat), literal, {tw.lat, literal_max, tw.lat_target, literal_max});
+  if (latin)
+    return Sided::Two(literal, Xapian::Query(Xapian::Query::OP_OR, loose(translated.han), han_literal),
+                      {literal_max, tw.han, literal_max, tw.han_target}, Sided::kHan);
+  return Sided::Two(loose(translated.lat), literal, {tw.lat, literal_max, tw.lat_target, literal_max},
+                    Sided::kLat);
 }
 
 // Builds one query per source word (a concept) for a run of plain words,
@@ -796,12 +853,12 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       if (stop)
         optional.push_back(own);
       else if (glosses.empty())
-        concepts.push_back(variants.empty()
-                               ? Sided::Untranslated(own, own_max, Sided::kHan)
-                               : Sided::Two(Sided::Weightless(own), own, {0, own_max, 0, own_max}));
+        concepts.push_back(variants.empty() ? Sided::Untranslated(own, own_max, Sided::kHan)
+                                            : Sided::Two(Sided::Weightless(own), own,
+                                                         {0, own_max, 0, own_max}, Sided::kEither));
       else
         concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
-                                      {w * WeightOfDf(glosses_df), own_max, own_max, own_max}));
+                                      {w * WeightOfDf(glosses_df), own_max, own_max, own_max}, Sided::kLat));
       i += span;
       continue;
     }
@@ -861,17 +918,28 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       }
     }
     const size_t len = std::max<size_t>(best_len, 1);
-    std::vector<Xapian::Query> ws;
+    std::vector<Xapian::Query> ws, hs;
     std::string shown;
-    double orig_max = 0;
+    double orig_max = 0, han_max = 0, han_df = db_.get_doccount();
     for (size_t k = i; k < i + len; ++k) {
       ws.push_back(c.Term(s::FieldTextTerm(fp, true, items[k].stem), false));
       orig_max += TermWeight(s::FieldTextTerm(fp, true, items[k].stem));
       if (title) c.out->highlight_terms.insert(s::StemTerm(items[k].stem));
+      const std::string xz = s::HanLatinTerm(fp, items[k].stem);
+      han_df = std::min(han_df, Df(xz));
+      if (han_df > 0) {
+        hs.push_back(c.HanLatin(xz));
+        han_max += TermWeight(xz);
+      }
       shown += (shown.empty() ? "" : " ") + items[k].raw;
     }
     c.units += len;
     Xapian::Query orig = ws.size() == 1 ? ws[0] : Xapian::Query(Xapian::Query::OP_AND, ws.begin(), ws.end());
+    // The words as they stand in Chinese text (XZ terms), if every one of
+    // them does somewhere; an empty query otherwise.
+    Xapian::Query in_han;
+    if (han_df > 0)
+      in_han = hs.size() == 1 ? hs[0] : Xapian::Query(Xapian::Query::OP_AND, hs.begin(), hs.end());
     QueryWord qw{shown, "en", {}, false, {}};
     SynonymBuilder alts;
     double alts_df = 0;
@@ -913,11 +981,20 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       qw.translations.push_back(Translation{"pinyin:" + shown_py, 1.0});
     }
     c.out->info.words.push_back(std::move(qw));
-    if (alts.empty())
-      concepts.push_back(Sided::Untranslated(orig, orig_max, Sided::kLat));
-    else
+    if (alts.empty()) {
+      // No translation: the words on the Latin side, and on the Han side as
+      // they stand in Chinese text, each at its own weight.
+      concepts.push_back(Sided::Two(orig, in_han, {orig_max, han_max, orig_max, han_max}, Sided::kEither));
+    } else {
+      // The words as they stand in Chinese text are one more alternative of
+      // their translations (a name that the Chinese text keeps in Latin).
+      if (!in_han.empty()) {
+        alts.Add(in_han);
+        alts_df += han_df;
+      }
       concepts.push_back(Sided::Two(orig, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w),
-                                    {orig_max, w * WeightOfDf(alts_df), orig_max, orig_max}));
+                                    {orig_max, w * WeightOfDf(alts_df), orig_max, orig_max}, Sided::kHan));
+    }
     i += len;
   }
   if (concepts.empty() && optional.empty()) return Sided{};
@@ -1046,8 +1123,9 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   const std::string lang = c.scripts.Language();
   out.info.detected_language = lang;
   // The side of the other language than the query's is the translated one:
-  // it is multiplied by translation_factor (EngineOptions), and the side of
-  // the words as typed is not. A mixed query has no such side.
+  // it is multiplied by translation_factor (EngineOptions) if it holds a
+  // translation (Sided::Best), and the side of the words as typed is not. A
+  // mixed query has no such side.
   const double factor = cross && (lang == "en" || lang == "zh") ? opt_.translation_factor : 1.0;
   const double lat_factor = lang == "zh" ? factor : 1.0;
   const double han_factor = lang == "en" ? factor : 1.0;
@@ -1057,7 +1135,9 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
     auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
     out.info.scale_en = rounded(all.LatScale());
     out.info.scale_zh = rounded(all.HanScale());
-    out.info.translation_factor = factor;
+    // The factor applied: 1 if the translated side holds no translation.
+    out.info.translation_factor =
+        (lang == "zh" && all.lat_translated) || (lang == "en" && all.han_translated) ? factor : 1.0;
   }
   // The same structure with top-level groups ORed (mode=any), and the
   // relaxed query, which also searches phrases as plain words. Built with

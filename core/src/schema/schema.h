@@ -12,7 +12,7 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-10";
+inline constexpr std::string_view kSchemaVersion = "tongwen-11";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 // The zstd dictionary the stored articles are compressed with (absent: none;
@@ -45,7 +45,13 @@ inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near
 //   English: Z<stem>   (stemmed, Snowball English), positional
 //   Chinese: <word>    (ICU word, Simplified-folded), positional
 //            XB<c1c2>  (overlapping character bigram, Simplified-folded)
-//   Title:   S<word>, ZS<stem>: not positional. A title phrase is the phrase
+//   Latin in Chinese: XZ<stem> (a Latin-script word of a Chinese version,
+//            stemmed as English: names and numbers that Chinese text quotes
+//            as they are), positional. Apart from Z<stem>, so that each
+//            script side of an article (IsHanSideTerm) is exactly its
+//            versions of that language: a bilingual article's Chinese side
+//            does not match a word through its English version (issue 14).
+//   Title:   S<word>, ZS<stem>, XZS<stem>: not positional. A title phrase is the phrase
 //            of the unprefixed terms, all of whose words are in the title.
 //   Pinyin:  XP<syllable> (romanised Han text, one term per character),
 //            positional in a space of its own (one per Han character)
@@ -59,6 +65,7 @@ inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near
 // positional term of each document as a B-tree entry of its own (~17 bytes).
 inline constexpr std::string_view kStemPrefix = "Z";
 inline constexpr std::string_view kTitlePrefix = "S";
+inline constexpr std::string_view kHanLatinPrefix = "XZ";
 inline constexpr std::string_view kBigramPrefix = "XB";
 inline constexpr std::string_view kPinyinPrefix = "XP";
 inline constexpr std::string_view kGlossPrefix = "XG";  // XG<stem stem...>: a multi-word gloss, as one term

@@ -57,6 +57,17 @@ inline void AssignTextTerm(std::string* out, const Token& t) {
   out->assign(TextTermPrefix(t));
   out->append(t.text);
 }
+// The term of a Latin-script word in a Chinese version, in a field (`field`
+// empty for anywhere, or kTitlePrefix): XZ<stem>, XZS<stem>.
+inline void AssignHanLatinTerm(std::string* out, std::string_view field, std::string_view stem) {
+  out->assign(kHanLatinPrefix);
+  out->append(field).append(stem);
+}
+inline std::string HanLatinTerm(std::string_view field, std::string_view stem) {
+  std::string t;
+  AssignHanLatinTerm(&t, field, stem);
+  return t;
+}
 inline std::string TextTerm(const Token& t) {
   std::string term;
   AssignTextTerm(&term, t);
@@ -110,6 +121,14 @@ inline bool IsStemTerm(std::string_view term) {
          term.compare(kStemPrefix.size(), kTitlePrefix.size(), kTitlePrefix) != 0;
 }
 inline std::string_view StemOf(std::string_view term) { return term.substr(kStemPrefix.size()); }
+// Whether `term` is a Latin word of a Chinese version anywhere (XZ<stem>,
+// not XZS<stem>), and its stem (REQUIRES: IsHanLatinTerm).
+inline bool IsHanLatinTerm(std::string_view term) {
+  return term.size() > kHanLatinPrefix.size() &&
+         term.compare(0, kHanLatinPrefix.size(), kHanLatinPrefix) == 0 &&
+         term.compare(kHanLatinPrefix.size(), kTitlePrefix.size(), kTitlePrefix) != 0;
+}
+inline std::string_view HanLatinStemOf(std::string_view term) { return term.substr(kHanLatinPrefix.size()); }
 // Whether `term` is a Han word anywhere (no prefix: it starts with a
 // non-ASCII byte), or a Han bigram.
 inline bool IsHanWordTerm(std::string_view term) {
@@ -123,12 +142,14 @@ inline std::string_view WithoutBigramPrefix(std::string_view term) {
 }
 
 // Whether a text term belongs to the Han script side of an article (its
-// Chinese versions: Han words, bigrams, pinyin, Han title words) rather than
-// the Latin side (English stems and glosses). Each side's wdfs are
-// normalised against that side's length (schema/weighting.h), and the search
-// scores an article as its better side.
+// Chinese versions: Han words, bigrams, pinyin, Han title words and their
+// Latin words, XZ and XZS) rather than the Latin side (English stems and
+// glosses). Each side's wdfs are normalised against that side's length
+// (schema/weighting.h), and the search scores an article as its better side.
 inline bool IsHanSideTerm(std::string_view term) {
-  if (term.rfind(kBigramPrefix, 0) == 0 || term.rfind(kPinyinPrefix, 0) == 0) return true;
+  if (term.rfind(kBigramPrefix, 0) == 0 || term.rfind(kPinyinPrefix, 0) == 0 ||
+      term.rfind(kHanLatinPrefix, 0) == 0)
+    return true;
   if (term.rfind(kTitlePrefix, 0) == 0) term.remove_prefix(kTitlePrefix.size());
   return !term.empty() && static_cast<unsigned char>(term[0]) >= 0x80;
 }

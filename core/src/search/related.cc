@@ -28,13 +28,14 @@ namespace {
 
 constexpr Xapian::termcount kRelatedTerms = 20;
 
-// Keeps text terms (stems, Han words) for "more like this"; drops boolean
-// terms, bigrams, pinyin and very short or numeric stems.
+// Keeps text terms (stems, Han words, Latin words of Chinese text) for
+// "more like this"; drops boolean terms, bigrams, pinyin and very short or
+// numeric stems.
 class TextTermDecider : public Xapian::ExpandDecider {
  public:
   bool operator()(const std::string& t) const override {
-    if (s::IsStemTerm(t)) {
-      const std::string_view stem = s::StemOf(t);
+    if (s::IsStemTerm(t) || s::IsHanLatinTerm(t)) {
+      const std::string_view stem = s::IsStemTerm(t) ? s::StemOf(t) : s::HanLatinStemOf(t);
       return stem.size() >= 3 &&
              !std::all_of(stem.begin(), stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
     }
@@ -81,6 +82,17 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
     const bool stem = s::IsStemTerm(t);
     (stem ? latin : han).terms.push_back(WeightedTermsSource::Term{t, w});
     hl.insert(t);
+    if (s::IsHanLatinTerm(t)) {
+      // A Latin word of a Chinese version (a name, schema.h): English text
+      // holds it as its stem term, no translation needed.
+      const std::string in_english = s::StemTerm(s::HanLatinStemOf(t));
+      hl.insert(in_english);
+      if (!bilingual && db_.get_termfreq(in_english) > 0)
+        latin.parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(in_english),
+                                 w * options().translation_weight);
+      resp.query.words.push_back(QueryWord{std::string(s::HanLatinStemOf(t)), "en", {}, false, {}});
+      continue;
+    }
     QueryWord qw{stem ? std::string(s::StemOf(t)) : t, stem ? "en" : "zh", {}, false, {}};
     // Expand into the other language through the dictionary, so coverage
     // that exists only in the other language is found. An article with
@@ -88,6 +100,9 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
     if (options().lexicon && !bilingual && resp.query.words.size() < 15) {
       SynonymBuilder alts;
       if (stem) {
+        // The word as Chinese text holds it (a name), beside its translations.
+        const std::string in_chinese = s::HanLatinTerm({}, s::StemOf(t));
+        if (db_.get_termfreq(in_chinese) > 0) alts.Add(Xapian::Query(in_chinese));
         for (const Translation& tr : qb.EnglishToChinese({std::string(s::StemOf(t))})) {
           alts.Add(qb.HanTextQuery(tr.term, &hl));
           qw.translations.push_back(tr);
