@@ -124,7 +124,8 @@ TEST_CASE("ParseQuery: well-formed queries", "[query]") {
       {"NOT a", "AND(NOT(a))"},
       {"-a", "AND(NOT(a))"},
       {"-\"a b\" c", "AND(NOT(\"a b\"),c)"},
-      {"a-b", "AND(a-b)"},  // a hyphen inside a word is not an exclusion
+      {"a-b", "AND(a-b)"},                    // a hyphen inside a word is not an exclusion
+      {"颱風 -停課", "AND(颱風,NOT(停課))"},  // no sentence punctuation: an exclusion
       {"--a", "AND(NOT(-a))"},
       {"NOT (a OR b)", "AND(NOT(OR(a,b)))"},
       {"a OR NOT b", "AND(OR(a,AND(NOT(b))))"},  // NOT always sits inside an AND
@@ -187,6 +188,10 @@ TEST_CASE("ParseQuery: broken queries are repaired, never rejected", "[query][re
       {"a -)", "AND(a)", "{dangling NOT/- at 2 ignored}{unmatched ')' at 3 ignored}"},
       {"（a", "AND(a)", "{unclosed '(' at 0 closed at the end}"},
       {"「a b", "AND(\"a b\")", "{unclosed quote at 0 closed at the end}"},
+      // In prose (Chinese sentence punctuation), a minus sign is a dash.
+      {"颱風來襲 -氣象局發布警報 學校停課。", "AND(颱風來襲,-氣象局發布警報,學校停課。)",
+       "{'-' in a sentence at 13 read as a dash}"},
+      {"颱風， -停課 NOT 股市", "AND(颱風，,-停課,NOT(股市))", "{'-' in a sentence at 10 read as a dash}"},
   };
   for (const RepairRow& r : rows) {
     INFO("query: " << r.query);

@@ -78,9 +78,18 @@ class Parser {
   }
 
  private:
+  // Whether the query reads as prose: it holds Chinese sentence punctuation
+  // (，。；！？), which a query of keywords does not.
+  bool IsProse() const {
+    for (const char* mark : {"\xEF\xBC\x8C", "\xE3\x80\x82", "\xEF\xBC\x9B", "\xEF\xBC\x81", "\xEF\xBC\x9F"})
+      if (q_.find(mark) != std::string::npos) return true;
+    return false;
+  }
+
   void Lex() {
     size_t i = 0;
     const size_t n = q_.size();
+    const bool prose = IsProse();
     while (i < n) {
       unsigned char c = static_cast<unsigned char>(q_[i]);
       if (IsSpace(c)) {
@@ -101,9 +110,16 @@ class Parser {
       if (c == '-' && i + 1 < n && !IsSpace(static_cast<unsigned char>(q_[i + 1])) &&
           (toks_.empty() || at == 0 || IsSpace(static_cast<unsigned char>(q_[at - 1])) ||
            q_[at - 1] == '(')) {
-        toks_.push_back({Lexeme::kMinus, "", "", at});
-        ++i;
-        continue;
+        if (prose) {
+          // Pasted prose: a minus sign before a clause is a dash (颱風來襲
+          // -氣象局發布警報- 學校停課。), and what follows it is text, not an
+          // exclusion. NOT still excludes.
+          Repair("'-' in a sentence", at, "read as a dash");
+        } else {
+          toks_.push_back({Lexeme::kMinus, "", "", at});
+          ++i;
+          continue;
+        }
       }
       std::string field;
       // field:word / field:"phrase"
