@@ -408,6 +408,9 @@ TEST_CASE("issue 14: Latin words in Chinese text are found, quoted and excluded 
               {{"en", "The band leader carried a rouge painted baton; Baton is also a name."}}),
       Article("ln-fill", "Chinese Daily", "2018-09-10", "zh", {{"zh-Hant", "颱風逼近"}},
               {{"zh-Hant", "颱風向東部海岸移動，警方提醒民眾。"}}),
+      // A name that the Chinese text keeps in Latin letters (亞利桑那: Arizona).
+      Article("ln-az", "Chinese Daily", "2018-09-11", "zh", {{"zh-Hant", "台積電 Arizona 新廠"}},
+              {{"zh-Hant", "台積電在 Arizona 設廠，預計明年量產。"}}),
   });
   const Engine& e = *a.engine;
   struct Row {
@@ -421,6 +424,9 @@ TEST_CASE("issue 14: Latin words in Chinese text are found, quoted and excluded 
       {"\"Rouge 警方\"", {"ln-zh"}},  // both scripts: only Chinese text holds it
       {"警方 -Dyteon", {"ln-fill"}},  // excluded whichever version holds it
       {"嫌犯 -Simpson", {}},          // ln-bi's English version holds Simpson
+      // A Chinese word whose gloss the Chinese text holds in Latin letters.
+      {"亞利桑那 台積電", {"ln-az"}},
+      {"title:亞利桑那", {"ln-az"}},
   };
   for (const Row& r : rows) {
     SearchResponse resp = MustSearch(e, Req(r.q));

@@ -839,6 +839,21 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
             glosses_df += Df(s::GlossTermOf(stems));
           }
           qw.translations.push_back(Translation{shown, 1.0});
+          // The gloss as Chinese text may hold it, in Latin letters (沃伦,
+          // "Warren": a name the Chinese text keeps as written): on the Han
+          // side, weighed as a variant.
+          std::vector<Xapian::Query> in_han;
+          double df = db_.get_doccount();
+          for (const std::string& st : stems) {
+            const std::string xz = s::HanLatinTerm(fp, st);
+            df = std::min(df, Df(xz));
+            if (df == 0) break;
+            in_han.push_back(c.HanLatin(xz));
+          }
+          if (df > 0) {
+            variants.Add(Xapian::Query(Xapian::Query::OP_AND, in_han.begin(), in_han.end()));
+            variants_df += df;
+          }
         }
       }
       // A word's alternatives are one of its senses: the highest weight of
