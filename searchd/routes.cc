@@ -132,6 +132,7 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
   w.Key("zh").Double(q.scale_zh);
   w.EndObject();
   w.Key("translation_factor").Double(q.translation_factor);
+  w.Key("exact_title").Double(q.exact_title);
   w.EndObject();
   w.Key("words").BeginArray();
   for (const auto& word : q.words) {

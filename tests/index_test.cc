@@ -1469,3 +1469,50 @@ TEST_CASE("BuildDocument indexes a Chinese version's Latin words as XZ terms (is
     CHECK((len.han > 0) == r.han_side);
   }
 }
+
+// The exact-title term (issue 14, exactness): texts that read the same,
+// whatever their case, width, script form (Traditional/Simplified),
+// punctuation and spacing, share it; a change of words or order does not.
+TEST_CASE("ExactTitleTerm: one term for texts that read the same", "[index][analysis]") {
+  struct Row {
+    const char *a, *b;
+    bool same;
+  };
+  const std::vector<Row> rows = {
+      {"Earthquake hits Indonesia", "earthquake HITS indonesia!", true},
+      {"Earthquake hits Indonesia", "Ｅａｒｔｈｑｕａｋｅ hits Indonesia", true},
+      {"Earthquakes and tsunamis", "earthquakes tsunamis", false},  // stop words count
+      {"Earthquake hits Indonesia", "Indonesia earthquake hits", false},
+      {"地震和海嘯襲擊印度尼西亞", "地震和海啸袭击印度尼西亚", true},
+      {"地震和海嘯襲擊印度尼西亞", "地震 和 海嘯，襲擊印度尼西亞。", true},
+      {"地震和海嘯", "海嘯和地震", false},
+      {"印尼海嘯死亡人數升至800人", "印尼海嘯死亡人數升至 800 人", true},
+  };
+  const tongwen::Analyzer an(&testutil::MiniLexicon());
+  for (const Row& r : rows) {
+    INFO(r.a << " | " << r.b);
+    const std::string ta = tongwen::ExactTitleTerm(an, r.a), tb = tongwen::ExactTitleTerm(an, r.b);
+    CHECK(ta.rfind("XE", 0) == 0);
+    CHECK(ta.size() == 18);
+    CHECK((ta == tb) == r.same);
+  }
+  CHECK(tongwen::ExactTitleTerm(an, "").empty());
+  CHECK(tongwen::ExactTitleTerm(an, "。！ -- ").empty());
+  // BuildDocument adds one for each version's title, a boolean term that
+  // leaves the versions' lengths alone.
+  nlohmann::json j = {{"id", "x1"},
+                      {"title", {{"en", "Earthquake hits Indonesia"}, {"zh-Hant", "地震襲擊印尼"}}},
+                      {"body", {{"en", "Officials reported damage."}, {"zh-Hant", "官員說受損。"}}}};
+  auto a = tongwen::ParseArticle(j.dump());
+  REQUIRE(a.ok());
+  Xapian::Document doc;
+  tongwen::BuildDocument(*a, an, {1000, 1000}, &doc);
+  for (const char* title : {"earthquake hits indonesia", "地震袭击印尼"}) {
+    Xapian::TermIterator t = doc.termlist_begin();
+    const std::string term = tongwen::ExactTitleTerm(an, title);
+    t.skip_to(term);
+    REQUIRE(t != doc.termlist_end());
+    CHECK(*t == term);
+    CHECK(t.get_wdf() == 0);
+  }
+}

@@ -986,3 +986,67 @@ TEST_CASE("issue 14: a phrase's translation keeps each word's two best translati
       best_two.insert(w.translations[i].term);
   for (const tongwen::Translation& t : tr) CHECK(best_two.count(t.term));
 }
+
+// Exactness: a query of plain words that reads as a version's whole title
+// (an editor pasting a headline; a reader typing it in the other script)
+// ranks that article above articles that only hold the same words more
+// often. The bonus is the same for every exact match and names itself in
+// the query's scoring.
+TEST_CASE("issue 14: a query that reads as a whole title ranks that article first", "[issue14][exact]") {
+  const std::string exact_en = "exact-quake-en", busy_en = "exact-quake-busy";
+  const std::string exact_zh = "exact-quake-hant", busy_zh = "exact-quake-hant-busy";
+  SmallArchive a({
+      Article(exact_en, "reuters", "2018-09-29", "en", {{"en", "Earthquake hits Indonesia"}},
+              {{"en", "Officials reported damage along the coast."}}),
+      Article(busy_en, "ap", "2018-09-30", "en", {{"en", "Indonesia: earthquake hits again"}},
+              {{"en",
+                "The earthquake hits Indonesia. Another earthquake hits Indonesia today, and the "
+                "earthquake that hits Indonesia is not the last."}}),
+      Article(exact_zh, "cna", "2018-09-29", "zh", {{"zh-Hant", "地震襲擊印尼"}},
+              {{"zh-Hant", "官員說沿海受損。"}}),
+      Article(busy_zh, "ltn", "2018-09-30", "zh", {{"zh-Hant", "印尼又遭地震襲擊"}},
+              {{"zh-Hant", "地震襲擊印尼。又一次地震襲擊印尼，地震襲擊印尼的消息不斷。"}}),
+  });
+  struct Row {
+    const char* q;
+    std::string first;  // "" : no title reads as the query
+  };
+  const std::vector<Row> rows = {
+      {"Earthquake hits Indonesia", exact_en},
+      {"earthquake HITS indonesia!", exact_en},  // case and punctuation aside
+      {"地震襲擊印尼", exact_zh},
+      {"地震袭击印尼", exact_zh},    // Simplified for the Traditional title
+      {"地震 襲擊 印尼", exact_zh},  // spacing aside
+      {"Indonesia earthquake hits", ""},
+      {"印尼地震襲擊", ""},
+      {"Earthquake hits Indonesia -volcano", ""},  // not plain words
+      {"title:Earthquake title:hits title:Indonesia", ""},
+  };
+  for (const Row& r : rows) {
+    const SearchResponse res = MustSearch(*a.engine, Req(r.q));
+    INFO(r.q << Listing(res));
+    REQUIRE(!res.hits.empty());
+    if (r.first.empty()) {
+      CHECK(res.query.exact_title == 0);
+    } else {
+      CHECK(res.query.exact_title > 0);
+      CHECK(res.hits[0].id == r.first);
+    }
+  }
+  // Without the bonus the busier article leads: the same words reordered.
+  const SearchResponse reordered = MustSearch(*a.engine, Req("Indonesia earthquake hits"));
+  INFO(Listing(reordered));
+  CHECK(Rank(reordered, busy_en) < Rank(reordered, exact_en));
+  // The bonus adds to the score the words give: the exact title's score is
+  // the reordered query's plus exact_title (the same words, the same
+  // weights).
+  const SearchResponse exact = MustSearch(*a.engine, Req("Earthquake hits Indonesia"));
+  const Hit* with = FindHit(exact, exact_en);
+  const Hit* without = FindHit(reordered, exact_en);
+  REQUIRE(with);
+  REQUIRE(without);
+  CHECK(with->score == Approx(without->score + exact.query.exact_title).epsilon(1e-3));
+  const Hit* busy = FindHit(exact, busy_en);
+  REQUIRE(busy);
+  CHECK(busy->score == Approx(FindHit(reordered, busy_en)->score).epsilon(1e-6));
+}

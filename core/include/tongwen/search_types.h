@@ -101,6 +101,9 @@ struct QueryInfo {
   // Both scales 1 when the query has no translation.
   double scale_en = 1, scale_zh = 1;
   double translation_factor = 1;
+  // The exact-title bonus added to articles with a version whose whole
+  // title reads as the query (a query of plain words); 0 if no title does.
+  double exact_title = 0;
   std::vector<QueryWord> words;
   bool truncated = false;  // query cut to limits
   size_t max_query_bytes = 0, max_query_units = 0;

@@ -243,6 +243,12 @@ void BuildDocument(const Article& a, const Analyzer& an, const VersionLengths& r
   Positions positions;
   AddTextTerms(a, an, doc, &positions);
   NormalizeWdfs(reference, doc);
+  // Each version's whole title, for the exact-title bonus (boolean: no
+  // wdf, so the versions' lengths are as before).
+  for (const Version& v : a.versions) {
+    const std::string exact = ExactTitleTerm(an, v.title);
+    if (!exact.empty()) doc->add_boolean_term(exact);
+  }
   for (auto [slot, stream] : {std::pair{s::kSlotWordPositions, &positions.words},
                               std::pair{s::kSlotPinyinPositions, &positions.pinyin}}) {
     const std::string encoded = stream->Encode();

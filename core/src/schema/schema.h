@@ -12,7 +12,7 @@
 
 namespace tongwen::schema {
 
-inline constexpr std::string_view kSchemaVersion = "tongwen-11";
+inline constexpr std::string_view kSchemaVersion = "tongwen-12";
 inline constexpr std::string_view kMetaSchema = "tongwen:schema";
 inline constexpr std::string_view kMetaAnalyzer = "tongwen:analyzer";
 // The zstd dictionary the stored articles are compressed with (absent: none;
@@ -38,6 +38,9 @@ inline constexpr std::string_view kSourcePrefix = "XS";    // XS<source, case-fo
 inline constexpr std::string_view kSectionPrefix = "XC";   // XC<section, case-folded>
 inline constexpr std::string_view kYearPrefix = "Y";       // Y<yyyy>
 inline constexpr std::string_view kDupGroupPrefix = "XK";  // XK<group id>: near-duplicate group
+// XE<16 hex digits>: a version's whole title, as analysed (ExactTitleTerm),
+// hashed: a query that is exactly a title ranks that article first.
+inline constexpr std::string_view kExactTitlePrefix = "XE";
 
 // --- free-text terms ---
 // Text terms carry no prefix for "anywhere" and kTitlePrefix for the title

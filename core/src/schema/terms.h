@@ -156,6 +156,14 @@ inline bool IsHanSideTerm(std::string_view term) {
 
 }  // namespace schema
 
+// The boolean term of a whole text, a title (kExactTitlePrefix): its
+// characters and words as `analyzer` reads them (Han characters one by one,
+// whatever the segmentation; English stems; Simplified-folded, case-folded,
+// width-folded; stop words kept, punctuation and spacing dropped), hashed.
+// A query and a title that read the same get the same term. Empty if the
+// text has no word.
+std::string ExactTitleTerm(const Analyzer& analyzer, std::string_view text);
+
 // The article id of a document built by BuildDocument (from its id term);
 // empty if it has none.
 std::string ArticleIdOf(const Xapian::Document& doc);
