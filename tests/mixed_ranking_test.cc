@@ -1050,3 +1050,49 @@ TEST_CASE("issue 14: a query that reads as a whole title ranks that article firs
   REQUIRE(busy);
   CHECK(busy->score == Approx(FindHit(reordered, busy_en)->score).epsilon(1e-6));
 }
+
+// A Chinese word with no translation cannot stand in English text: in an
+// all-words query it is required of Chinese text only, so an English-only
+// article that holds a translation of every other word matches all words
+// (it is not relaxed below Chinese articles that hold them as typed); a
+// word that has a translation stays required in English text.
+TEST_CASE("issue 14: a Chinese word with no translation is not required of English text",
+          "[issue14][relaxed]") {
+  SmallArchive a({
+      Article("untr-en", "reuters", "2024-04-03", "en", {{"en", "Earthquake damages factory"}},
+              {{"en", "An earthquake damaged a chip factory on Wednesday."}}),
+      Article("untr-zh-all", "cna", "2024-04-03", "zh", {{"zh-Hant", "地震 工廠 熊貓"}},
+              {{"zh-Hant", "地震後，工廠附近的熊貓平安。"}}),
+      Article("untr-zh-two", "ltn", "2024-04-04", "zh", {{"zh-Hant", "地震 工廠"}},
+              {{"zh-Hant", "地震後工廠停工。"}}),
+  });
+  struct Row {
+    const char* q;
+    bool en_relaxed;  // whether untr-en is a relaxed (any-word) hit
+  };
+  const std::vector<Row> rows = {
+      {"地震 工廠 熊貓", false},  // 熊貓: not in the dictionary
+      {"地震 熊貓", false},
+      {"地震 政府 熊貓", true},  // 政府 (government) has a translation untr-en lacks
+  };
+  for (const Row& r : rows) {
+    const SearchResponse res = MustSearch(*a.engine, Req(r.q));
+    INFO(r.q << Listing(res));
+    const Hit* en = FindHit(res, "untr-en");
+    REQUIRE(en);
+    CHECK(en->relaxed == r.en_relaxed);
+    CHECK(en->matched_via == "translation");
+    // The Chinese article with every word matches all words; the one
+    // without 熊貓 does not.
+    const Hit* all = FindHit(res, "untr-zh-all");
+    REQUIRE(all);
+    if (std::string(r.q).find("政府") == std::string::npos) CHECK_FALSE(all->relaxed);
+    const Hit* two = FindHit(res, "untr-zh-two");
+    REQUIRE(two);
+    CHECK(two->relaxed);
+  }
+  // Without translation the English article is not found at all.
+  SearchRequest off = Req("地震 工廠 熊貓");
+  off.cross = SearchRequest::Cross::kOff;
+  CHECK_FALSE(FindHit(MustSearch(*a.engine, off), "untr-en"));
+}

@@ -154,14 +154,14 @@ Xapian::Query UnitQuery(const std::vector<Xapian::Query>& words, const std::vect
 // English glosses; the Han side the other way round, and a Latin word also
 // as it stands in Chinese text (XZ: a name or a number), beside its
 // translations or, with none, alone. A Chinese word with no translation
-// weighs only on the Han side: on the Latin side it is required (mode=all)
-// without weight, and that side's highest weight leaves it out, so it
-// neither adds Han weight to the Latin side nor counts against English-only
-// articles, which cannot hold it. The article's score is the better side's
-// (OP_MAX, Elasticsearch's dis_max), so a bilingual article that matches in
-// both versions scores as its best version does, not as their sum, and
-// competes fairly with the one-language article that is the answer (issue
-// 14).
+// weighs only on the Han side: on the Latin side it is not required, even
+// in mode=all (Sided::lat_optional), and that side's highest weight leaves
+// it out, so it neither adds Han weight to the Latin side nor counts
+// against English-only articles, which cannot hold it. The article's score
+// is the better side's (OP_MAX, Elasticsearch's dis_max), so a bilingual
+// article that matches in both versions scores as its best version does,
+// not as their sum, and competes fairly with the one-language article that
+// is the answer (issue 14).
 struct QueryBuilder::Sided {
   // Each side's highest possible weight, estimated from BM25's term weights
   // (QueryBuilder::TermWeight): what a version matching every word scores,
@@ -190,6 +190,12 @@ struct QueryBuilder::Sided {
   // translation factor (Best), so a Latin name found as it stands in Chinese
   // text competes on equal terms with the same name in English text.
   bool lat_translated = false, han_translated = false;
+  // A Chinese word with no translation, typed as a plain word: on the Latin
+  // side (English text, which cannot hold it) it is not required in an
+  // AND (Combine), so an English-only article that matches every word that
+  // has a translation matches all words, as a Chinese article that holds
+  // them all as typed does.
+  bool lat_optional = false;
 
   // A query without weight (filters).
   static Sided Boolean(Xapian::Query q) { return Sided{q, q, true, {}, kEither}; }
@@ -205,7 +211,7 @@ struct QueryBuilder::Sided {
   }
   // This one with `q` for both sides' queries (same) or each side wrapped.
   Sided With(Xapian::Query l, Xapian::Query h) const {
-    return Sided{std::move(l), std::move(h), same, w, own, lat_translated, han_translated};
+    return Sided{std::move(l), std::move(h), same, w, own, lat_translated, han_translated, lat_optional};
   }
   bool empty() const { return lat.empty() && han.empty(); }
   // This part's query on the Latin side, beside translated parts.
@@ -235,13 +241,14 @@ struct QueryBuilder::Sided {
   }
   // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
-    bool all_same = true, lat_tr = false, han_tr = false;
+    bool all_same = true, lat_tr = false, han_tr = false, lat_opt = true;
     Weights w;
     for (const Sided& p : parts) {
       all_same = all_same && p.same;
       w += p.w;
       lat_tr = lat_tr || p.lat_translated;
       han_tr = han_tr || p.han_translated;
+      lat_opt = lat_opt && p.lat_optional;
     }
     std::vector<Xapian::Query> l, h;
     if (all_same) {
@@ -251,16 +258,19 @@ struct QueryBuilder::Sided {
         if (p.own != own) own = kEither;
       }
       Xapian::Query q(op, l.begin(), l.end());
-      return Sided{q, q, true, w, own};
+      Sided one{q, q, true, w, own};
+      one.lat_optional = lat_opt;
+      return one;
     }
     for (const Sided& p : parts) {
-      l.push_back(p.LatPart());
+      if (!(op == Xapian::Query::OP_AND && p.lat_optional)) l.push_back(p.LatPart());
       h.push_back(p.han);
     }
     Sided both =
         Two(Xapian::Query(op, l.begin(), l.end()), Xapian::Query(op, h.begin(), h.end()), w, kEither);
     both.lat_translated = lat_tr;
     both.han_translated = han_tr;
+    both.lat_optional = lat_opt;
     return both;
   }
 };
@@ -896,11 +906,12 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       c.out->info.words.push_back(std::move(qw));
       if (stop)
         optional.push_back(own);
-      else if (glosses.empty())
+      else if (glosses.empty()) {
         concepts.push_back(variants.empty() ? Sided::Untranslated(own, own_max, Sided::kHan)
                                             : Sided::Two(Sided::Weightless(own), own,
                                                          {0, own_max, 0, own_max}, Sided::kEither));
-      else
+        concepts.back().lat_optional = c.cross;
+      } else
         concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
                                       {w * WeightOfDf(glosses_df), own_max, own_max, own_max}, Sided::kLat));
       i += span;
