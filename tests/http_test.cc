@@ -150,6 +150,8 @@ TEST_CASE("GET /search in English", "[http][search]") {
   CHECK(q["mode"] == "all");
   CHECK(q["relaxed"].is_boolean());
   CHECK(q["truncated"] == false);
+  CHECK(q["scoring"]["versions"] == "best");
+  CHECK(q["scoring"]["exact_title"] == 0);  // no title reads "typhoon Gaemi"
   REQUIRE(q["words"].is_array());
   REQUIRE_FALSE(q["words"].empty());
   CHECK(q["words"][0]["text"].get<std::string>().rfind("typhoon", 0) == 0);
@@ -187,6 +189,17 @@ TEST_CASE("GET /search in English", "[http][search]") {
         std::string::npos);
   CHECK((*aftermath)["source"] == "Taipei Times");
   CHECK((*aftermath)["published"] == "2024-07-27");
+}
+
+TEST_CASE("GET /search: a whole title, typed in Simplified, ranks its article first", "[http][search]") {
+  auto& s = Sample();
+  Reply r = Search(*s.searchd, "蔡英文加州会晤麦卡锡 感谢美国国会跨党派支持");
+  INFO(r.body.substr(0, 2000));
+  REQUIRE(r.status == 200);
+  CHECK(r.j["query"]["scoring"]["exact_title"].get<double>() > 0);
+  const auto ids = HitIds(r.j);
+  REQUIRE_FALSE(ids.empty());
+  CHECK(ids[0] == "ltn-2023-0406-tsai-mccarthy");
 }
 
 TEST_CASE("GET /search in Traditional and Simplified Chinese", "[http][search]") {
