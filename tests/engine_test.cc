@@ -1119,7 +1119,10 @@ TEST_CASE("Phrases: the same matches with positions in memory and from the datab
     CHECK(ExactIds(*e, "\"zebra crossing\"") == std::set<std::string>{"p-1", "p-4"});
 }
 
-TEST_CASE("A Chinese word finds its multi-word English gloss only where the words stand side by side",
+// The whole gloss matches where its words stand side by side; its last word
+// alone (GlossHeads: 首相 has no one-word gloss) also matches, and ranks
+// below.
+TEST_CASE("A Chinese word finds its multi-word English gloss where the words stand side by side first",
           "[engine][cross]") {
   testutil::TempDir dir;
   const std::string db = dir / "db";
@@ -1129,10 +1132,14 @@ TEST_CASE("A Chinese word finds its multi-word English gloss only where the word
   tongwen::IngestReport rep;
   REQUIRE(tongwen::Rebuild(SmallIngest(db), {dir / "en.jsonl"}, &rep).ok());
   const auto e = OpenSmall(db);
-  CHECK(ExactIds(*e, "首相") == std::set<std::string>{"g-1", "g-3"});
+  CHECK(ExactIds(*e, "首相") == std::set<std::string>{"g-1", "g-2", "g-3"});
   const tongwen::SearchResponse r = MustSearch(*e, Req("首相"));
+  REQUIRE(r.hits.size() == 3);
+  CHECK(r.hits[2].id == "g-2");
+  CHECK(r.hits[2].score < r.hits[1].score);
   REQUIRE(r.query.words.size() == 1);
   CHECK(HasTranslation(r.query.words[0], "prime minist"));
+  CHECK(HasTranslation(r.query.words[0], "minist"));
   // The gloss's words are highlighted in the English snippet.
   for (const auto& h : r.hits) {
     if (h.id != "g-1") continue;
@@ -1249,5 +1256,29 @@ TEST_CASE("Related: a bilingual article scores as its better version (issue 14)"
     // A sum over versions would put B a whole twin above the better one.
     REQUIRE(worst > 0.2 * best);
     CHECK(score["B"] < best + 0.5 * worst);
+  }
+}
+
+// GlossHeads (issue 14): the last words of a word's glosses when each
+// gloss is several words; none if one gloss is a single word; no numbers
+// or words of fewer than three letters.
+TEST_CASE("GlossHeads: the last words of multi-word glosses", "[query][cross]") {
+  struct Row {
+    std::vector<std::vector<std::string>> senses;
+    std::vector<std::string> heads;
+  };
+  const std::vector<Row> rows = {
+      {{{"sound", "bell"}}, {"bell"}},
+      {{{"nation", "defens"}}, {"defens"}},
+      {{{"polic", "station"}, {"polic", "depart"}, {"polic", "station"}}, {"station", "depart"}},
+      {{{"earthquak"}}, {}},
+      {{{"youth"}, {"young", "person"}}, {}},  // a one-word gloss: no heads
+      {{{"grade", "2"}, {"second", "class"}, {"categori", "b"}}, {"class"}},
+      {{{"year", "2024"}}, {}},
+      {{}, {}},
+  };
+  for (const Row& r : rows) {
+    INFO(r.senses.size() << " senses");
+    CHECK(tongwen::GlossHeads(r.senses) == r.heads);
   }
 }

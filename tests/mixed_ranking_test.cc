@@ -1096,3 +1096,38 @@ TEST_CASE("issue 14: a Chinese word with no translation is not required of Engli
   off.cross = SearchRequest::Cross::kOff;
   CHECK_FALSE(FindHit(MustSearch(*a.engine, off), "untr-en"));
 }
+
+// A Chinese word whose English glosses are all several words (國防
+// "national defense") also translates to their last word, which English
+// text often holds alone ("the defense ministry"); a word with a one-word
+// gloss (地震 "earthquake") gets no such extra translation.
+TEST_CASE("issue 14: a Chinese word with only phrase glosses finds their last word", "[issue14][cross]") {
+  SmallArchive a({
+      Article("heads-en", "reuters", "2024-05-01", "en", {{"en", "Defense ministry asks for more"}},
+              {{"en", "The defense ministry asked parliament for a larger budget."}}),
+      Article("heads-en-quake", "ap", "2024-05-02", "en", {{"en", "Earthquake shakes the east coast"}},
+              {{"en", "The earthquake damaged roads."}}),
+  });
+  struct Row {
+    const char* q;
+    std::string id;
+    std::vector<std::string> translations;  // of the query's one word, as shown
+  };
+  const std::vector<Row> rows = {
+      {"國防", "heads-en", {"defens", "nation defens"}},
+      {"国防", "heads-en", {"defens", "nation defens"}},
+      {"title:國防", "heads-en", {"defens", "nation defens"}},
+      {"地震", "heads-en-quake", {"earthquak"}},
+  };
+  for (const Row& r : rows) {
+    const SearchResponse res = MustSearch(*a.engine, Req(r.q));
+    INFO(r.q << Listing(res));
+    const Hit* h = FindHit(res, r.id);
+    REQUIRE(h);
+    CHECK(h->matched_via == "translation");
+    REQUIRE(res.query.words.size() == 1);
+    std::vector<std::string> shown;
+    for (const auto& t : res.query.words[0].translations) shown.push_back(t.term);
+    CHECK(shown == r.translations);
+  }
+}

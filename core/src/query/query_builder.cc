@@ -36,6 +36,30 @@ Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
   return Xapian::Query(s::GlossTermOf(stems));
 }
 
+// The last words of a Chinese word's English glosses when every gloss is
+// several words (钟声 "sound bell", 海浪 "sea wave", 血泊 "pool blood",
+// 失眠 "suffer insomnia"): the head of an English noun phrase, or the
+// object of a verb phrase, which English text often holds without the rest
+// ("the bells", "waves", "blood"), where the whole gloss only matches side
+// by side (an XG term). Searched as one more translation of the word; none if the
+// word has a one-word gloss, or for a last word of fewer than three letters
+// or a number ("grade 2", "categori b"). Measured on bench/relevance: the
+// English-only targets of Chinese queries on the mixed archives rise from
+// .84-.93 to .88-.95 (six seeds), on the English-only view from .906 to
+// .926, and no figure falls.
+std::vector<std::string> GlossHeads(const std::vector<std::vector<std::string>>& senses) {
+  std::vector<std::string> heads;
+  for (const auto& g : senses)
+    if (g.size() == 1) return {};
+  for (const auto& g : senses) {
+    const std::string& h = g.back();
+    if (h.size() < 3 || std::all_of(h.begin(), h.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      continue;
+    if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
+  }
+  return heads;
+}
+
 namespace {
 // The share of a true phrase match's weight that a phrase's translation (the
 // AND of its words' translations) gets, translation_factor included: the
@@ -865,7 +889,15 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
         }
       }
       if (zh_to_en && !stop) {
-        for (const auto& stems : ChineseToEnglish(text)) {
+        const std::vector<std::vector<std::string>> senses = ChineseToEnglish(text);
+        for (const std::string& head : GlossHeads(senses)) {
+          c.Term(s::StemTerm(head), true);                         // highlighted, and a translated term
+          const std::string t = s::FieldTextTerm(fp, true, head);  // ZS<stem> for title:
+          glosses.Add(Xapian::Query(t));
+          glosses_df += Df(t);
+          qw.translations.push_back(Translation{head, 1.0});
+        }
+        for (const auto& stems : senses) {
           std::string shown;
           for (const std::string& st : stems) {
             c.Term(s::StemTerm(st), true);  // highlighted word by word

@@ -24,6 +24,11 @@ Xapian::Query BigramQuery(const std::string& bigram);
 // where the words stand side by side (schema::GlossTermOf).
 Xapian::Query GlossQuery(const std::vector<std::string>& stems);
 
+// The last words of a Chinese word's English glosses (each a list of
+// stems) when every gloss is several words: searched as translations of
+// their own (query_builder.cc says why). Empty if a gloss is one word.
+std::vector<std::string> GlossHeads(const std::vector<std::vector<std::string>>& senses);
+
 struct BuiltQuery {
   Xapian::Query all;      // the query in mode=all (source-word groups ANDed)
   Xapian::Query any;      // the same groups ORed (mode=any)
