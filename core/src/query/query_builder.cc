@@ -41,9 +41,9 @@ Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
 // 失眠 "suffer insomnia"): the head of an English noun phrase, or the
 // object of a verb phrase, which English text often holds without the rest
 // ("the bells", "waves", "blood"), where the whole gloss only matches side
-// by side (an XG term). Searched as one more translation of the word; none if the
-// word has a one-word gloss, or for a last word of fewer than three letters
-// or a number ("grade 2", "categori b"). Measured on bench/relevance: the
+// by side (an XG term). Searched as one more translation of the word; none
+// if the word has a one-word gloss, or for a last word of fewer than three
+// letters or a number ("grade 2", "categori b"). Measured on bench/relevance: the
 // English-only targets of Chinese queries on the mixed archives rise from
 // .84-.93 to .88-.95 (six seeds), on the English-only view from .906 to
 // .926, and no figure falls.
