@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "util/fnv.h"
+
 namespace tongwen {
 
 namespace simhash_detail {
@@ -43,11 +45,9 @@ class SimHasher {
   }
   uint64_t count() const { return n_; }
   static uint64_t Fnv1a(std::string_view s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
+    // (Its basis is not FNV's, one digit short; kept, since the hashes are
+    // stored in databases.)
+    uint64_t h = Fnv1a64(s, 1469598103934665603ull);
     // Final avalanche so that similar strings spread over all bits.
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;

@@ -5,23 +5,20 @@
 
 #include <xapian.h>
 
+#include "util/fnv.h"
+
 namespace tongwen {
 
 std::string ExactTitleTerm(const Analyzer& analyzer, std::string_view text) {
   AnalyzeOptions ao;
   ao.bigrams = false;
   ao.han_words = false;
-  // FNV-1a (64 bits) over the tokens, each followed by a separator byte
-  // that no token holds: a stable hash, the same in every build.
-  uint64_t h = 14695981039346656037ull;
-  auto add = [&h](unsigned char c) {
-    h ^= c;
-    h *= 1099511628211ull;
-  };
+  // FNV-1a over the tokens, each followed by a separator byte that no
+  // token holds.
+  uint64_t h = kFnv1a64Basis;
   bool any = false;
   analyzer.Analyze(text, ao, [&](const Token& t) {
-    for (char c : t.text) add(static_cast<unsigned char>(c));
-    add(0x1f);
+    h = Fnv1a64("\x1f", Fnv1a64(t.text, h));
     any = true;
   });
   if (!any) return {};
