@@ -30,6 +30,13 @@ Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost)
   return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(Xapian::Query::OP_OR, required, boost),
                        required);
 }
+
+// Whether a stem is a number (digits, with decimal points or separators).
+bool IsNumber(const std::string& stem) {
+  return !stem.empty() && std::all_of(stem.begin(), stem.end(), [](char ch) {
+    return (ch >= '0' && ch <= '9') || ch == '.' || ch == ',';
+  });
+}
 }  // namespace
 
 Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
@@ -53,9 +60,8 @@ std::vector<std::string> GlossHeads(const std::vector<std::vector<std::string>>&
     if (g.size() == 1) return {};
   for (const auto& g : senses) {
     const std::string& h = g.back();
-    if (h.size() < 3 || std::all_of(h.begin(), h.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-      continue;
-    if (std::find(heads.begin(), heads.end(), h) == heads.end()) heads.push_back(h);
+    if (h.size() >= 3 && !IsNumber(h) && std::find(heads.begin(), heads.end(), h) == heads.end())
+      heads.push_back(h);
   }
   return heads;
 }
@@ -82,19 +88,12 @@ constexpr double kExactTitleMultiple = 4.0;
 // The text of a query of plain words only (no operator, field or phrase),
 // its words joined by spaces; empty for any other query.
 std::string PlainQueryText(const QueryNode& root) {
-  std::vector<const QueryNode*> words;
-  if (root.kind == QueryNode::kText) {
-    words.push_back(&root);
-  } else if (root.kind == QueryNode::kAnd) {
-    for (const QueryNode& ch : root.children) {
-      if (ch.kind != QueryNode::kText || !ch.field.empty()) return {};
-      words.push_back(&ch);
-    }
-  }
+  auto plain = [](const QueryNode& n) { return n.kind == QueryNode::kText && n.field.empty(); };
+  if (root.kind != QueryNode::kAnd) return plain(root) ? root.text : std::string();
   std::string text;
-  for (const QueryNode* w : words) {
-    if (!w->field.empty()) return {};
-    text += (text.empty() ? "" : " ") + w->text;
+  for (const QueryNode& w : root.children) {
+    if (!plain(w)) return {};
+    text += (text.empty() ? "" : " ") + w.text;
   }
   return text;
 }
@@ -308,12 +307,6 @@ namespace {
 bool NameLike(const std::string& src, const Token& t) {
   return (t.begin < src.size() && src[t.begin] >= 'A' && src[t.begin] <= 'Z') ||
          (t.begin > 0 && src[t.begin - 1] == '-');
-}
-
-bool IsNumber(const std::string& stem) {
-  return !stem.empty() && std::all_of(stem.begin(), stem.end(), [](char ch) {
-    return (ch >= '0' && ch <= '9') || ch == '.' || ch == ',';
-  });
 }
 
 // The words of a query by kind, for the language it is in. Numbers stand
@@ -1261,10 +1254,10 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   // side, so it ranks above articles that only hold the same words.
   const std::string plain = pq.truncated || out.all.empty() ? std::string() : PlainQueryText(pq.root);
   const std::string exact = plain.empty() ? std::string() : ExactTitleTerm(an_, plain);
-  if (!exact.empty() && Df(exact) > 0) {
-    const double bonus = kExactTitleMultiple * std::max(all.w.lat_target, all.w.han_target);
+  const double bonus = kExactTitleMultiple * std::max(all.w.lat_target, all.w.han_target);
+  if (!exact.empty() && bonus > 0 && Df(exact) > 0) {
     auto with_bonus = [&](Xapian::Query q) {
-      if (q.empty() || bonus <= 0) return q;
+      if (q.empty()) return q;
       Xapian::Query fixed((new Xapian::FixedWeightPostingSource(bonus))->release());
       return Xapian::Query(Xapian::Query::OP_AND_MAYBE, q,
                            Xapian::Query(Xapian::Query::OP_FILTER, fixed, Xapian::Query(exact)));
@@ -1273,7 +1266,7 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
     out.any = with_bonus(out.any);
     out.relaxed = with_bonus(out.relaxed);
     out.all_unchecked = with_bonus(out.all_unchecked);
-    out.info.exact_title = bonus > 0 ? std::round(bonus * 1000) / 1000 : 0;
+    out.info.exact_title = std::round(bonus * 1000) / 1000;
   }
   out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
   out.empty = out.all.empty();
