@@ -27,25 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const char* Reason(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
-
 void Address(const sockaddr_storage& a, std::string* ip, int* port) {
   char buf[INET6_ADDRSTRLEN] = "";
   if (a.ss_family == AF_INET) {
@@ -62,17 +43,12 @@ void Address(const sockaddr_storage& a, std::string* ip, int* port) {
 
 constexpr size_t kMaxPendingOutput = 1 << 20;  // stop answering pipelined requests past this
 constexpr size_t kMaxLingerBytes = 1 << 20;
+// Connections accepted per wake of the poller, so that a flood of connects
+// does not keep it from reading the connections it has.
+constexpr int kMaxAcceptsPerWake = 256;
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 
 }  // namespace
-
-std::string ErrorResponse(int status, const std::string& body) {
-  std::string r =
-      "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) +
-      "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n\r\n";
-  return r + body;
-}
 
 struct GuardedServer::Impl {
   enum class State { kReading, kBusy, kWriting, kLingering };
@@ -113,6 +89,7 @@ struct GuardedServer::Impl {
   ConnectionLimits limits;
   std::function<void(const Refusal&)> refusal_logger;
   std::function<std::string(const std::string&, const std::string&)> error_body;
+  std::function<bool(const std::string&)> is_api_target;
 
   std::atomic<bool> stopping{false};
   int ep = -1, wake = -1;  // created with the server, so that Stop() may run from a signal at any time
@@ -177,8 +154,9 @@ struct GuardedServer::Impl {
 
   // Queues an error response and closes the connection after it.
   void Refuse(Conn& c, int status, const std::string& code, const std::string& message,
-              const std::string& method = {}, const std::string& target = {}) {
-    c.out += ErrorResponse(status, error_body ? error_body(code, message) : std::string());
+              const std::string& method = {}, const std::string& target = {},
+              const std::string& extra_headers = {}) {
+    c.out += ErrorResponse(status, error_body ? error_body(code, message) : std::string(), extra_headers);
     c.close_after = true;
     if (refusal_logger) refusal_logger(Refusal{c.ip, method, target, status, Seconds(c)});
   }
@@ -296,8 +274,27 @@ struct GuardedServer::Impl {
     if (c.out.empty()) Continue(c);
   }
 
+  // Issue 28: a connection over its address's cap is answered and closed at
+  // once, so that it never holds a slot (refusals that lingered for 2 s let
+  // one address fill the whole table). What it has sent so far is read
+  // first: closing a socket with unread input resets it, before the client
+  // could read the answer.
+  void RefuseAtOnce(int fd, const std::string& ip) {
+    char buf[4096];
+    for (int i = 0; i < 16 && ::recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0; ++i) {
+    }
+    const std::string message = "too many connections from this address (at most " +
+                                std::to_string(limits.max_connections_per_client) + ")";
+    const std::string r =
+        ErrorResponse(503, error_body ? error_body("too_many_connections", message) : std::string());
+    [[maybe_unused]] ssize_t n = ::send(fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
+    ::close(fd);
+    if (refusal_logger) refusal_logger(Refusal{ip, "", "", 503, 0});
+  }
+
   void Accept() {
-    for (;;) {
+    for (int accepted = 0; accepted < kMaxAcceptsPerWake; ++accepted) {
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
       const int fd =
@@ -317,10 +314,20 @@ struct GuardedServer::Impl {
         if (refusal_logger) refusal_logger(Refusal{"", "", "", 503, 0});
         continue;
       }
+      std::string ip;
+      int port = 0;
+      Address(addr, &ip, &port);
+      const auto counted = per_client.find(ip);
+      if (limits.max_connections_per_client && counted != per_client.end() &&
+          counted->second >= limits.max_connections_per_client) {
+        RefuseAtOnce(fd, ip);
+        continue;
+      }
       auto owned = std::make_unique<Conn>(limits.head);
       Conn& c = *owned;
       c.fd = fd;
-      Address(addr, &c.ip, &c.port);
+      c.ip = std::move(ip);
+      c.port = port;
       sockaddr_storage local{};
       socklen_t local_len = sizeof local;
       if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
@@ -328,16 +335,7 @@ struct GuardedServer::Impl {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       conns.emplace(fd, std::move(owned));
-      size_t& open = per_client[c.ip];
-      if (limits.max_connections_per_client && open >= limits.max_connections_per_client) {
-        Refuse(c, 503, "too_many_connections",
-               "too many connections from this address (at most " +
-                   std::to_string(limits.max_connections_per_client) + ")");
-        if (!Send(c)) c.broken = true;
-        Continue(c);
-        continue;
-      }
-      ++open;
+      ++per_client[c.ip];
       c.counted = true;
       c.deadline = Clock::now() + limits.idle_timeout;
       Watch(c, EPOLLIN);
@@ -419,6 +417,14 @@ struct GuardedServer::Impl {
         break;
       }
       if (!RequestReady(c)) break;
+      if (h.unknown_method) {  // httplib would answer 400
+        if (is_api_target && is_api_target(h.full_target))
+          Refuse(c, 405, "method_not_allowed", h.method + " is not allowed here; use GET or HEAD", h.method,
+                 h.target, "Allow: GET, HEAD\r\n");
+        else
+          Refuse(c, 404, "not_found", "no such endpoint", h.method, h.target);
+        break;
+      }
       const size_t total = h.head_bytes + h.body_bytes;
       std::string request = h.forward;
       request.append(c.in, h.head_bytes, h.body_bytes);
@@ -538,6 +544,10 @@ GuardedServer::~GuardedServer() = default;
 
 void GuardedServer::set_refusal_logger(std::function<void(const Refusal&)> logger) {
   impl_->refusal_logger = std::move(logger);
+}
+
+void GuardedServer::set_api_target(std::function<bool(const std::string&)> is_api) {
+  impl_->is_api_target = std::move(is_api);
 }
 
 void GuardedServer::set_error_body(std::function<std::string(const std::string&, const std::string&)> body) {

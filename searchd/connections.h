@@ -18,6 +18,7 @@
 
 #include <httplib.h>
 
+#include "error_response.h"
 #include "request_head.h"
 
 namespace searchd {
@@ -35,7 +36,9 @@ struct ConnectionLimits {
   std::chrono::milliseconds linger{2000};
   size_t max_requests_per_connection = 1000;
   size_t max_connections = 4096;           // further connections are closed at once
-  size_t max_connections_per_client = 64;  // per remote address; 0 = no cap (503 past it)
+  // Per remote address; 0 = no cap. Past it a connection is answered 503
+  // and closed at once.
+  size_t max_connections_per_client = 64;
   int listen_backlog = 1024;
   unsigned workers = 16;
 };
@@ -47,10 +50,6 @@ struct Refusal {
   double seconds = 0;  // since the request's first byte
 };
 
-// The error response searchd's connection layer sends: the status line,
-// JSON headers and `body`, with "Connection: close".
-std::string ErrorResponse(int status, const std::string& body);
-
 class GuardedServer : public httplib::Server {
  public:
   explicit GuardedServer(const ConnectionLimits& limits);
@@ -60,6 +59,9 @@ class GuardedServer : public httplib::Server {
   void set_refusal_logger(std::function<void(const Refusal&)> logger);
   // `body(code, message)`: the JSON body of an error response.
   void set_error_body(std::function<std::string(const std::string&, const std::string&)> body);
+  // Whether a request target is one of the API's paths: a method httplib
+  // does not know is answered 405 there, 404 elsewhere.
+  void set_api_target(std::function<bool(const std::string&)> is_api);
 
   // Binds and listens (with limits.listen_backlog); port 0 picks a free
   // port. Returns the port, or -1.

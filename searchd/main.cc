@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 
 #include "connections.h"
+#include "descriptors.h"
 #include "metrics.h"
 #include "routes.h"
 
@@ -44,7 +45,8 @@ const char* kUsage =
     "  --query-time-limit MS   stop matching a query after MS milliseconds (default 2000; 0 = none)\n"
     "  --request-timeout MS    a request must arrive whole within MS of its first byte (default 10000)\n"
     "  --idle-timeout MS       close a connection idle this long between requests (default 5000)\n"
-    "  --max-connections-per-client N  open connections per client address (default 64; 0 = no cap)\n";
+    "  --max-connections-per-client N  open connections per client address (default 64; at most, and\n"
+    "                                  with 0, half the connection cap)\n";
 
 searchd::GuardedServer* g_server = nullptr;
 void OnSignal(int) {
@@ -170,6 +172,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string host = listen.substr(0, colon);
+  // An IPv6 address may be written in brackets, as in a URL: [::1]:8080.
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
   if (*end || port < 0 || port > 65535) {
@@ -206,18 +210,23 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Each connection is a descriptor: take the hard limit, and keep half of
-  // it for connections (the rest is the index's files, per worker).
-  rlimit nofile{};
-  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
-    if (nofile.rlim_cur < nofile.rlim_max) {
-      nofile.rlim_cur = nofile.rlim_max;
-      setrlimit(RLIMIT_NOFILE, &nofile);
-      getrlimit(RLIMIT_NOFILE, &nofile);
-    }
-    limits.max_connections = std::min<size_t>(10000, std::max<size_t>(64, nofile.rlim_cur / 2));
+  // Each connection is a descriptor, and so is each of a worker's database
+  // files: take the hard limit, reserve the workers' files, and let
+  // connections have what is left (descriptors.h).
+  const searchd::DescriptorBudget fds = searchd::RaiseAndPlanDescriptors(threads);
+  if (!fds.fits) {
+    std::fprintf(stderr,
+                 "searchd: the open-file limit (%llu) is too low: one worker and %llu connections need %llu\n",
+                 (unsigned long long)fds.limit, (unsigned long long)searchd::kMinConnections,
+                 (unsigned long long)(searchd::kFixedFiles + searchd::kFilesPerWorker + searchd::kMinConnections));
+    return 1;
   }
+  threads = fds.workers;
   limits.workers = threads;
+  limits.max_connections = fds.connections;
+  // One address may not hold every slot (issue 28).
+  if (limits.max_connections_per_client == 0 || limits.max_connections_per_client > fds.connections / 2)
+    limits.max_connections_per_client = std::max<size_t>(1, fds.connections / 2);
 
   searchd::Metrics metrics;
   searchd::ServerState state{engine->get(), &metrics, dict_status, {}};
@@ -253,6 +262,7 @@ int main(int argc, char** argv) {
   });
   server.set_error_body(
       [](const std::string& code, const std::string& message) { return searchd::ErrorJson(code, message); });
+  server.set_api_target(searchd::IsApiTarget);
   searchd::RegisterRoutes(server, state);
 
   const int bound = server.Bind(host, static_cast<int>(port));
@@ -264,8 +274,10 @@ int main(int argc, char** argv) {
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s)\n",
-              host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str());
+  const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s; %s, %zu per client)\n",
+              shown_host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str(),
+              searchd::Describe(fds).c_str(), limits.max_connections_per_client);
   std::fflush(stdout);
   if (!server.Serve()) {
     std::fprintf(stderr, "searchd: cannot serve %s:%d\n", host.c_str(), bound);

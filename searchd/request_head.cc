@@ -28,6 +28,30 @@ std::string_view Trim(std::string_view s) {
 // Up to 200 bytes of a request line, for the access log (it escapes them).
 std::string Clip(std::string_view s) { return std::string(s.substr(0, 200)); }
 
+// The methods cpp-httplib 0.11 parses; it answers any other with a 400.
+bool HttplibMethod(std::string_view m) {
+  for (const char* k : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"})
+    if (m == k) return true;
+  return false;
+}
+
+// The request line as httplib should see it: a `?` after the target's first
+// is written %3F (the same character once decoded: `q=a?b` is the query a?b),
+// as httplib refuses a target with two.
+std::string ForwardLine(std::string_view line, size_t target_start, size_t target_end) {
+  const size_t first = line.find('?', target_start);
+  if (first == std::string_view::npos || first >= target_end) return std::string(line);
+  std::string out(line.substr(0, first + 1));
+  for (size_t i = first + 1; i < target_end; ++i) {
+    if (line[i] == '?')
+      out += "%3F";
+    else
+      out += line[i];
+  }
+  out.append(line.substr(target_end));
+  return out;
+}
+
 }  // namespace
 
 void HeadParser::Reset() {
@@ -39,6 +63,7 @@ void HeadParser::Reset() {
   headers_ = 0;
   have_length_ = false;
   have_host_ = false;
+  host_fields_ = 0;
   http11_ = false;
 }
 
@@ -126,7 +151,9 @@ bool HeadParser::RequestLine(std::string_view line) {
   if (version != "HTTP/1.1" && version != "HTTP/1.0")
     return Fail(400, "bad_request", "only HTTP/1.0 and HTTP/1.1 are supported");
   http11_ = version == "HTTP/1.1";
-  head_.forward.assign(line);
+  head_.unknown_method = !HttplibMethod(method);
+  if (head_.unknown_method) head_.full_target.assign(target);
+  head_.forward = ForwardLine(line, sp1 + 1, sp2);
   return true;
 }
 
@@ -179,8 +206,19 @@ bool HeadParser::HeaderLine(std::string_view line) {
       return Fail(400, "bad_request", "conflicting Content-Length fields");
     have_length_ = true;
     head_.body_bytes = n;
+  } else if (EqualsIgnoreCase(name, "Content-Encoding")) {
+    // Issue 28: a body is never decoded (a small compressed body can expand
+    // to gigabytes), so it is refused before any of it is read.
+    if (!EqualsIgnoreCase(value, "identity"))
+      return Fail(415, "unsupported_media_type",
+                  "Content-Encoding is not supported: searchd does not decode request bodies");
+    return true;  // identity: nothing to decode
   } else if (EqualsIgnoreCase(name, "Host")) {
-    if (have_host_) return Fail(400, "bad_request", "more than one Host header");
+    if (host_fields_++) return Fail(400, "bad_request", "more than one Host header");
+    // An empty Host is no Host (httplib drops empty fields): an HTTP/1.1
+    // request with one is refused below, and it never passes the loopback
+    // Host check as a request without Host would.
+    if (value.empty()) return true;
     have_host_ = true;
   } else if (EqualsIgnoreCase(name, "Expect")) {
     head_.expect_continue = EqualsIgnoreCase(value, "100-continue");

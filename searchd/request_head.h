@@ -21,7 +21,7 @@ struct HeadLimits {
 struct RequestHead {
   enum class State { kIncomplete, kComplete, kError };
   State state = State::kIncomplete;
-  // kError: the status to answer (400, 413, 414, 431), an error code and a
+  // kError: the status to answer (400, 413, 414, 415, 431), an error code and a
   // message for the client; the connection is then closed.
   int status = 0;
   std::string code, message;
@@ -32,8 +32,13 @@ struct RequestHead {
   size_t head_bytes = 0;
   size_t body_bytes = 0;
   // kComplete: the head as httplib should see it, without the fields searchd
-  // does not honour (Range, If-Range, Expect).
+  // does not honour (Range, If-Range, Expect, an empty Host) and with a `?`
+  // after the target's first written %3F (httplib refuses a second `?`).
   std::string forward;
+  // A well-formed method that httplib does not know (FOO): searchd answers
+  // it itself (405 on an API path, 404 elsewhere), as httplib would say 400.
+  bool unknown_method = false;
+  std::string full_target;  // with unknown_method: the whole request target
   bool expect_continue = false;  // "Expect: 100-continue" was sent
 };
 
@@ -63,7 +68,8 @@ class HeadParser {
   size_t header_bytes_ = 0;
   size_t headers_ = 0;
   bool have_length_ = false;
-  bool have_host_ = false;
+  bool have_host_ = false;  // a Host field with a value
+  size_t host_fields_ = 0;
   bool http11_ = false;
 };
 

@@ -247,15 +247,6 @@ bool ArticleTarget(const std::string& target, std::string* id, bool* related) {
   return !id->empty();
 }
 
-bool IsApiPath(const httplib::Request& req) {
-  static const char* const kPaths[] = {"/search", "/health", "/stats", "/metrics", "/"};
-  for (const char* p : kPaths)
-    if (req.path == p) return true;
-  std::string id;
-  bool related;
-  return ArticleTarget(req.target, &id, &related);
-}
-
 void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
   if (!req.has_param("q")) return SendError(res, 400, "missing_parameter", "q is required", "q");
   tongwen::SearchRequest r;
@@ -410,12 +401,21 @@ bool Screen(const ServerState& st, const httplib::Request& req, httplib::Respons
       return true;
     }
   }
-  if (req.method != "GET" && req.method != "HEAD" && IsApiPath(req)) {
+  if (req.method != "GET" && req.method != "HEAD" && IsApiTarget(req.target)) {
     res.set_header("Allow", "GET, HEAD");
     SendError(res, 405, "method_not_allowed", req.method + " is not allowed here; use GET or HEAD");
     return true;
   }
   return false;
+}
+
+bool IsApiTarget(const std::string& target) {
+  const std::string path = httplib::detail::decode_url(target.substr(0, target.find('?')), false);
+  for (const char* p : {"/search", "/health", "/stats", "/metrics", "/"})
+    if (path == p) return true;
+  std::string id;
+  bool related;
+  return ArticleTarget(target, &id, &related);
 }
 
 std::vector<std::string> LoopbackHosts(const std::string& host, int port) {

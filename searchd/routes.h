@@ -30,6 +30,10 @@ void RegisterRoutes(httplib::Server& server, const ServerState& state);
 // answered the request.
 bool Screen(const ServerState& state, const httplib::Request& req, httplib::Response& res);
 
+// Whether a request target (path and query, as sent) is one of the API's
+// paths (/search, /articles/{id}, ...).
+bool IsApiTarget(const std::string& target);
+
 // The Host values that name a server listening on loopback `host`:`port`
 // (localhost, 127.0.0.1, [::1], with or without the port); empty if `host`
 // is not a loopback address.

@@ -149,3 +149,41 @@ TEST_CASE("After Reset the parser frames the next request", "[request_head]") {
   REQUIRE(h.state == RequestHead::State::kComplete);
   CHECK(h.target == "/b");
 }
+
+TEST_CASE("issue 28: a Content-Encoding other than identity is refused (415) before the body", "[request_head]") {
+  for (const std::string enc : {"gzip", "br", "deflate", "GZIP", "identity, gzip", ""}) {
+    const std::string in =
+        "POST /x HTTP/1.1\r\nHost: a\r\nContent-Encoding: " + enc + "\r\nContent-Length: 10\r\n\r\n";
+    for (const RequestHead& h : {ParseAll(in), ParseByteByByte(in)}) {
+      INFO(enc);
+      REQUIRE(h.state == RequestHead::State::kError);
+      CHECK(h.status == 415);
+      CHECK(h.code == "unsupported_media_type");
+    }
+  }
+  const RequestHead h = ParseAll("GET / HTTP/1.1\r\nHost: a\r\nContent-Encoding: Identity\r\n\r\n");
+  REQUIRE(h.state == RequestHead::State::kComplete);
+  CHECK(h.forward.find("Content-Encoding") == std::string::npos);
+}
+
+TEST_CASE("issue 28: an empty Host is no Host", "[request_head]") {
+  CHECK(ParseAll("GET / HTTP/1.1\r\nHost: \r\n\r\n").status == 400);
+  const RequestHead h10 = ParseAll("GET / HTTP/1.0\r\nHost:\r\n\r\n");
+  REQUIRE(h10.state == RequestHead::State::kComplete);
+  CHECK(h10.forward == "GET / HTTP/1.0\r\n\r\n");
+  CHECK(ParseAll("GET / HTTP/1.1\r\nHost:\r\nHost: a\r\n\r\n").status == 400);
+}
+
+TEST_CASE("issue 28: a ? after the target's first is forwarded as %3F; unknown methods are marked",
+          "[request_head]") {
+  const RequestHead h = ParseAll("GET /search?q=a?b?c HTTP/1.1\r\nHost: a\r\n\r\n");
+  REQUIRE(h.state == RequestHead::State::kComplete);
+  CHECK(h.forward.rfind("GET /search?q=a%3Fb%3Fc HTTP/1.1\r\n", 0) == 0);
+  CHECK(h.target == "/search?q=a?b?c");  // the access log shows what was sent
+  CHECK_FALSE(h.unknown_method);
+  const RequestHead foo = ParseAll("FOO /search?q=x HTTP/1.1\r\nHost: a\r\n\r\n");
+  REQUIRE(foo.state == RequestHead::State::kComplete);
+  CHECK(foo.unknown_method);
+  CHECK(foo.full_target == "/search?q=x");
+  CHECK_FALSE(ParseAll("PATCH / HTTP/1.1\r\nHost: a\r\n\r\n").unknown_method);
+}

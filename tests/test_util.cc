@@ -1,6 +1,7 @@
 #include "test_util.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,7 +85,7 @@ int Run(const std::string& cmd, std::string* output) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
-Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra) {
+Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra, unsigned long nofile) {
   log_path_ = db + ".searchd.log";
   int out_pipe[2];
   if (pipe(out_pipe) != 0) return;
@@ -94,6 +95,10 @@ Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra) {
     FILE* log = std::fopen(log_path_.c_str(), "w");
     if (log) dup2(fileno(log), STDERR_FILENO);
     close(out_pipe[0]);
+    if (nofile) {
+      const rlimit l{nofile, nofile};
+      if (setrlimit(RLIMIT_NOFILE, &l) != 0) _exit(126);
+    }
     std::vector<std::string> args = {BinPath("searchd"), "--db",      db, "--listen",
                                      "127.0.0.1:0",      "--threads", "4"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -104,13 +109,16 @@ Searchd::Searchd(const std::string& db, const std::vector<std::string>& extra) {
     _exit(127);
   }
   close(out_pipe[1]);
-  // The first stdout line names the port: "searchd: listening on http://127.0.0.1:PORT ...".
+  // The first stdout line names the port: "searchd: listening on http://HOST:PORT ...".
   std::string line;
   char c;
   while (read(out_pipe[0], &c, 1) == 1 && c != '\n') line += c;
   close(out_pipe[0]);
-  auto p = line.find("127.0.0.1:");
-  if (p != std::string::npos) port_ = std::atoi(line.c_str() + p + 10);
+  const size_t url = line.find("http://");
+  if (url != std::string::npos) {
+    const std::string hostport = line.substr(url + 7, line.find(' ', url) - url - 7);
+    port_ = std::atoi(hostport.c_str() + hostport.rfind(':') + 1);
+  }
 }
 
 Searchd::~Searchd() {

@@ -38,10 +38,13 @@ const tongwen::Lexicon* FullLexicon();
 // Runs a command, returns its exit status; stdout+stderr into *output.
 int Run(const std::string& cmd, std::string* output);
 
-// A searchd child process on a free port; killed on destruction.
+// A searchd child process on a free port; killed on destruction. With
+// `nofile`, it runs under that open-file limit (soft and hard, as `ulimit -n`
+// sets them).
 class Searchd {
  public:
-  explicit Searchd(const std::string& db, const std::vector<std::string>& extra_args = {});
+  explicit Searchd(const std::string& db, const std::vector<std::string>& extra_args = {},
+                   unsigned long nofile = 0);
   ~Searchd();
   int port() const { return port_; }
   int pid() const { return pid_; }

@@ -69,6 +69,7 @@ class Engine {
   // parameter (limit, before, snippet_length) that is out of range.
   Result<SearchResponse> Related(const std::string& id, size_t limit, const std::string& before,
                                  size_t snippet_length = kDefaultSnippetLength) const;
+  // Any failure is kUnavailable (its message has the detail).
   Result<IndexStats> Stats() const;
   uint64_t DocCount() const;
   // Memory held for phrase checks: the position streams of the newest

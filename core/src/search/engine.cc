@@ -60,6 +60,16 @@ struct Engine::Impl {
     bool open = false;
   };
 
+  // Closes a handle that failed: Xapian opens some tables only when they
+  // are first read, and a table that failed to open (EMFILE) then reads as
+  // empty, so a handle that threw is never used again. The next request
+  // opens a new one (issue 28).
+  static void Discard(Handle& h) {
+    h.db = Xapian::Database();
+    h.sig.clear();
+    h.open = false;
+  }
+
   // This thread's database handle, reopened when the data changed.
   Result<Handle*> Get() const {
     thread_local std::unordered_map<uint64_t, Handle> handles;
@@ -67,54 +77,78 @@ struct Engine::Impl {
     auto now = Clock::now();
     if (h.open && now - h.checked < std::chrono::milliseconds(state.opt.reopen_interval_ms)) return &h;
     h.checked = now;
-    try {
-      std::string sig = StubSignature(state.opt.db_dir);
-      if (sig.empty()) return Status::Unavailable(state.opt.db_dir + ": no database (run `indexer rebuild`)");
-      if (!h.open || sig != h.sig) {
+    std::string sig = StubSignature(state.opt.db_dir);
+    if (sig.empty()) return Status::Unavailable(state.opt.db_dir + ": no database (run `indexer rebuild`)");
+    if (!h.open || sig != h.sig) {
+      try {
         Xapian::Database db(state.opt.db_dir);
         std::string schema = db.get_metadata(std::string(s::kMetaSchema));
         if (schema != s::kSchemaVersion)
           return Status::InvalidArgument("database schema \"" + schema + "\" is not \"" +
                                              std::string(s::kSchemaVersion) + "\"; run `indexer rebuild`",
                                          state.opt.db_dir);
+        state.positions.NoteOpened(db);
         h.db = db;
         h.sig = sig;
         h.open = true;
-      } else {
-        h.db.reopen();
+      } catch (const Xapian::Error& e) {
+        // The new database could not be opened; the old handle, if any, is
+        // untouched and keeps serving the old data.
+        if (h.open) return &h;
+        return Status::Unavailable(state.opt.db_dir + ": " + e.get_description());
       }
+      return &h;
+    }
+    try {
+      h.db.reopen();
       state.positions.NoteOpened(h.db);
     } catch (const Xapian::Error& e) {
-      if (h.open) return &h;  // keep serving the old data
-      return Status::IOError(state.opt.db_dir + ": " + e.get_description());
+      Discard(h);
+      return Status::Unavailable(state.opt.db_dir + ": " + e.get_description());
     }
     return &h;
   }
 
-  // Runs f on a Searcher over this thread's handle. Xapian errors become a
-  // Status; a database modified during the request is reopened and f run
-  // once more.
+  // Runs f once on a Searcher over `h`. Xapian errors become a Status; a
+  // database modified during the request is reopened and f run once more.
   template <typename F>
-  auto WithSearcher(F&& f) const -> decltype(f(std::declval<const Searcher&>())) {
-    Result<Handle*> h = Get();
-    if (!h.ok()) return h.status();
+  auto RunOn(Handle& h, F&& f) const -> decltype(f(std::declval<const Searcher&>())) {
     for (int attempt = 0;; ++attempt) {
       try {
-        const Searcher searcher(state, (*h)->db);
+        const Searcher searcher(state, h.db);
         return f(searcher);
       } catch (const Xapian::DatabaseModifiedError&) {
         if (attempt > 0) return Status::Unavailable("database changed during the request; retry");
         try {
-          (*h)->db.reopen();
-          state.positions.NoteOpened((*h)->db);
+          h.db.reopen();
+          state.positions.NoteOpened(h.db);
         } catch (const Xapian::Error& e) {
-          return Status::IOError(e.get_description());
+          return Status::Unavailable(e.get_description());
         }
+      } catch (const Xapian::DatabaseOpeningError& e) {  // a table could not be opened (EMFILE)
+        return Status::Unavailable(e.get_description());
       } catch (const Xapian::Error& e) {
         return Status::Internal(e.get_type() + std::string(": ") + e.get_msg());
       } catch (const std::exception& e) {
         return Status::Internal(e.what());
       }
+    }
+  }
+
+  // Runs f on a Searcher over this thread's handle. A request that fails
+  // other than on what it asked (a bad parameter, an unknown id) discards
+  // the handle and runs once more on a new one: a handle left without a
+  // table by EMFILE recovers here, on the next request at the latest.
+  template <typename F>
+  auto WithSearcher(F&& f) const -> decltype(f(std::declval<const Searcher&>())) {
+    for (int attempt = 0;; ++attempt) {
+      Result<Handle*> h = Get();
+      if (!h.ok()) return h.status();
+      auto r = RunOn(**h, f);
+      const Code code = r.ok() ? Code::kOk : r.status().code();
+      if (code == Code::kOk || code == Code::kInvalidArgument || code == Code::kNotFound) return r;
+      Discard(**h);
+      if (attempt > 0) return r;
     }
   }
 };
@@ -192,6 +226,13 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
   return resp;
 }
 
-Result<IndexStats> Engine::Stats() const { return tongwen::Stats(impl_->state.opt.db_dir); }
+Result<IndexStats> Engine::Stats() const {
+  Result<IndexStats> st = tongwen::Stats(impl_->state.opt.db_dir);
+  // To a reader every failure here (no stub, an unreadable database,
+  // EMFILE) is the index being unavailable; the detail names paths, for the
+  // log only (issue 28).
+  if (!st.ok() && st.status().code() != Code::kUnavailable) return Status::Unavailable(st.status().ToString());
+  return st;
+}
 
 }  // namespace tongwen

@@ -159,8 +159,11 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
   resp.total_estimate =
       resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
   const Snippeter snippeter(analyzer(), hl);
-  for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it)
-    resp.hits.push_back(MakeHit(**codec, it, snippeter, snippet_length));
+  for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+    Result<Hit> hit = MakeHit(**codec, it, snippeter, snippet_length);
+    if (!hit.ok()) return hit.status();
+    resp.hits.push_back(std::move(*hit));
+  }
   return resp;
 }
 

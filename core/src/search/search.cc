@@ -169,8 +169,11 @@ Result<SearchResponse> Searcher::Search(const SearchRequest& req) const {
     resp.total_estimate = all.get_matches_estimated();
   }
   const Snippeter snippeter(analyzer(), bq.highlight_terms);
-  for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m)
-    resp.hits.push_back(MakeHit(**codec, m, snippeter, req.snippet_length));
+  for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) {
+    Result<Hit> hit = MakeHit(**codec, m, snippeter, req.snippet_length);
+    if (!hit.ok()) return hit.status();
+    resp.hits.push_back(std::move(*hit));
+  }
   // Relaxation: when the query matches fewer than a page, append matches
   // of the relaxed query (any word, phrases as words) after them, as
   // Meilisearch's "last" matching strategy does.
@@ -193,7 +196,9 @@ Result<SearchResponse> Searcher::Search(const SearchRequest& req) const {
     for (Xapian::MSetIterator m = mset.begin(); m != mset.end(); ++m) shown.insert(*m);
     for (Xapian::MSetIterator m = m2.begin(); m != m2.end(); ++m)
       if (!shown.count(*m)) {
-        resp.hits.push_back(MakeHit(**codec, m, snippeter, req.snippet_length));
+        Result<Hit> hit = MakeHit(**codec, m, snippeter, req.snippet_length);
+        if (!hit.ok()) return hit.status();
+        resp.hits.push_back(std::move(*hit));
         resp.hits.back().relaxed = true;
       }
     resp.total = n_all + m2.get_matches_lower_bound();

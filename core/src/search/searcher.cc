@@ -64,25 +64,27 @@ void Searcher::LimitTime(Xapian::Enquire* enquire) const {
   if (state_.opt.query_time_limit_ms) enquire->set_time_limit(state_.opt.query_time_limit_ms / 1000.0);
 }
 
-Hit Searcher::MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m, const Snippeter& snippeter,
-                      size_t snippet_length) const {
+Result<Hit> Searcher::MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m,
+                              const Snippeter& snippeter, size_t snippet_length) const {
   Hit h;
   h.docid = *m;
   Xapian::Document doc = m.get_document();
   h.score = std::round(m.get_weight() * 1000) / 1000;
   StoredHitFields f;
   Result<std::string> json = StoredArticle(codec, doc);
-  if (json.ok() && ReadStoredHitFields(*json, &f)) {
-    h.id = std::move(f.id);
-    h.published = std::move(f.published);
-    h.source = std::move(f.source);
-    h.section = std::move(f.section);
-    h.url = std::move(f.url);
-    h.original_language = std::move(f.original_language);
-    for (StoredVersionText& v : f.versions) {
-      if (!v.title.empty()) h.titles.emplace_back(v.tag, v.title);
-      h.snippets.emplace_back(v.tag, snippeter.Make(v.body.empty() ? v.title : v.body, snippet_length));
-    }
+  if (!json.ok()) return Status::Unavailable(state_.opt.db_dir + ": " + json.status().message());
+  if (!ReadStoredHitFields(*json, &f) || f.id.empty())
+    return Status::Unavailable(state_.opt.db_dir + ": docid " + std::to_string(h.docid) +
+                               ": stored article has no readable id");
+  h.id = std::move(f.id);
+  h.published = std::move(f.published);
+  h.source = std::move(f.source);
+  h.section = std::move(f.section);
+  h.url = std::move(f.url);
+  h.original_language = std::move(f.original_language);
+  for (StoredVersionText& v : f.versions) {
+    if (!v.title.empty()) h.titles.emplace_back(v.tag, v.title);
+    h.snippets.emplace_back(v.tag, snippeter.Make(v.body.empty() ? v.title : v.body, snippet_length));
   }
   return h;
 }

@@ -78,8 +78,10 @@ class Searcher {
   // Enquire; every Enquire of a search or related request has it.
   void LimitTime(Xapian::Enquire* enquire) const;
   // Fills a hit from a match; `snippeter` (the request's terms) highlights.
-  // A hit whose stored article cannot be read has only its docid and score.
-  Hit MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m, const Snippeter& snippeter,
+  // A hit whose stored article cannot be read is an error (kUnavailable:
+  // a handle that lost a table, as under EMFILE, reads it as empty), never
+  // an empty hit (issue 28).
+  Result<Hit> MakeHit(const StoredCodec& codec, const Xapian::MSetIterator& m, const Snippeter& snippeter,
               size_t snippet_length) const;
 
  private:
