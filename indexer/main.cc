@@ -2,6 +2,9 @@
 // core library (tongwen/index.h); renders progress and summaries.
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
+#include <exception>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -33,7 +36,9 @@ const char* kUsage =
     "                        MB*16 documents in all is less\n"
     "  --dictionary FILE     CC-CEDICT lexicon (.lex, text or .gz); default: the installed one\n"
     "  --no-dictionary       index without the dictionary\n"
-    "  --progress MODE       auto | tty | log | json | none (default auto)\n";
+    "  --progress MODE       auto | tty | log | json | none (default auto)\n"
+    "  --wait SECONDS        wait up to SECONDS for another writer (a rebuild) to finish instead of\n"
+    "                        failing at once (default 0)\n";
 
 int Usage(const std::string& msg) {
   if (!msg.empty()) std::fprintf(stderr, "indexer: %s\n", msg.c_str());
@@ -157,9 +162,39 @@ void PrintReport(const tongwen::IngestReport& r, bool json) {
   std::printf("}}\n");
 }
 
+// The writer run in progress, for OnTerminate.
+struct RunningWrite {
+  const tongwen::IngestReport* report = nullptr;
+  std::string cmd, db_dir;
+  bool json = false;
+};
+RunningWrite g_running;
+
+// Xapian can terminate the process from inside a failed commit (see
+// tongwen::WriteFailureOf): the run still ends with its FAILED summary
+// and exit 1. The live database is as it was: a commit that did not finish
+// never replaced its version file.
+[[noreturn]] void OnTerminate() {
+  if (!g_running.report) std::abort();
+  const tongwen::Status s = tongwen::WriteFailureOf(std::current_exception(), g_running.db_dir);
+  tongwen::IngestReport r = *g_running.report;
+  r.failure = s.ToString();
+  r.not_written = r.indexed;
+  r.indexed = 0;
+  r.replaced = 0;
+  PrintReport(r, g_running.json);
+  std::fflush(stdout);
+  std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", g_running.cmd.c_str(),
+               s.ToString().c_str());
+  std::_Exit(1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past `ulimit -f` a write fails with EFBIG, which the run reports (issue
+  // 28), instead of the signal killing the indexer without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2) return Usage("");
   const std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help") {
@@ -198,6 +233,9 @@ int main(int argc, char** argv) {
       dict = v;
     } else if (a == "--no-dictionary") {
       no_dict = true;
+    } else if (a == "--wait" || a.rfind("--wait=", 0) == 0) {
+      if (!ParseUint(value("--wait"), &n) || n > 86400) return Usage("--wait needs seconds (0..86400)");
+      opt.lock_wait_seconds = static_cast<double>(n);
     } else if (a == "--allow-shrink") {
       opt.allow_shrink = true;
     } else if (a == "--progress" || a.rfind("--progress=", 0) == 0) {
@@ -256,8 +294,12 @@ int main(int argc, char** argv) {
   if (cmd == "delete") {
     if (args.empty()) return Usage("delete needs at least one ID");
     tongwen::IngestReport rep;
+    g_running = RunningWrite{&rep, cmd, opt.db_dir, progress == "json"};
+    std::set_terminate(OnTerminate);
     tongwen::Status s = tongwen::Delete(opt, args, &rep);
+    g_running.report = nullptr;
     if (!s.ok()) {
+      if (rep.failed()) PrintReport(rep, progress == "json");
       std::fprintf(stderr, "indexer: %s\n", s.ToString().c_str());
       return 1;
     }
@@ -283,7 +325,10 @@ int main(int argc, char** argv) {
   opt.on_progress = [&](const tongwen::Progress& p) { printer(p); };
   opt.on_error = [](const std::string& e) { std::fprintf(stderr, "%s\n", e.c_str()); };
   tongwen::IngestReport rep;
+  g_running = RunningWrite{&rep, cmd, opt.db_dir, progress == "json"};
+  std::set_terminate(OnTerminate);
   tongwen::Status s = cmd == "rebuild" ? tongwen::Rebuild(opt, args, &rep) : tongwen::Upsert(opt, args, &rep);
+  g_running.report = nullptr;
   PrintReport(rep, progress == "json");
   if (!s.ok()) {
     std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", cmd.c_str(),

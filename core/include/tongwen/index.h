@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <string>
@@ -60,6 +61,9 @@ struct IngestOptions {
   // rebuild: replace the live database even if the new one would hold
   // fewer than kMinRebuildShare of its articles (see Rebuild).
   bool allow_shrink = false;
+  // Every writer: how long to wait for another writer (a rebuild, say) to
+  // release the database before failing; 0 = fail at once.
+  double lock_wait_seconds = 0;
   IngestLimits limits;
   // Called for each rejected line: "FILE:LINE: reason".
   std::function<void(const std::string&)> on_error;
@@ -110,6 +114,13 @@ Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, Ing
 // Runs Xapian::Database::check on the live generation and re-parses every
 // stored article. `report` receives a human-readable account.
 Status Verify(const std::string& db_dir, std::string* report);
+
+// A writer's last resort (issue 28): Xapian 1.4 can throw a second exception
+// from a destructor while a failed commit unwinds (seen in upsert's
+// commit_transaction on a full disk), and the process then terminates. For
+// a std::terminate handler: the failure that exception `e` stands for, as
+// a Status (its cause probed in db_dir when the error names none).
+Status WriteFailureOf(std::exception_ptr e, const std::string& db_dir);
 
 // Path of the live generation inside db_dir (resolving the stub).
 Result<std::string> LiveGeneration(const std::string& db_dir);

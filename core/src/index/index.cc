@@ -19,6 +19,7 @@
 
 #include "index/document_builder.h"
 #include "index/near_duplicates.h"
+#include "index/write_errors.h"
 #include "positions/position_stream.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
@@ -74,6 +75,20 @@ std::string ReasonKey(const std::string& msg) {
 // batches to `write` on the calling thread, in input order. If set,
 // `on_worker_docs(worker, docs)` receives each batch's documents on the worker thread (rebuild
 // uses it to write each worker's documents into that worker's own shard).
+// Runs the write callback; what it throws (Xapian's errors on a full disk,
+// EFBIG, EIO) becomes a Status, so that the run still stops cleanly
+// (issue 28: an exception skipped joining the threads, and the indexer died
+// with "terminate called without an active exception").
+Status WriteBatch(const std::function<Status(Batch&)>& write, Batch& b) {
+  try {
+    return write(b);
+  } catch (const Xapian::Error& e) {
+    return Status::IOError(e.get_description());
+  } catch (const std::exception& e) {
+    return Status::IOError(e.what());
+  }
+}
+
 class Pipeline {
  public:
   Pipeline(const IngestOptions& opt, const std::vector<std::string>& inputs)
@@ -105,7 +120,8 @@ class Pipeline {
     return std::max(1u, n);
   }
 
-  // `write` returns a non-ok status to stop the run.
+  // `write` returns a non-ok status to stop the run (an exception it throws
+  // does too: the threads are always joined).
   Status Run(IngestReport* rep, const std::function<Status(Batch&)>& write) {
     std::vector<std::unique_ptr<LineReader>> readers;
     uint64_t total = 0;
@@ -158,7 +174,7 @@ class Pipeline {
         Stop();
         continue;
       }
-      Status s = write(*b);
+      Status s = WriteBatch(write, *b);
       if (!s.ok()) {
         result = s;
         Stop();
@@ -614,7 +630,7 @@ Status MarkFailed(Status s, IngestReport* rep) {
 
 Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
   layout::WriterLock lock;
-  Status s = lock.Acquire(opt.db_dir);
+  Status s = lock.Acquire(opt.db_dir, opt.lock_wait_seconds);
   if (!s.ok()) return s;
   layout::CleanUp(opt.db_dir);
   const std::optional<uint64_t> live_docs = LiveDocCount(opt.db_dir);
@@ -680,7 +696,7 @@ Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inp
           current[w]->commit();
       }
     } catch (const Xapian::Error& e) {
-      return Status::IOError(opt.db_dir + ": " + e.get_description());
+      return WriteError(opt.db_dir, tmp, e);
     }
     return Status::Ok();
   };
@@ -735,7 +751,7 @@ Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inp
     db.commit();
     db.close();
   } catch (const Xapian::Error& e) {
-    return fail(Status::IOError(opt.db_dir + ": " + e.get_description()));
+    return fail(WriteError(opt.db_dir, tmp, e));
   }
   const std::string gen = layout::GenPath(opt.db_dir, next);
   fs::rename(compacted, gen, ec);
@@ -751,7 +767,7 @@ Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inp
 
 Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report) {
   layout::WriterLock lock;
-  Status s = lock.Acquire(opt.db_dir);
+  Status s = lock.Acquire(opt.db_dir, opt.lock_wait_seconds);
   if (!s.ok()) return s;
   layout::CleanUp(opt.db_dir);
   Result<std::string> gen = EnsureLive(opt.db_dir);
@@ -777,24 +793,31 @@ Status UpsertInto(const IngestOptions& opt, const std::vector<std::string>& inpu
     p.duplicates = &duplicates;
     p.next_phase = "committing";  // the transaction's commit: a large part of a small upsert
     Status run = p.Run(&rep, [&](Batch& b) -> Status {
-      for (Item& it : b.items) {
-        if (!it.doc) continue;
-        const std::string idterm = schema::IdTerm(it.id);
-        if (db.term_exists(idterm)) ++rep.replaced;
-        db.replace_document(idterm, *it.doc);
-        ++rep.indexed;
+      try {
+        for (Item& it : b.items) {
+          if (!it.doc) continue;
+          const std::string idterm = schema::IdTerm(it.id);
+          if (db.term_exists(idterm)) ++rep.replaced;
+          db.replace_document(idterm, *it.doc);
+          ++rep.indexed;
+        }
+      } catch (const Xapian::Error& e) {
+        return WriteError(*gen, *gen, e);
       }
       return Status::Ok();
     });
     if (!run.ok()) {
-      db.cancel_transaction();
+      try {
+        db.cancel_transaction();
+      } catch (const Xapian::Error&) {  // the run's error is the one to report
+      }
       return run;
     }
     if (p.measure_length) WriteAverageLength(db, p.average_length);
     db.commit_transaction();
     ReportDone(opt, p, t0, &rep);
   } catch (const Xapian::Error& e) {
-    return Status::IOError(*gen + ": " + e.get_description());
+    return WriteError(*gen, *gen, e);
   }
   return Status::Ok();
 }
@@ -811,9 +834,11 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
   return MarkFailed(UpsertInto(opt, inputs, report), report);
 }
 
-Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report) {
+namespace {
+
+Status DeleteFrom(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report) {
   layout::WriterLock lock;
-  Status s = lock.Acquire(opt.db_dir);
+  Status s = lock.Acquire(opt.db_dir, opt.lock_wait_seconds);
   if (!s.ok()) return s;
   Result<std::string> gen = LiveGeneration(opt.db_dir);
   if (!gen.ok()) return gen.status();
@@ -835,10 +860,24 @@ Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, Ing
     }
     db.commit_transaction();
   } catch (const Xapian::Error& e) {
-    return Status::IOError(*gen + ": " + e.get_description());
+    return WriteError(*gen, *gen, e);
   }
   rep.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return Status::Ok();
+}
+
+}  // namespace
+
+Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report) {
+  Status s = DeleteFrom(opt, ids, report);
+  // A delete that failed while writing (not one that found no database or
+  // no lock) reports it as the other writers do.
+  if (!s.ok() && report->read > 0) {
+    MarkFailed(s, report);
+    report->deleted = 0;
+    report->not_found = 0;
+  }
+  return s;
 }
 
 Result<IndexStats> Stats(const std::string& dir) {

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,15 +21,23 @@ WriterLock::~WriterLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
-Status WriterLock::Acquire(const std::string& dir) {
+Status WriterLock::Acquire(const std::string& dir, double wait_seconds) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError(dir + ": " + ec.message());
   std::string p = dir + "/.lock";
   fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) return Status::IOError(p + ": " + std::strerror(errno));
-  if (flock(fd_, LOCK_EX | LOCK_NB) != 0)
-    return Status::Unavailable(dir + ": another indexer is writing to this database");
+  // Polled rather than a blocking flock, so that the wait is bounded.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (std::chrono::steady_clock::now() >= until) {
+      char waited[48] = "";
+      if (wait_seconds > 0) std::snprintf(waited, sizeof waited, " (waited %.0f s)", wait_seconds);
+      return Status::Unavailable(dir + ": another indexer is writing to this database" + waited);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return Status::Ok();
 }
 

@@ -16,8 +16,9 @@ class WriterLock {
   ~WriterLock();
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;
-  // Creates DIR if needed. Fails if another writer holds the lock.
-  Status Acquire(const std::string& dir);
+  // Creates DIR if needed. Fails (kUnavailable) if another writer still
+  // holds the lock after `wait_seconds` (0: at once).
+  Status Acquire(const std::string& dir, double wait_seconds = 0);
 
  private:
   int fd_ = -1;

@@ -1,0 +1,158 @@
+// Issue 28: the indexer's writers when a resource runs out (a full disk, the
+// file size limit) and when another writer holds the database.
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+std::string Indexer() { return testutil::BinPath("indexer"); }
+
+std::string SamplePath() { return std::string(TONGWEN_SOURCE_DIR) + "/data/sample/articles.jsonl"; }
+
+// `n` synthetic articles (about 2 KB each) in a file of `dir`.
+std::string Articles(const testutil::TempDir& dir, size_t n, unsigned seed) {
+  std::string text;
+  for (const std::string& a : testutil::SyntheticArticles(n, seed)) text += a + "\n";
+  const std::string path = dir / ("articles-" + std::to_string(seed) + ".jsonl");
+  testutil::WriteFile(path, text);
+  return path;
+}
+
+// A 5 MiB tmpfs on a fresh directory, unmounted on destruction; ok() is
+// false where mounting is not allowed.
+class SmallDisk {
+ public:
+  SmallDisk() {
+    ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=5m") == 0;
+  }
+  ~SmallDisk() {
+    if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+  std::string path() const { return dir_.path(); }
+
+ private:
+  testutil::TempDir dir_;
+  bool ok_ = false;
+};
+
+// Checks what a failed writer must leave: its FAILED summary naming
+// `cause`, exit 1, the live database as it was (verified, same count) and
+// no scratch directory.
+void CheckFailedCleanly(int rc, const std::string& out, const std::string& db, const std::string& cause) {
+  INFO(out);
+  CHECK(rc == 1);
+  CHECK(Has(out, "FAILED, nothing written:"));
+  CHECK(Has(out, cause));
+  CHECK_FALSE(Has(out, "terminate called"));
+  CHECK_FALSE(Has(out, "DB_DANGEROUS"));
+  std::string verify;
+  CHECK(testutil::Run(Indexer() + " verify --db " + db, &verify) == 0);
+  CHECK(Has(verify, "articles checked: 44, bad: 0"));
+  for (const auto& e : fs::directory_iterator(db)) CHECK(e.path().filename().string().rfind("tmp-", 0) != 0);
+}
+
+}  // namespace
+
+TEST_CASE("issue 28.5: on a full disk upsert and rebuild fail cleanly, naming ENOSPC", "[indexer][resources]") {
+  SmallDisk disk;
+  if (!disk.ok()) {
+    WARN("skipped: cannot mount a tmpfs here (needs root); the ulimit -f test covers the write errors");
+    return;
+  }
+  testutil::TempDir input;
+  const std::string articles = Articles(input, 2500, 28);  // ~5 MB of input: more than the disk holds indexed
+  const std::string db = disk.path() + "/db";
+  std::string out;
+  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
+                        &out) == 0);
+  for (int run = 0; run < 3; ++run) {
+    for (const std::string cmd : {"upsert", "rebuild --allow-shrink"}) {
+      const int rc = testutil::Run(
+          Indexer() + " " + cmd + " --no-dictionary --progress none --db " + db + " " + articles, &out);
+      INFO(cmd << ", run " << run);
+      CheckFailedCleanly(rc, out, db, "No space left on device");
+    }
+  }
+  // delete, with what space is left taken by another file.
+  {
+    std::ofstream filler(disk.path() + "/filler", std::ios::binary);
+    const std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
+    }
+  }
+  const int rc = testutil::Run(Indexer() + " delete --db " + db + " cna-2024-0723-gaemi-land-warning", &out);
+  CheckFailedCleanly(rc, out, db, "No space left on device");
+}
+
+TEST_CASE("issue 28.5: past the file size limit (ulimit -f) upsert and rebuild fail cleanly, naming EFBIG",
+          "[indexer][resources]") {
+  testutil::TempDir dir;
+  const std::string articles = Articles(dir, 1500, 29);
+  const std::string db = dir / "db";
+  std::string out;
+  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
+                        &out) == 0);
+  for (const std::string cmd : {"upsert", "rebuild --allow-shrink"}) {
+    // 1 MiB: the live database's files are smaller, the new ones grow past it.
+    const int rc = testutil::Run("sh -c 'ulimit -f 1024; exec " + Indexer() + " " + cmd +
+                                     " --no-dictionary --progress none --db " + db + " " + articles + "'",
+                                 &out);
+    INFO(cmd);
+    CheckFailedCleanly(rc, out, db, "File too large");
+  }
+}
+
+TEST_CASE("issue 28.6: upsert and delete --wait wait for the writer lock", "[indexer][resources]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  std::string out;
+  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
+                        &out) == 0);
+  testutil::WriteFile(dir / "one.jsonl", R"({"id":"wait-1","title":{"en":"Lighthouse keeper waits"}})"
+                                         "\n");
+  // Another writer (this test) holds the lock.
+  const int lock = ::open((db + "/.lock").c_str(), O_RDWR | O_CLOEXEC);
+  REQUIRE(lock >= 0);
+  REQUIRE(::flock(lock, LOCK_EX) == 0);
+  // Without --wait: at once, unchanged.
+  CHECK(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
+                      &out) == 1);
+  CHECK(Has(out, "another indexer is writing"));
+  for (const std::string& cmd : std::vector<std::string> {"upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
+                                "delete --db " + db + " wait-1"}) {
+    std::atomic<bool> done{false};
+    int rc = -1;
+    std::thread writer([&] {
+      rc = testutil::Run(Indexer() + " " + cmd + " --wait 60", &out);
+      done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK_FALSE(done.load());  // still waiting: the lock is held
+    REQUIRE(::flock(lock, LOCK_UN) == 0);
+    writer.join();
+    INFO(cmd << ": " << out);
+    CHECK(rc == 0);
+    CHECK(Has(out, cmd.rfind("upsert", 0) == 0 ? "indexed 1" : "deleted 1"));
+    REQUIRE(::flock(lock, LOCK_EX) == 0);
+  }
+  ::close(lock);
+}
