@@ -22,7 +22,10 @@ const char* kUsage =
     "  indexer rebuild --db DIR [options] FILE...   build a new database from JSONL and swap it in\n"
     "  indexer upsert  --db DIR [options] FILE...   add or replace articles by id (one transaction)\n"
     "  indexer delete  --db DIR ID...               delete articles by id (one transaction)\n"
-    "  indexer stats   --db DIR                     documents, languages, date range, size\n"
+    "  indexer stats   --db DIR                     documents, languages, date range, size, and what\n"
+    "                                               compact would reclaim (an estimate)\n"
+    "  indexer compact --db DIR                     compact the database online (a new generation\n"
+    "                                               swapped in; searches go on)\n"
     "  indexer verify  --db DIR                     check the index and the stored articles\n"
     "  indexer compile-dictionary CEDICT OUT.lex    compile CC-CEDICT (text or .gz) to a lexicon\n"
     "FILE may be '-' (stdin) or a .gz file.\n"
@@ -278,6 +281,23 @@ int main(int argc, char** argv) {
                 st->last_date.empty() ? "-" : st->last_date.c_str());
     std::printf("size: %llu bytes (%s)\ngeneration: %s\nschema: %s\n", (unsigned long long)st->size_bytes,
                 Human(double(st->size_bytes)).c_str(), st->generation.c_str(), st->schema.c_str());
+    if (st->reclaimable_known)
+      std::printf("compact would reclaim: about %llu bytes (%s, estimate)\n",
+                  (unsigned long long)st->reclaimable_bytes, Human(double(st->reclaimable_bytes)).c_str());
+    else
+      std::printf("compact would reclaim: unknown (never compacted by this version; run compact)\n");
+    return 0;
+  }
+  if (cmd == "compact") {
+    tongwen::CompactReport rep;
+    tongwen::Status s = tongwen::Compact(opt, &rep);
+    if (!s.ok()) {
+      std::fprintf(stderr, "indexer: compact failed: %s; the database is unchanged\n", s.ToString().c_str());
+      return 1;
+    }
+    std::printf("compacted %s: %llu -> %llu bytes (%s -> %s) in %.1fs\n", rep.generation.c_str(),
+                (unsigned long long)rep.size_before, (unsigned long long)rep.size_after,
+                Human(double(rep.size_before)).c_str(), Human(double(rep.size_after)).c_str(), rep.seconds);
     return 0;
   }
   if (cmd == "verify") {

@@ -15,6 +15,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -155,4 +157,85 @@ TEST_CASE("issue 28.6: upsert and delete --wait wait for the writer lock", "[ind
     REQUIRE(::flock(lock, LOCK_EX) == 0);
   }
   ::close(lock);
+}
+
+TEST_CASE("issue 28.7: compact after upserts: the same results, no larger, searches answered throughout",
+          "[indexer][resources]") {
+  testutil::TempDir dir;
+  const std::string db = dir / "db";
+  std::string out;
+  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
+                        &out) == 0);
+  // Stats of a database this version compacted (rebuild) know the estimate.
+  REQUIRE(testutil::Run(Indexer() + " stats --db " + db, &out) == 0);
+  CHECK(Has(out, "compact would reclaim: about"));
+  for (unsigned seed = 1; seed <= 4; ++seed)
+    REQUIRE(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + db + " " +
+                              Articles(dir, 150, seed),
+                          &out) == 0);
+  // Some articles replaced, too.
+  REQUIRE(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + db + " " + SamplePath(),
+                        &out) == 0);
+  auto stats = [&](const std::string& key) {
+    std::string s;
+    testutil::Run(Indexer() + " stats --db " + db, &s);
+    const size_t p = s.find(key);
+    return p == std::string::npos ? std::string() : s.substr(p + key.size(), s.find('\n', p) - p - key.size());
+  };
+  const uint64_t size_before = std::stoull(stats("size: "));
+  CHECK(stats("compact would reclaim: ").rfind("about ", 0) == 0);
+
+  testutil::Searchd sd(db, {"--no-dictionary", "--quiet"});
+  REQUIRE(sd.ok());
+  const std::vector<std::string> queries = {"/search?q=typhoon&limit=20",
+                                            "/search?q=government+budget&limit=20&facets=source,year",
+                                            "/search?q=%E5%8F%B0%E5%8C%97&limit=20",
+                                            "/search?q=%22local+council%22&limit=20",
+                                            "/articles/syn-2-7",
+                                            "/articles/cna-2024-0723-gaemi-land-warning/related?limit=10"};
+  auto answers = [&] {
+    std::vector<std::string> out;
+    for (const std::string& q : queries) {
+      std::string body;
+      const int status = sd.Get(q, &body);
+      auto j = nlohmann::json::parse(body, nullptr, false);
+      if (j.is_object()) j.erase("took_ms");
+      out.push_back(std::to_string(status) + " " + j.dump());
+    }
+    return out;
+  };
+  const std::vector<std::string> before = answers();
+  for (const std::string& a : before) REQUIRE(a.rfind("200 ", 0) == 0);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0}, errors{0};
+  std::thread searcher([&] {
+    while (!stop.load()) {
+      std::string body;
+      (sd.Get("/search?q=typhoon&limit=20", &body) == 200 ? answered : errors)++;
+    }
+  });
+  const int rc = testutil::Run(Indexer() + " compact --db " + db, &out);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(Has(out, "compacted gen-2"));
+  // searchd moves to the new generation within its reopen interval.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string st;
+  while (std::chrono::steady_clock::now() < until && !Has(st, "\"gen-2\"")) {
+    sd.Get("/stats", &st);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stop = true;
+  searcher.join();
+  CHECK(Has(st, "\"gen-2\""));
+  CHECK(errors == 0);
+  CHECK(answered > 0);
+
+  CHECK(answers() == before);
+  const uint64_t size_after = std::stoull(stats("size: "));
+  INFO("size " << size_before << " -> " << size_after);
+  CHECK(size_after <= size_before);
+  std::string verify;
+  CHECK(testutil::Run(Indexer() + " verify --db " + db, &verify) == 0);
 }

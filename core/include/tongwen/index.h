@@ -111,6 +111,20 @@ Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, 
 // Deletes articles by id, as one transaction.
 Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report);
 
+struct CompactReport {
+  uint64_t size_before = 0, size_after = 0;  // of the live generation
+  std::string generation;                    // the new one, e.g. "gen-4"
+  double seconds = 0;
+};
+// Online compaction: writes the live generation compacted (Xapian's
+// compact, no re-analysis) as a new generation and swaps it in as a rebuild
+// does, so readers go on searching throughout. Upserts leave a generation
+// with partly filled blocks and free space; this gives them back. Takes the
+// writer lock (waiting up to opt.lock_wait_seconds); needs free disk for
+// the compacted copy. On failure the live database is untouched and the
+// scratch directory removed.
+Status Compact(const IngestOptions& opt, CompactReport* report);
+
 // Runs Xapian::Database::check on the live generation and re-parses every
 // stored article. `report` receives a human-readable account.
 Status Verify(const std::string& db_dir, std::string* report);

@@ -18,6 +18,12 @@ struct IndexStats {
   uint64_t size_bytes = 0;                    // live generation on disk
   std::string generation;                     // e.g. "gen-3"
   std::string schema;
+  // An estimate of what `indexer compact` would reclaim: the size beyond
+  // what the last compaction's bytes per document give for today's
+  // documents. Unknown (false) for a database never compacted by this
+  // version.
+  bool reclaimable_known = false;
+  uint64_t reclaimable_bytes = 0;
 };
 Result<IndexStats> Stats(const std::string& db_dir);
 

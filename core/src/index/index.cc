@@ -17,6 +17,7 @@
 
 #include <xapian.h>
 
+#include "index/compact.h"
 #include "index/document_builder.h"
 #include "index/near_duplicates.h"
 #include "index/write_errors.h"
@@ -748,6 +749,7 @@ Status RebuildInto(const IngestOptions& opt, const std::vector<std::string>& inp
     WriteAverageLength(db, p.average_length);
     // The later line wins for ids given twice.
     for (const std::string& id : repeated) KeepLatest(db, id);
+    NoteCompacted(db, compacted);
     db.commit();
     db.close();
   } catch (const Xapian::Error& e) {
@@ -898,10 +900,11 @@ Result<IndexStats> Stats(const std::string& dir) {
     st.first_date = fmt(lo);
     st.last_date = fmt(hi);
     st.schema = db.get_metadata(std::string(schema::kMetaSchema));
+    st.size_bytes = layout::DirectorySize(*gen);
+    EstimateReclaimable(db, &st);
   } catch (const Xapian::Error& e) {
     return Status::IOError(dir + ": " + e.get_description());
   }
-  st.size_bytes = layout::DirectorySize(*gen);
   st.generation = fs::path(*gen).filename().string();
   return st;
 }

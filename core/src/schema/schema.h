@@ -22,6 +22,10 @@ inline constexpr std::string_view kMetaStoredDictionary = "tongwen:stored-dictio
 // schema/weighting.h): the mean length of a version (script side) of the
 // first articles of a rebuild.
 inline constexpr std::string_view kMetaAverageLength = "tongwen:average-length";
+// "BYTES DOCS": the size of the generation when it was last compacted (by
+// rebuild or compact) and the documents it held then; `indexer stats`
+// estimates from it how much compacting would reclaim (index/compact.h).
+inline constexpr std::string_view kMetaCompacted = "tongwen:compacted";
 
 // Xapian's glass backend refuses a term longer than this, and with it the
 // whole batch of documents. The indexer keeps every term within it: the
