@@ -39,7 +39,8 @@ void CheckComplete(const RequestHead& h, std::string_view in, const HeadLimits& 
     Fail("head does not end with CRLF");
   if (h.body_bytes > limits.max_body) Fail("body over the cap accepted");
   const std::string_view fwd = h.forward;
-  if (fwd.size() < 4 || fwd.substr(fwd.size() - 4) != "\r\n\r\n") Fail("forwarded head not closed by a blank line");
+  if (fwd.size() < 4 || fwd.substr(fwd.size() - 4) != "\r\n\r\n")
+    Fail("forwarded head not closed by a blank line");
   const std::string_view line = fwd.substr(0, fwd.find("\r\n"));
   const size_t sp1 = line.find(' '), sp2 = line.rfind(' ');
   if (sp1 == std::string_view::npos || sp2 == sp1) Fail("forwarded request line malformed");

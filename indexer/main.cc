@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdlib>
-#include <exception>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <vector>

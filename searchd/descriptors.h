@@ -23,9 +23,9 @@ constexpr uint64_t kMinConnections = 16;
 constexpr uint64_t kMaxConnections = 10000;
 
 struct DescriptorBudget {
-  uint64_t limit = 0;       // the soft RLIMIT_NOFILE, after raising it
-  unsigned workers = 0;     // the workers asked for, or fewer to fit
-  uint64_t reserved = 0;    // for the workers' database files and the fixed ones
+  uint64_t limit = 0;        // the soft RLIMIT_NOFILE, after raising it
+  unsigned workers = 0;      // the workers asked for, or fewer to fit
+  uint64_t reserved = 0;     // for the workers' database files and the fixed ones
   uint64_t connections = 0;  // the connection cap: what is left, at most kMaxConnections
   bool fits = true;          // false: not even one worker and kMinConnections fit
 };

@@ -215,10 +215,10 @@ int main(int argc, char** argv) {
   // connections have what is left (descriptors.h).
   const searchd::DescriptorBudget fds = searchd::RaiseAndPlanDescriptors(threads);
   if (!fds.fits) {
-    std::fprintf(stderr,
-                 "searchd: the open-file limit (%llu) is too low: one worker and %llu connections need %llu\n",
-                 (unsigned long long)fds.limit, (unsigned long long)searchd::kMinConnections,
-                 (unsigned long long)(searchd::kFixedFiles + searchd::kFilesPerWorker + searchd::kMinConnections));
+    std::fprintf(
+        stderr, "searchd: the open-file limit (%llu) is too low: one worker and %llu connections need %llu\n",
+        (unsigned long long)fds.limit, (unsigned long long)searchd::kMinConnections,
+        (unsigned long long)(searchd::kFixedFiles + searchd::kFilesPerWorker + searchd::kMinConnections));
     return 1;
   }
   threads = fds.workers;
@@ -275,9 +275,10 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  std::printf("searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s; %s, %zu per client)\n",
-              shown_host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str(),
-              searchd::Describe(fds).c_str(), limits.max_connections_per_client);
+  std::printf(
+      "searchd: listening on http://%s:%d (%llu documents, %u threads, dictionary %s; %s, %zu per client)\n",
+      shown_host.c_str(), bound, (unsigned long long)(*engine)->DocCount(), threads, dict_status.c_str(),
+      searchd::Describe(fds).c_str(), limits.max_connections_per_client);
   std::fflush(stdout);
   if (!server.Serve()) {
     std::fprintf(stderr, "searchd: cannot serve %s:%d\n", host.c_str(), bound);

@@ -30,7 +30,8 @@ std::string Clip(std::string_view s) { return std::string(s.substr(0, 200)); }
 
 // The methods cpp-httplib 0.11 parses; it answers any other with a 400.
 bool HttplibMethod(std::string_view m) {
-  for (const char* k : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"})
+  for (const char* k :
+       {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PRI"})
     if (m == k) return true;
   return false;
 }

@@ -38,7 +38,7 @@ struct RequestHead {
   // A well-formed method that httplib does not know (FOO): searchd answers
   // it itself (405 on an API path, 404 elsewhere), as httplib would say 400.
   bool unknown_method = false;
-  std::string full_target;  // with unknown_method: the whole request target
+  std::string full_target;       // with unknown_method: the whole request target
   bool expect_continue = false;  // "Expect: 100-continue" was sent
 };
 

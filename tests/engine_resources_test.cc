@@ -1,7 +1,6 @@
 // Issue 28: the engine when descriptors run out. Xapian opens some table
 // files on first use; a table that failed to open (EMFILE) then reads as
 // empty, and the handle answered hits without ids until a restart.
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,7 +10,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-
+#include <dirent.h>
 #include <xapian.h>
 
 #include "schema/terms.h"
@@ -60,8 +59,10 @@ std::vector<std::string> Ids(const tongwen::SearchResponse& r) {
 
 }  // namespace
 
-TEST_CASE("issue 28.3: a handle whose tables could not be opened (EMFILE) gives 503s, never empty hits, and recovers",
-          "[engine][resources]") {
+TEST_CASE(
+    "issue 28.3: a handle whose tables could not be opened (EMFILE) gives 503s, never empty hits, and "
+    "recovers",
+    "[engine][resources]") {
   testutil::TempDir dir;
   tongwen::IngestOptions io;
   io.db_dir = dir / "db";

@@ -2,9 +2,6 @@
 // connection floods, file descriptors, and the smaller request-line points.
 // Each test runs a real searchd (port 0, loopback) and talks to it over raw
 // sockets.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -21,8 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
 
 #include "test_util.h"
 
@@ -107,7 +107,9 @@ class Conn {
   int fd_ = -1;
 };
 
-int StatusOf(const std::string& raw) { return raw.rfind("HTTP/1.", 0) == 0 ? std::atoi(raw.c_str() + 9) : -1; }
+int StatusOf(const std::string& raw) {
+  return raw.rfind("HTTP/1.", 0) == 0 ? std::atoi(raw.c_str() + 9) : -1;
+}
 
 json BodyOf(const std::string& raw) {
   const size_t p = raw.find("\r\n\r\n");
@@ -208,10 +210,11 @@ TEST_CASE("issue 28.1: a request body with a Content-Encoding is refused with 41
   const long before = RssKiB(sd->pid());
   REQUIRE(before > 0);
   for (const std::string encoding : {"gzip", "br", "deflate", "x-gzip", "identity, gzip", "GZIP", ""})
-    for (const std::string line : {"POST /x HTTP/1.1", "GET /search?q=typhoon HTTP/1.1", "PUT /search HTTP/1.1"}) {
-      const std::string r =
-          Exchange(port, line + "\r\n" + HostHeader(port) + "\r\nContent-Encoding: " + encoding + "\r\n" + length,
-                   bomb);
+    for (const std::string line :
+         {"POST /x HTTP/1.1", "GET /search?q=typhoon HTTP/1.1", "PUT /search HTTP/1.1"}) {
+      const std::string r = Exchange(
+          port, line + "\r\n" + HostHeader(port) + "\r\nContent-Encoding: " + encoding + "\r\n" + length,
+          bomb);
       INFO(line << " / " << encoding << " -> " << r);
       CHECK(StatusOf(r) == 415);
       CHECK(BodyOf(r)["error"]["code"] == "unsupported_media_type");
@@ -220,12 +223,14 @@ TEST_CASE("issue 28.1: a request body with a Content-Encoding is refused with 41
   INFO("RSS " << before << " KiB -> " << after << " KiB");
   CHECK(after - before <= 1024);  // each decoded bomb would be 60 MiB
   // "identity" is no encoding: the body is read and discarded as before.
-  CHECK(StatusOf(Exchange(port, "GET /health HTTP/1.1\r\n" + HostHeader(port) +
-                                    "\r\nContent-Encoding: identity\r\nContent-Length: 3",
+  CHECK(StatusOf(Exchange(port,
+                          "GET /health HTTP/1.1\r\n" + HostHeader(port) +
+                              "\r\nContent-Encoding: identity\r\nContent-Length: 3",
                           "abc")) == 200);
 }
 
-TEST_CASE("issue 28.8: a method httplib does not know is 405 on API paths, 404 elsewhere", "[http][resources]") {
+TEST_CASE("issue 28.8: a method httplib does not know is 405 on API paths, 404 elsewhere",
+          "[http][resources]") {
   auto sd = Start();
   const int port = sd->port();
   for (const std::string target : {"/search?q=a", "/health", "/articles/x", "/articles/x/related", "/"}) {
@@ -279,7 +284,8 @@ TEST_CASE("issue 28.8: --listen [::1]:PORT binds the IPv6 loopback", "[http][res
   auto sd = Start({"--listen", "[::1]:0"});
   Conn c(sd->port(), nullptr, /*v6=*/true);
   REQUIRE(c.ok());
-  c.Send("GET /health HTTP/1.1\r\nHost: [::1]:" + std::to_string(sd->port()) + "\r\nConnection: close\r\n\r\n");
+  c.Send("GET /health HTTP/1.1\r\nHost: [::1]:" + std::to_string(sd->port()) +
+         "\r\nConnection: close\r\n\r\n");
   CHECK(StatusOf(c.ReadAll()) == 200);
 }
 
@@ -336,7 +342,8 @@ TEST_CASE("issue 28.3: under a low open-file limit and load, no 200 has an unrea
   // (descriptors.h); 24 clients ask at once, more than it keeps.
   auto sd = Start({"--threads", "16"}, 64);
   const int port = sd->port();
-  const std::vector<std::string> targets = {"/search?q=typhoon&limit=10", "/search?q=%E5%9C%8B%E9%98%B2&limit=10",
+  const std::vector<std::string> targets = {"/search?q=typhoon&limit=10",
+                                            "/search?q=%E5%9C%8B%E9%98%B2&limit=10",
                                             "/articles/cna-2024-0723-gaemi-land-warning/related?limit=5"};
   auto ids = [](const json& body) {
     std::vector<std::string> out;
@@ -374,7 +381,8 @@ TEST_CASE("issue 28.3: under a low open-file limit and load, no 200 has an unrea
       }
     });
   for (auto& t : clients) t.join();
-  INFO("200 " << ok << ", 503 " << refused << ", closed " << dropped << "; first wrong answer: " << first_wrong);
+  INFO("200 " << ok << ", 503 " << refused << ", closed " << dropped
+              << "; first wrong answer: " << first_wrong);
   CHECK(wrong == 0);  // no 500, no 200 with an empty or other hit
   CHECK(ok > 0);
   // Once the load stops, every answer is the one from before.
@@ -400,8 +408,9 @@ TEST_CASE("issue 28.4: without its stub every route answers the generic 503; no 
   while (Clock::now() < until &&
          StatusOf(Exchange(port, "GET /search?q=typhoon HTTP/1.1\r\n" + HostHeader(port))) == 200)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  for (const std::string target : {"/stats", "/health", "/search?q=typhoon", "/articles/cna-2024-0723-gaemi-land-warning",
-                                   "/articles/cna-2024-0723-gaemi-land-warning/related"}) {
+  for (const std::string target :
+       {"/stats", "/health", "/search?q=typhoon", "/articles/cna-2024-0723-gaemi-land-warning",
+        "/articles/cna-2024-0723-gaemi-land-warning/related"}) {
     const std::string r = Exchange(port, "GET " + target + " HTTP/1.1\r\n" + HostHeader(port));
     INFO(target << " -> " << r);
     CHECK(StatusOf(r) == 503);

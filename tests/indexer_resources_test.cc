@@ -1,8 +1,8 @@
 // Issue 28: the indexer's writers when a resource runs out (a full disk, the
 // file size limit) and when another writer holds the database.
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mount.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -42,9 +41,7 @@ std::string Articles(const testutil::TempDir& dir, size_t n, unsigned seed) {
 // false where mounting is not allowed.
 class SmallDisk {
  public:
-  SmallDisk() {
-    ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=5m") == 0;
-  }
+  SmallDisk() { ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=5m") == 0; }
   ~SmallDisk() {
     if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
   }
@@ -74,7 +71,8 @@ void CheckFailedCleanly(int rc, const std::string& out, const std::string& db, c
 
 }  // namespace
 
-TEST_CASE("issue 28.5: on a full disk upsert and rebuild fail cleanly, naming ENOSPC", "[indexer][resources]") {
+TEST_CASE("issue 28.5: on a full disk upsert and rebuild fail cleanly, naming ENOSPC",
+          "[indexer][resources]") {
   SmallDisk disk;
   if (!disk.ok()) {
     WARN("skipped: cannot mount a tmpfs here (needs root); the ulimit -f test covers the write errors");
@@ -84,8 +82,9 @@ TEST_CASE("issue 28.5: on a full disk upsert and rebuild fail cleanly, naming EN
   const std::string articles = Articles(input, 2500, 28);  // ~5 MB of input: more than the disk holds indexed
   const std::string db = disk.path() + "/db";
   std::string out;
-  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(), &out) ==
+          0);
   for (int run = 0; run < 3; ++run) {
     for (const std::string cmd : {"upsert", "rebuild --allow-shrink"}) {
       const int rc = testutil::Run(
@@ -111,8 +110,9 @@ TEST_CASE("issue 28.5: past the file size limit (ulimit -f) upsert and rebuild f
   const std::string articles = Articles(dir, 1500, 29);
   const std::string db = dir / "db";
   std::string out;
-  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(), &out) ==
+          0);
   for (const std::string cmd : {"upsert", "rebuild --allow-shrink"}) {
     // 1 MiB: the live database's files are smaller, the new ones grow past it.
     const int rc = testutil::Run("sh -c 'ulimit -f 1024; exec " + Indexer() + " " + cmd +
@@ -127,8 +127,9 @@ TEST_CASE("issue 28.6: upsert and delete --wait wait for the writer lock", "[ind
   testutil::TempDir dir;
   const std::string db = dir / "db";
   std::string out;
-  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(), &out) ==
+          0);
   testutil::WriteFile(dir / "one.jsonl", R"({"id":"wait-1","title":{"en":"Lighthouse keeper waits"}})"
                                          "\n");
   // Another writer (this test) holds the lock.
@@ -136,11 +137,13 @@ TEST_CASE("issue 28.6: upsert and delete --wait wait for the writer lock", "[ind
   REQUIRE(lock >= 0);
   REQUIRE(::flock(lock, LOCK_EX) == 0);
   // Without --wait: at once, unchanged.
-  CHECK(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
-                      &out) == 1);
+  CHECK(testutil::Run(
+            Indexer() + " upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
+            &out) == 1);
   CHECK(Has(out, "another indexer is writing"));
-  for (const std::string& cmd : std::vector<std::string> {"upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
-                                "delete --db " + db + " wait-1"}) {
+  for (const std::string& cmd : std::vector<std::string>{
+           "upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
+           "delete --db " + db + " wait-1"}) {
     std::atomic<bool> done{false};
     int rc = -1;
     std::thread writer([&] {
@@ -164,8 +167,9 @@ TEST_CASE("issue 28.7: compact after upserts: the same results, no larger, searc
   testutil::TempDir dir;
   const std::string db = dir / "db";
   std::string out;
-  REQUIRE(testutil::Run(Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(),
-                        &out) == 0);
+  REQUIRE(testutil::Run(
+              Indexer() + " rebuild --no-dictionary --progress none --db " + db + " " + SamplePath(), &out) ==
+          0);
   // Stats of a database this version compacted (rebuild) know the estimate.
   REQUIRE(testutil::Run(Indexer() + " stats --db " + db, &out) == 0);
   CHECK(Has(out, "compact would reclaim: about"));
@@ -180,7 +184,8 @@ TEST_CASE("issue 28.7: compact after upserts: the same results, no larger, searc
     std::string s;
     testutil::Run(Indexer() + " stats --db " + db, &s);
     const size_t p = s.find(key);
-    return p == std::string::npos ? std::string() : s.substr(p + key.size(), s.find('\n', p) - p - key.size());
+    return p == std::string::npos ? std::string()
+                                  : s.substr(p + key.size(), s.find('\n', p) - p - key.size());
   };
   const uint64_t size_before = std::stoull(stats("size: "));
   CHECK(stats("compact would reclaim: ").rfind("about ", 0) == 0);

@@ -150,7 +150,8 @@ TEST_CASE("After Reset the parser frames the next request", "[request_head]") {
   CHECK(h.target == "/b");
 }
 
-TEST_CASE("issue 28: a Content-Encoding other than identity is refused (415) before the body", "[request_head]") {
+TEST_CASE("issue 28: a Content-Encoding other than identity is refused (415) before the body",
+          "[request_head]") {
   for (const std::string enc : {"gzip", "br", "deflate", "GZIP", "identity, gzip", ""}) {
     const std::string in =
         "POST /x HTTP/1.1\r\nHost: a\r\nContent-Encoding: " + enc + "\r\nContent-Length: 10\r\n\r\n";

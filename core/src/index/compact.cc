@@ -26,10 +26,12 @@ void EstimateReclaimable(const Xapian::Database& db, IndexStats* st) {
   unsigned long long bytes = 0, docs = 0;
   const std::string v = db.get_metadata(std::string(schema::kMetaCompacted));
   if (std::sscanf(v.c_str(), "%llu %llu", &bytes, &docs) != 2 || docs == 0) return;
-  const double expected = static_cast<double>(bytes) * static_cast<double>(st->documents) / static_cast<double>(docs);
+  const double expected =
+      static_cast<double>(bytes) * static_cast<double>(st->documents) / static_cast<double>(docs);
   st->reclaimable_known = true;
-  st->reclaimable_bytes =
-      static_cast<double>(st->size_bytes) > expected ? static_cast<uint64_t>(static_cast<double>(st->size_bytes) - expected) : 0;
+  st->reclaimable_bytes = static_cast<double>(st->size_bytes) > expected
+                              ? static_cast<uint64_t>(static_cast<double>(st->size_bytes) - expected)
+                              : 0;
 }
 
 Status Compact(const IngestOptions& opt, CompactReport* report) {

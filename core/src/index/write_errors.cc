@@ -53,7 +53,8 @@ Status WriteFailureOf(std::exception_ptr e, const std::string& db_dir) {
 Status WriteError(const std::string& where, const std::string& dir, const Xapian::Error& e) {
   const char* system_error = e.get_error_string();
   if (system_error && *system_error) return Status::IOError(where + ": " + e.get_description());
-  if (FileAtSizeLimit(dir)) return Status::IOError(where + ": " + std::strerror(EFBIG) + " (file size limit)");
+  if (FileAtSizeLimit(dir))
+    return Status::IOError(where + ": " + std::strerror(EFBIG) + " (file size limit)");
   if (const int err = ProbeAllocation(dir)) return Status::IOError(where + ": " + std::strerror(err));
   return Status::IOError(where + ": " + e.get_description());
 }

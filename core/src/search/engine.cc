@@ -231,7 +231,8 @@ Result<IndexStats> Engine::Stats() const {
   // To a reader every failure here (no stub, an unreadable database,
   // EMFILE) is the index being unavailable; the detail names paths, for the
   // log only (issue 28).
-  if (!st.ok() && st.status().code() != Code::kUnavailable) return Status::Unavailable(st.status().ToString());
+  if (!st.ok() && st.status().code() != Code::kUnavailable)
+    return Status::Unavailable(st.status().ToString());
   return st;
 }
 
