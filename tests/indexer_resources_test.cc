@@ -102,6 +102,20 @@ TEST_CASE("issue 28.5: on a full disk upsert and rebuild fail cleanly, naming EN
   }
   const int rc = testutil::Run(Indexer() + " delete --db " + db + " cna-2024-0723-gaemi-land-warning", &out);
   CheckFailedCleanly(rc, out, db, "No space left on device");
+  // compact, which needs room for a compacted copy: it fails, and the live
+  // generation stays as it was.
+  std::string stats_before, stats_after;
+  testutil::Run(Indexer() + " stats --db " + db, &stats_before);
+  CHECK(testutil::Run(Indexer() + " compact --db " + db, &out) == 1);
+  INFO(out);
+  CHECK(Has(out, "compact failed: "));
+  CHECK(Has(out, "No space left on device"));
+  CHECK(Has(out, "the database is unchanged"));
+  testutil::Run(Indexer() + " stats --db " + db, &stats_after);
+  CHECK(stats_after == stats_before);
+  std::string verify;
+  CHECK(testutil::Run(Indexer() + " verify --db " + db, &verify) == 0);
+  for (const auto& e : fs::directory_iterator(db)) CHECK(e.path().filename().string().rfind("tmp-", 0) != 0);
 }
 
 TEST_CASE("issue 28.5: past the file size limit (ulimit -f) upsert and rebuild fail cleanly, naming EFBIG",
@@ -141,6 +155,9 @@ TEST_CASE("issue 28.6: upsert and delete --wait wait for the writer lock", "[ind
             Indexer() + " upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
             &out) == 1);
   CHECK(Has(out, "another indexer is writing"));
+  // With a --wait that runs out: the same failure, saying how long it waited.
+  CHECK(testutil::Run(Indexer() + " delete --db " + db + " wait-1 --wait 1", &out) == 1);
+  CHECK(Has(out, "another indexer is writing to this database (waited 1 s)"));
   for (const std::string& cmd : std::vector<std::string>{
            "upsert --no-dictionary --progress none --db " + db + " " + (dir / "one.jsonl"),
            "delete --db " + db + " wait-1"}) {
@@ -173,6 +190,12 @@ TEST_CASE("issue 28.7: compact after upserts: the same results, no larger, searc
   // Stats of a database this version compacted (rebuild) know the estimate.
   REQUIRE(testutil::Run(Indexer() + " stats --db " + db, &out) == 0);
   CHECK(Has(out, "compact would reclaim: about"));
+  // A database an upsert created has not been compacted: no estimate yet.
+  REQUIRE(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + (dir / "fresh") + " " +
+                            SamplePath(),
+                        &out) == 0);
+  REQUIRE(testutil::Run(Indexer() + " stats --db " + (dir / "fresh"), &out) == 0);
+  CHECK(Has(out, "compact would reclaim: unknown"));
   for (unsigned seed = 1; seed <= 4; ++seed)
     REQUIRE(testutil::Run(Indexer() + " upsert --no-dictionary --progress none --db " + db + " " +
                               Articles(dir, 150, seed),
