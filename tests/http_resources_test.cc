@@ -423,3 +423,12 @@ TEST_CASE("issue 28.4: without its stub every route answers the generic 503; no 
   // The detail is in the log.
   CHECK(testutil::ReadFile(sd->log()).find(db) != std::string::npos);
 }
+
+TEST_CASE(
+    "issue 28.3: under an open-file limit too low for one worker and its connections, searchd will not start",
+    "[http][resources]") {
+  testutil::Searchd sd(SampleDb(), {"--no-dictionary", "--quiet"}, 30);
+  CHECK_FALSE(sd.ok());
+  CHECK(testutil::ReadFile(sd.log()).find("searchd: the open-file limit (30) is too low") !=
+        std::string::npos);
+}
