@@ -133,6 +133,7 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
   w.EndObject();
   w.Key("translation_factor").Double(q.translation_factor);
   w.Key("exact_title").Double(q.exact_title);
+  w.Key("coordination").Double(q.coordination);
   w.EndObject();
   w.Key("words").BeginArray();
   for (const auto& word : q.words) {
@@ -144,6 +145,7 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
       w.BeginObject();
       w.Key("term").String(t.term);
       w.Key("weight").Double(t.weight);
+      if (t.partial) w.Key("partial").Bool(true);
       w.EndObject();
     }
     w.EndArray();

@@ -78,6 +78,9 @@ struct Translation {
   // word's OP_SYNONYM group all count alike, and the group is scaled by
   // QueryInfo::translation_weight.
   double weight;
+  // A partial match of the word: one word of a multi-word gloss (issue 22),
+  // searched only where words may be missing (relaxed hits, mode=any).
+  bool partial = false;
 };
 struct QueryWord {
   std::string text;                       // the source word as analysed
@@ -104,6 +107,10 @@ struct QueryInfo {
   // The exact-title bonus added to articles with a version whose whole
   // title reads as the query (a query of plain words); 0 if no title does.
   double exact_title = 0;
+  // The weight each concept of the query (a word with its translations)
+  // adds to a relaxed hit that matches it, so that relaxed hits rank by how
+  // many concepts they match first; 0 if the query has fewer than two.
+  double coordination = 0;
   std::vector<QueryWord> words;
   bool truncated = false;  // query cut to limits
   size_t max_query_bytes = 0, max_query_units = 0;

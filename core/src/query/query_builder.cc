@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
+
+#include "query/relaxation.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
 
@@ -31,39 +34,10 @@ Xapian::Query Boosted(const Xapian::Query& required, const Xapian::Query& boost)
                        required);
 }
 
-// Whether a stem is a number (digits, with decimal points or separators).
-bool IsNumber(const std::string& stem) {
-  return !stem.empty() && std::all_of(stem.begin(), stem.end(), [](char ch) {
-    return (ch >= '0' && ch <= '9') || ch == '.' || ch == ',';
-  });
-}
 }  // namespace
 
 Xapian::Query GlossQuery(const std::vector<std::string>& stems) {
   return Xapian::Query(s::GlossTermOf(stems));
-}
-
-// The last words of a Chinese word's English glosses when every gloss is
-// several words (钟声 "sound bell", 海浪 "sea wave", 血泊 "pool blood",
-// 失眠 "suffer insomnia"): the head of an English noun phrase, or the
-// object of a verb phrase, which English text often holds without the rest
-// ("the bells", "waves", "blood"), where the whole gloss only matches side
-// by side (an XG term). Searched as one more translation of the word; none
-// if the word has a one-word gloss, or for a last word of fewer than three
-// letters or a number ("grade 2", "categori b"). Measured on bench/relevance: the
-// English-only targets of Chinese queries on the mixed archives rise from
-// .84-.93 to .88-.95 (six seeds), on the English-only view from .906 to
-// .926, and no figure falls.
-std::vector<std::string> GlossHeads(const std::vector<std::vector<std::string>>& senses) {
-  std::vector<std::string> heads;
-  for (const auto& g : senses)
-    if (g.size() == 1) return {};
-  for (const auto& g : senses) {
-    const std::string& h = g.back();
-    if (h.size() >= 3 && !IsNumber(h) && std::find(heads.begin(), heads.end(), h) == heads.end())
-      heads.push_back(h);
-  }
-  return heads;
 }
 
 namespace {
@@ -84,7 +58,6 @@ constexpr double kTranslatedPhraseShare = 0.5;
 // bonus; the cross-language cells do not change (a query in one language
 // is no title of the other's versions).
 constexpr double kExactTitleMultiple = 4.0;
-
 // The text of a query of plain words only (no operator, field or phrase),
 // its words joined by spaces; empty for any other query.
 std::string PlainQueryText(const QueryNode& root) {
@@ -221,6 +194,9 @@ struct QueryBuilder::Sided {
   // has a translation matches all words, as a Chinese article that holds
   // them all as typed does.
   bool lat_optional = false;
+  // A concept's partial matches on the Latin side (PartialWords), weighted:
+  // only in a query where words may be missing, ORed beside `lat`.
+  Xapian::Query lat_partial = Xapian::Query();
 
   // A query without weight (filters).
   static Sided Boolean(Xapian::Query q) { return Sided{q, q, true, {}, kEither}; }
@@ -252,17 +228,21 @@ struct QueryBuilder::Sided {
   // The article's score: its better side, each side scaled (LatScale,
   // HanScale) and, if it holds a translation, multiplied by its factor (the
   // translated side's translation_factor, QueryBuilder::Build).
-  Xapian::Query Best(double lat_factor, double han_factor) const {
-    if (same) return lat;
+  // `lat_coord`, `han_coord`: the coordination of each side (Build), added
+  // to its weight where it matches; empty for none.
+  Xapian::Query Best(double lat_factor, double han_factor, const Xapian::Query& lat_coord = {},
+                     const Xapian::Query& han_coord = {}) const {
+    if (same) return lat_coord.empty() ? lat : Boosted(lat, lat_coord);
     if (!lat_translated) lat_factor = 1;
     if (!han_translated) han_factor = 1;
     // (Xapian 1.4 builds OP_MAX(OP_OR(a, b), c) as OP_MAX(a, b, c): an
     // OR-like subquery adds its children to the MAX's own list, so a side's
-    // words would stop adding up. The OP_SCALE_WEIGHT keeps each side one
-    // subquery.)
-    return Xapian::Query(Xapian::Query::OP_MAX,
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, lat, lat_factor * LatScale()),
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, han, han_factor * HanScale()));
+    // words would stop adding up. The OP_SCALE_WEIGHT, or Boosted's
+    // OP_FILTER, keeps each side one subquery.)
+    Xapian::Query l(Xapian::Query::OP_SCALE_WEIGHT, lat, lat_factor * LatScale());
+    Xapian::Query h(Xapian::Query::OP_SCALE_WEIGHT, han, han_factor * HanScale());
+    return Xapian::Query(Xapian::Query::OP_MAX, lat_coord.empty() ? l : Boosted(l, lat_coord),
+                         han_coord.empty() ? h : Boosted(h, han_coord));
   }
   // `op` (AND or OR) over each side of `parts`; the weights add up.
   static Sided Combine(Xapian::Query::op op, const std::vector<Sided>& parts) {
@@ -288,7 +268,9 @@ struct QueryBuilder::Sided {
       return one;
     }
     for (const Sided& p : parts) {
-      if (!(op == Xapian::Query::OP_AND && p.lat_optional)) l.push_back(p.LatPart());
+      if (!(op == Xapian::Query::OP_AND && p.lat_optional))
+        l.push_back(p.lat_partial.empty() ? p.LatPart()
+                                          : Xapian::Query(Xapian::Query::OP_OR, p.LatPart(), p.lat_partial));
       h.push_back(p.han);
     }
     Sided both =
@@ -334,7 +316,19 @@ struct QueryBuilder::Ctx {
   const SearchRequest* req;
   BuiltQuery* out;
   bool cross;
-  bool loose = false;  // the relaxed query: phrases are searched as words
+  // The relaxed query: its plain words are optional, its constraints
+  // (phrases, fields, exclusions) are not (BuildNode's kAnd).
+  bool relaxed = false;
+  // Where BuildAndGroup puts each concept (a word and its translations)
+  // for coordination (Build's Coordinated); null: nowhere.
+  std::vector<Sided>* coord = nullptr;
+  bool partial = false;  // a concept has partial matches (Sided::lat_partial)
+  // The relaxed query of prose (ReadsAsProse): its phrases as plain words.
+  bool loose_phrases = false;
+  // Words and phrases built outside exclusions (Build: a query whose words
+  // analysis dropped matches nothing).
+  bool in_not = false;
+  size_t positive_words = 0;
   // Building the words of a phrase for its translation (kPhraseTranslations).
   bool phrase_translation = false;
   size_t units = 0;
@@ -401,200 +395,6 @@ Xapian::Query QueryBuilder::ComputeHanTextQuery(const std::string& han,
   return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
 }
 
-void TranslationMemo::Refresh(const Xapian::Database& db) {
-  const Xapian::rev rev = db.get_revision();
-  if (filled_ && rev == revision_ &&
-      e2z.size() + variants.size() + han_text.size() + df.size() <= kMaxEntries)
-    return;
-  e2z.clear();
-  variants.clear();
-  han_text.clear();
-  df.clear();
-  filled_ = true;
-  revision_ = rev;
-}
-
-double QueryBuilder::WeightOfDf(double df) const {
-  // As Xapian::BM25Weight::init computes it: a term in more than half the
-  // documents keeps a small positive weight.
-  const double n = db_.get_doccount();
-  double tw = (n - df + 0.5) / (df + 0.5);
-  if (tw < 2) tw = tw * 0.5 + 1;
-  return std::log(tw);
-}
-
-double QueryBuilder::Df(const std::string& term) const {
-  auto it = memo_->df.find(term);
-  if (it == memo_->df.end()) it = memo_->df.emplace(term, db_.get_termfreq(term)).first;
-  return it->second;
-}
-
-Xapian::Query QueryBuilder::HanTitleQuery(const std::string& han, std::unordered_set<std::string>* hl,
-                                          double* df) const {
-  std::vector<Xapian::Query> parts;
-  double rarest = db_.get_doccount();
-  AnalyzeOptions ao;
-  ao.bigrams = false;
-  an_.Analyze(han, ao, [&](const Token& t) {
-    if (t.script != Script::kHan) return;
-    const std::string term = s::FieldTextTerm(s::kTitlePrefix, false, t.text);
-    rarest = std::min(rarest, Df(term));
-    if (hl) hl->insert(t.text);  // the snippet highlights the plain word
-    parts.emplace_back(term);
-  });
-  *df = parts.empty() ? 0 : rarest;
-  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-}
-
-Xapian::Query QueryBuilder::GlossTitleQuery(const std::vector<std::string>& stems, double* df) const {
-  std::vector<Xapian::Query> parts;
-  double rarest = db_.get_doccount();
-  for (const std::string& st : stems) {
-    const std::string term = s::FieldTextTerm(s::kTitlePrefix, true, st);
-    rarest = std::min(rarest, Df(term));
-    parts.emplace_back(term);
-  }
-  *df = parts.empty() ? 0 : rarest;
-  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
-}
-
-double QueryBuilder::TextDf(const std::string& han) const {
-  const std::string key = "\x01" + han;  // apart from the terms
-  auto it = memo_->df.find(key);
-  if (it != memo_->df.end()) return it->second;
-  double df = Df(han);
-  if (df == 0) {
-    std::vector<Token> bg;
-    AnalyzeOptions ao;
-    an_.Analyze(han, ao, [&](const Token& t) {
-      if (t.kind == TokenKind::kBigram) bg.push_back(t);
-    });
-    if (!bg.empty()) df = db_.get_doccount();
-    for (const Token& t : bg) df = std::min(df, Df(s::BigramTerm(t.text)) + Df(t.text));
-  }
-  return memo_->df.emplace(key, df).first->second;
-}
-
-// Build() constructs the query three times (all, any, relaxed), and a worker
-// sees the same words again and again: the lookups behind each translation
-// are made once and remembered in the memo.
-std::vector<Translation> QueryBuilder::EnglishToChinese(const std::vector<std::string>& stems) const {
-  std::string key;
-  for (const std::string& st : stems) key.append(st).push_back(' ');
-  auto it = memo_->e2z.find(key);
-  if (it == memo_->e2z.end()) it = memo_->e2z.emplace(key, ComputeEnglishToChinese(stems)).first;
-  return it->second;
-}
-
-std::vector<std::string> QueryBuilder::ChineseVariants(const std::string& word) const {
-  auto it = memo_->variants.find(word);
-  if (it == memo_->variants.end()) it = memo_->variants.emplace(word, ComputeChineseVariants(word)).first;
-  return it->second;
-}
-
-std::vector<Translation> QueryBuilder::ComputeEnglishToChinese(const std::vector<std::string>& stems) const {
-  std::vector<Translation> out;
-  if (!lex_) return out;
-  std::vector<LexCandidate> cands =
-      lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kPrefix);
-  Collect(cands, &out);
-  if (out.empty() && stems.size() == 1)
-    Collect(lex_->EnglishToChinese(stems, opt_.max_translations * 4, Lexicon::Match::kNamePart), &out);
-  // A single character is a poor translation of a whole English word
-  // ("typhoon" -> 台 via 颱): keep single characters only when nothing longer
-  // translates the word.
-  if (std::any_of(out.begin(), out.end(), [](const Translation& t) { return DecodeUtf8(t.term).size() > 1; }))
-    out.erase(std::remove_if(out.begin(), out.end(),
-                             [](const Translation& t) { return DecodeUtf8(t.term).size() == 1; }),
-              out.end());
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Translation& a, const Translation& b) { return a.weight > b.weight; });
-  if (out.size() > opt_.max_translations) out.resize(opt_.max_translations);
-  double top = out.empty() ? 1 : out[0].weight;
-  for (Translation& t : out) t.weight = std::round(1000 * t.weight / top) / 1000;
-  return out;
-}
-
-std::vector<std::string> QueryBuilder::SplitSyllables(const std::string& w) const {
-  // Longest-first split into 2 or 3 pinyin syllables; empty if none.
-  std::vector<std::string> out;
-  if (!lex_ || w.size() < 4 || w.size() > 18) return out;
-  for (size_t a = std::min<size_t>(6, w.size() - 1); a >= 1; --a) {
-    if (!lex_->IsSyllable(w.substr(0, a))) continue;
-    const std::string rest = w.substr(a);
-    if (lex_->IsSyllable(rest)) return {w.substr(0, a), rest};
-    for (size_t b = std::min<size_t>(6, rest.size() - 1); b >= 1; --b)
-      if (lex_->IsSyllable(rest.substr(0, b)) && lex_->IsSyllable(rest.substr(b)))
-        return {w.substr(0, a), rest.substr(0, b), rest.substr(b)};
-  }
-  return out;
-}
-
-std::vector<std::string> QueryBuilder::ComputeChineseVariants(const std::string& word) const {
-  std::vector<std::string> out;
-  if (!lex_ || DecodeUtf8(word).size() < 2) return out;
-  std::vector<std::vector<std::string>> glosses = ChineseToEnglish(word);
-  if (glosses.size() > 2) glosses.resize(2);
-  for (const auto& g : glosses) {
-    for (const LexCandidate& c : lex_->EnglishToChinese(g, 8)) {
-      std::string hw(c.headword);
-      if (c.score < 0.75f || hw == word || DecodeUtf8(hw).size() < 2) continue;
-      if (std::find(out.begin(), out.end(), hw) != out.end()) continue;
-      if (db_.get_termfreq(hw) == 0) continue;
-      out.push_back(std::move(hw));
-      if (out.size() >= 3) return out;
-    }
-  }
-  return out;
-}
-
-// Keeps the candidates that occur in the index, scored by dictionary rank
-// and index frequency.
-void QueryBuilder::Collect(const std::vector<LexCandidate>& cands, std::vector<Translation>* out) const {
-  for (const LexCandidate& c : cands) {
-    std::string hw(c.headword);
-    Xapian::doccount df = db_.get_termfreq(hw);
-    if (df == 0) {
-      // The index may have segmented the word differently: estimate from
-      // its bigrams (all must occur).
-      std::vector<Token> bg;
-      AnalyzeOptions ao;
-      an_.Analyze(hw, ao, [&](const Token& t) {
-        if (t.kind == TokenKind::kBigram) bg.push_back(t);
-      });
-      if (!bg.empty()) {
-        df = UINT32_MAX;
-        for (const Token& t : bg)
-          df = std::min(df, db_.get_termfreq(s::BigramTerm(t.text)) + db_.get_termfreq(t.text));
-      }
-    }
-    if (df == 0) continue;
-    double score = c.score * std::log(2.0 + df);
-    if (std::any_of(out->begin(), out->end(), [&](const Translation& t) { return t.term == hw; })) continue;
-    out->push_back(Translation{hw, score});
-  }
-}
-
-std::vector<std::vector<std::string>> QueryBuilder::ChineseToEnglish(const std::string& word) const {
-  std::vector<std::vector<std::string>> out;
-  LexEntry e;
-  if (!lex_ || IsChineseStopWord(word) || !lex_->Lookup(word, &e)) return out;
-  Analyzer plain(nullptr);
-  AnalyzeOptions ao;
-  ao.drop_stopwords = true;
-  for (std::string_view g : e.glosses) {
-    std::vector<std::string> stems;
-    plain.Analyze(g, ao, [&](const Token& t) {
-      if (t.script == Script::kLatin) stems.push_back(t.text);
-    });
-    if (stems.empty() || stems.size() > 4) continue;
-    if (std::find(out.begin(), out.end(), stems) != out.end()) continue;
-    out.push_back(std::move(stems));
-    if (out.size() >= opt_.max_glosses) break;
-  }
-  return out;
-}
-
 PositionStorePtr QueryBuilder::PositionsFor(size_t phrase_length) const {
   if (phrase_length < 2) return nullptr;  // a one-word phrase is the word: no check
   if (!positions_fetched_ && positions_source_) positions_ = positions_source_();
@@ -637,6 +437,7 @@ QueryBuilder::Sided QueryBuilder::BuildPhrase(const QueryNode& n, bool conjunct,
     shown += (shown.empty() || t.script == Script::kHan ? "" : " ") + (is_latin ? t.raw : t.text);
   });
   if (terms.empty()) return Sided{};
+  if (!c.in_not) ++c.positive_words;
   ++c.units;
   QueryWord qw{"\"" + shown + "\"", latin && han ? "mixed" : latin ? "en" : "zh", {}, false, {}};
   // In the other language, a phrase is the AND of its words' translations
@@ -775,6 +576,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
       flush_han();
     }
   }
+  if (!c.in_not) c.positive_words += items.size();
   for (const Item& it : items) {
     if (it.han)
       ++c.scripts.han;
@@ -881,14 +683,18 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
           qw.variants.push_back(v);
         }
       }
+      // The words of its multi-word glosses alone (PartialWords): a partial
+      // match of the concept, only where words may be missing.
+      std::vector<Xapian::Query> partial;
       if (zh_to_en && !stop) {
         const std::vector<std::vector<std::string>> senses = ChineseToEnglish(text);
-        for (const std::string& head : GlossHeads(senses)) {
-          c.Term(s::StemTerm(head), true);                         // highlighted, and a translated term
-          const std::string t = s::FieldTextTerm(fp, true, head);  // ZS<stem> for title:
-          glosses.Add(Xapian::Query(t));
-          glosses_df += Df(t);
-          qw.translations.push_back(Translation{head, 1.0});
+        // (Listed in the explanation in any mode; searched in the relaxed
+        // query and mode=any.)
+        for (const std::string& word : PartialWords(senses)) {
+          qw.translations.push_back(Translation{word, kPartialShare, true});
+          if (require_all) continue;
+          c.Term(s::StemTerm(word), true);                         // highlighted, and a translated term
+          partial.emplace_back(s::FieldTextTerm(fp, true, word));  // ZS<stem> for title:
         }
         for (const auto& stems : senses) {
           std::string shown;
@@ -938,9 +744,16 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
                                             : Sided::Two(Sided::Weightless(own), own,
                                                          {0, own_max, 0, own_max}, Sided::kEither));
         concepts.back().lat_optional = c.cross;
-      } else
+      } else {
         concepts.push_back(Sided::Two(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, glosses.Build(), w), own,
                                       {w * WeightOfDf(glosses_df), own_max, own_max, own_max}, Sided::kLat));
+        if (!partial.empty()) {
+          concepts.back().lat_partial = Xapian::Query(
+              Xapian::Query::OP_SCALE_WEIGHT,
+              Xapian::Query(Xapian::Query::OP_SYNONYM, partial.begin(), partial.end()), w * kPartialShare);
+          c.partial = true;
+        }
+      }
       i += span;
       continue;
     }
@@ -1079,6 +892,7 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
     }
     i += len;
   }
+  if (c.coord) c.coord->insert(c.coord->end(), concepts.begin(), concepts.end());
   if (concepts.empty() && optional.empty()) return Sided{};
   Xapian::Query opt(Xapian::Query::OP_OR, optional.begin(), optional.end());
   if (concepts.empty()) return Sided::Untranslated(opt, 0, Sided::kHan);
@@ -1095,6 +909,20 @@ QueryBuilder::Sided QueryBuilder::BuildAndGroup(const std::vector<const QueryNod
   return req.same ? req.With(ranked, ranked) : req.With(req.lat, ranked);
 }
 
+// One run of text (a word, or a Chinese query without spaces). At the top
+// of the relaxed query it is relaxed as a run of words would be (in its
+// field), and its concepts are coordinated.
+QueryBuilder::Sided QueryBuilder::BuildText(const QueryNode& n, bool top, Ctx& c) const {
+  std::vector<const QueryNode*> one{&n};
+  const bool relax = top && c.relaxed;
+  std::vector<Sided>* coord = c.coord;
+  c.coord = relax ? coord : nullptr;
+  Sided q = BuildAndGroup(one, n.field, !relax, c);
+  if (relax) c.out->relaxable = coord && coord->size() > 1;
+  c.coord = coord;
+  return q;
+}
+
 QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c) const {
   // Whether every match must match this node (for a phrase's check).
   const bool conjunct = top || c.conjunct_child;
@@ -1105,8 +933,7 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
         return Sided::Boolean(
             Xapian::Query(s::FieldTerm(n.field == "source" ? s::kSourcePrefix : s::kSectionPrefix, n.text)));
       }
-      std::vector<const QueryNode*> one{&n};
-      return BuildAndGroup(one, n.field, true, c);
+      return BuildText(n, top, c);
     }
     case QueryNode::kPhrase:
       if (n.field == "source" || n.field == "section") {
@@ -1114,19 +941,20 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
         t.kind = QueryNode::kText;
         return BuildNode(t, false, c);
       }
-      if (c.loose) {
+      if (c.loose_phrases) {
         QueryNode t = n;
         t.kind = QueryNode::kText;
-        std::vector<const QueryNode*> one{&t};
-        return BuildAndGroup(one, n.field, false, c);
+        return BuildText(t, top, c);
       }
       return BuildPhrase(n, conjunct, c);
     case QueryNode::kNot: {
       if (n.children.empty()) return Sided{};
-      const bool loose = c.loose;  // exclusions stay exact
-      c.loose = false;
+      const bool loose = c.loose_phrases, in_not = c.in_not;  // exclusions stay exact
+      c.loose_phrases = false;
+      c.in_not = true;
       Sided q = BuildNode(n.children[0], false, c);
-      c.loose = loose;
+      c.loose_phrases = loose;
+      c.in_not = in_not;
       return q;
     }
     case QueryNode::kOr: {
@@ -1138,50 +966,80 @@ QueryBuilder::Sided QueryBuilder::BuildNode(const QueryNode& n, bool top, Ctx& c
       if (qs.empty()) return Sided{};
       return Sided::Combine(Xapian::Query::OP_OR, qs);
     }
-    case QueryNode::kAnd: {
-      const bool all = !top || c.req->mode == SearchRequest::Mode::kAll;
-      std::vector<Sided> pos;
-      std::vector<Xapian::Query> neg;
-      // Consecutive plain words form one group, so that multi-word
-      // dictionary phrases and Han runs split by spaces translate as one.
-      std::vector<const QueryNode*> group;
-      std::string group_field;
-      auto flush = [&] {
-        if (group.empty()) return;
-        Sided q = BuildAndGroup(group, group_field, all, c);
-        if (!q.empty()) pos.push_back(q);
-        group.clear();
-      };
-      for (const QueryNode& ch : n.children) {
-        if (ch.kind == QueryNode::kText && (ch.field.empty() || ch.field == "title")) {
-          if (!group.empty() && ch.field != group_field) flush();
-          group_field = ch.field;
-          group.push_back(&ch);
-          continue;
-        }
-        flush();
-        c.conjunct_child = top && all && ch.kind != QueryNode::kNot;
-        Sided q = BuildNode(ch, false, c);
-        if (q.empty()) continue;
-        if (ch.kind == QueryNode::kNot)
-          neg.push_back(q.Either());  // excluded whichever version has it
-        else
-          pos.push_back(q);
-      }
-      flush();
-      Sided p = pos.empty() ? Sided::Boolean(Xapian::Query::MatchAll)
-                            : Sided::Combine(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos);
-      if (neg.empty()) return pos.empty() ? Sided{} : p;
-      Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
-      if (p.same) {
-        Xapian::Query q(Xapian::Query::OP_AND_NOT, p.lat, nq);
-        return p.With(q, q);
-      }
-      return p.With(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
-                    Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq));
-    }
+    case QueryNode::kAnd:
+      return BuildAnd(n, top, c);
   }
   return Sided{};
+}
+
+// An AND node. Consecutive plain words form one group, so that multi-word
+// dictionary phrases and Han runs split by spaces translate as one. At the
+// top of a query in mode=any, and of the relaxed query, the positive parts
+// are ORed and each concept (a word with its translations; a phrase, a
+// field query or an OR as one) goes to c.coord for coordination. The
+// relaxed query drops parts, never loosens one: a phrase keeps its
+// adjacency, a field its field, and exclusions stay (issue 22: `"New York"`
+// never relaxes into "new" and "York" apart).
+QueryBuilder::Sided QueryBuilder::BuildAnd(const QueryNode& n, bool top, Ctx& c) const {
+  const bool all = !top || c.req->mode == SearchRequest::Mode::kAll;
+  std::vector<Sided>* coord = top && !all ? c.coord : nullptr;
+  c.coord = nullptr;  // nested nodes are one concept each
+  std::vector<Sided> pos;
+  std::vector<Xapian::Query> neg;
+  std::vector<const QueryNode*> group;
+  std::string group_field;
+  std::deque<QueryNode> loosened;  // phrases of prose, as text (Ctx::loose_phrases)
+  size_t concepts = 0;
+  auto flush = [&] {
+    if (group.empty()) return;
+    c.coord = coord;
+    const size_t before = coord ? coord->size() : 0;
+    Sided q = BuildAndGroup(group, group_field, all, c);
+    c.coord = nullptr;
+    concepts += coord ? coord->size() - before : 0;
+    if (!q.empty()) pos.push_back(std::move(q));
+    group.clear();
+  };
+  for (const QueryNode& node : n.children) {
+    const QueryNode* text = &node;
+    if (c.loose_phrases && node.kind == QueryNode::kPhrase) {
+      loosened.push_back(node);
+      loosened.back().kind = QueryNode::kText;
+      text = &loosened.back();
+    }
+    const QueryNode& ch = *text;
+    if (ch.kind == QueryNode::kText && (ch.field.empty() || ch.field == "title")) {
+      if (!group.empty() && ch.field != group_field) flush();
+      group_field = ch.field;
+      group.push_back(&ch);
+      continue;
+    }
+    flush();
+    c.conjunct_child = top && all && ch.kind != QueryNode::kNot;
+    Sided q = BuildNode(ch, false, c);
+    if (q.empty()) continue;
+    if (ch.kind == QueryNode::kNot) {
+      neg.push_back(q.Either());  // excluded whichever version has it
+      continue;
+    }
+    if (coord) coord->push_back(q);
+    ++concepts;
+    pos.push_back(std::move(q));
+  }
+  flush();
+  c.coord = coord;
+  // The relaxed query matches more than `all` if it has two concepts.
+  if (top && c.relaxed) c.out->relaxable = concepts > 1;
+  Sided p = pos.empty() ? Sided::Boolean(Xapian::Query::MatchAll)
+                        : Sided::Combine(all ? Xapian::Query::OP_AND : Xapian::Query::OP_OR, pos);
+  if (neg.empty()) return pos.empty() ? Sided{} : p;
+  Xapian::Query nq(Xapian::Query::OP_OR, neg.begin(), neg.end());
+  if (p.same) {
+    Xapian::Query q(Xapian::Query::OP_AND_NOT, p.lat, nq);
+    return p.With(q, q);
+  }
+  return p.With(Xapian::Query(Xapian::Query::OP_AND_NOT, p.lat, nq),
+                Xapian::Query(Xapian::Query::OP_AND_NOT, p.han, nq));
 }
 
 BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) const {
@@ -1211,7 +1069,20 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   const double factor = cross && (lang == "en" || lang == "zh") ? opt_.translation_factor : 1.0;
   const double lat_factor = lang == "zh" ? factor : 1.0;
   const double han_factor = lang == "en" ? factor : 1.0;
-  auto best = [&](const Sided& q) { return q.Best(lat_factor, han_factor); };
+  // And the translated side only matches the articles that have no version
+  // in the query's language (issue 22): an article with one is scored by it,
+  // as typed, so translation never ranks an article's own translation
+  // above an article that holds the words as typed. Translation finds the
+  // articles that exist only in the other language.
+  const Xapian::Query own_language =
+      cross && (lang == "en" || lang == "zh") ? Xapian::Query(s::LanguageTerm(lang)) : Xapian::Query();
+  auto exclude = [&](Sided q) {
+    if (own_language.empty() || q.same) return q;
+    Xapian::Query& side = lang == "en" ? q.han : q.lat;
+    if (!side.empty()) side = Xapian::Query(Xapian::Query::OP_AND_NOT, side, own_language);
+    return q;
+  };
+  auto best = [&](const Sided& q) { return exclude(q).Best(lat_factor, han_factor); };
   out.all = best(all);
   if (!all.same) {
     auto rounded = [](double f) { return std::round(f * 1000) / 1000; };
@@ -1227,10 +1098,50 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   SearchRequest any_req = req;
   any_req.mode = SearchRequest::Mode::kAny;
   BuiltQuery scratch;
+  // Both are coordinated: each concept an article matches adds a fixed
+  // weight (CoordinationWeight), so that a short query's hits rank by how
+  // many of its concepts they match before the words' weights (issue 22).
+  const double highest = std::max(all.w.lat_target, all.w.han_target) * std::max(1.0, factor);
+  // Each side counts the concepts its own terms match (a version is
+  // scored as a document of its own): a concept that a side cannot match
+  // (a Chinese word with no translation, on the Latin side; a Latin word
+  // that no Chinese text holds, on the Han side) is not counted there.
+  double coord_weight = 0;
+  auto coordinated = [&](const Sided& sided, const std::vector<Sided>& parts) {
+    coord_weight = CoordinationWeight(highest, parts.size());
+    const Sided q = exclude(sided);
+    std::vector<Sided> concepts;
+    for (const Sided& k : parts) concepts.push_back(exclude(k));
+    std::vector<Xapian::Query> lat, han;
+    for (const Sided& k : concepts) {
+      if (!k.lat_optional && !(k.same && k.own == Sided::kHan))
+        lat.push_back(
+            k.lat_partial.empty()
+                ? CoordinationOf(k.lat, coord_weight)
+                : Xapian::Query(Xapian::Query::OP_MAX, CoordinationOf(k.lat, coord_weight),
+                                CoordinationOf(k.lat_partial, coord_weight * kPartialCoordination)));
+      if (!k.han.empty()) han.push_back(CoordinationOf(k.han, coord_weight));
+    }
+    if (q.same) {
+      std::vector<Xapian::Query> either;
+      for (const Sided& k : concepts) either.push_back(CoordinationOf(k.Either(), coord_weight));
+      return q.Best(1, 1, Coordination(either));
+    }
+    return q.Best(lat_factor, han_factor, Coordination(lat), Coordination(han));
+  };
+  std::vector<Sided> any_concepts, relaxed_concepts;
   Ctx c2{&any_req, &scratch, c.cross};
-  out.any = best(BuildNode(pq.root, true, c2));
-  Ctx c3{&any_req, &scratch, c.cross, /*loose=*/true};
-  out.relaxed = best(BuildNode(pq.root, true, c3));
+  c2.coord = &any_concepts;
+  const Sided any = BuildNode(pq.root, true, c2);
+  out.any = coordinated(any, any_concepts);
+  Ctx c3{&any_req, &scratch, c.cross};
+  c3.relaxed = true;
+  c3.loose_phrases = ReadsAsProse(pq);
+  c3.coord = &relaxed_concepts;
+  const Sided relaxed = BuildNode(pq.root, true, c3);
+  out.relaxed = coordinated(relaxed, relaxed_concepts);
+  out.relaxable = scratch.relaxable || c3.partial;
+  out.info.coordination = relaxed_concepts.size() > 1 ? std::round(coord_weight * 1000) / 1000 : 0;
   // And `all` with its top-level phrases checked after the match
   // (PhraseDecider), if it has any.
   const QueryNode& root = pq.root;
@@ -1270,6 +1181,17 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   }
   out.info.mode = req.mode == SearchRequest::Mode::kAll ? "all" : "any";
   out.empty = out.all.empty();
+  // A query whose words were all dropped by analysis (an emoji, a word
+  // over the length limit, bytes that are no UTF-8) matches nothing: only a
+  // query with no words at all lists the archive (issue 28).
+  std::string text;
+  PositiveText(pq.root, &text);
+  if (c.positive_words == 0 && HasWordCharacters(text)) {
+    out.all = out.any = out.relaxed = Xapian::Query::MatchNothing;
+    out.empty = false;
+    out.relaxable = false;
+    out.info.repairs.push_back("no searchable word in the query: nothing matches");
+  }
   return out;
 }
 

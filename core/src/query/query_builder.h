@@ -9,6 +9,7 @@
 #include <xapian.h>
 
 #include "query/phrase_query.h"
+#include "query/relaxation.h"
 
 #include "tongwen/analysis.h"
 #include "tongwen/lexicon.h"
@@ -24,15 +25,13 @@ Xapian::Query BigramQuery(const std::string& bigram);
 // where the words stand side by side (schema::GlossTermOf).
 Xapian::Query GlossQuery(const std::vector<std::string>& stems);
 
-// The last words of a Chinese word's English glosses (each a list of
-// stems) when every gloss is several words: searched as translations of
-// their own (query_builder.cc says why). Empty if a gloss is one word.
-std::vector<std::string> GlossHeads(const std::vector<std::vector<std::string>>& senses);
-
 struct BuiltQuery {
-  Xapian::Query all;      // the query in mode=all (source-word groups ANDed)
-  Xapian::Query any;      // the same groups ORed (mode=any)
-  Xapian::Query relaxed;  // ORed, phrases as plain words: the fallback
+  Xapian::Query all;  // the query in mode=all (source-word groups ANDed)
+  Xapian::Query any;  // the same groups ORed (mode=any)
+  // The fallback: plain words ORed, constraints (phrases, fields,
+  // exclusions) kept; `relaxable`: whether it can match more than `all`.
+  Xapian::Query relaxed;
+  bool relaxable = false;
   // `all` with its top-level phrases as the AND of their words, and their
   // checks for PhraseDecider (search/phrase_decider.h); both empty if the query has none.
   // The two give the same matches.
@@ -141,6 +140,8 @@ class QueryBuilder {
   // A query node built once per script side (see Sided in the .cc).
   struct Sided;
   Sided BuildNode(const QueryNode& n, bool top, Ctx& c) const;
+  Sided BuildAnd(const QueryNode& n, bool top, Ctx& c) const;
+  Sided BuildText(const QueryNode& n, bool top, Ctx& c) const;
   Sided BuildAndGroup(const std::vector<const QueryNode*>& texts, const std::string& field, bool require_all,
                       Ctx& c) const;
   Sided BuildPhrase(const QueryNode& n, bool conjunct, Ctx& c) const;

@@ -177,7 +177,7 @@ Result<SearchResponse> Searcher::Search(const SearchRequest& req) const {
   // Relaxation: when the query matches fewer than a page, append matches
   // of the relaxed query (any word, phrases as words) after them, as
   // Meilisearch's "last" matching strategy does.
-  if (!bq.empty && mset.get_matches_upper_bound() < want &&
+  if (!bq.empty && mset.get_matches_upper_bound() < want && bq.relaxable &&
       bq.relaxed.get_description() != primary.get_description()) {
     const Xapian::doccount n_all = mset.get_matches_upper_bound();
     Xapian::Enquire enq2 = RankingEnquire(*this, req, date_key.get());
