@@ -150,12 +150,15 @@ std::string FeedXml(const tongwen::SearchResponse& r, const std::string& q, cons
   out += "</id>\n<title type=\"text\">";
   AppendXml(q.empty() ? "Tongwen: newest articles" : "Tongwen: " + q, &out);
   out += "</title>\n<updated>";
-  out += r.hits.empty() ? "1970-01-01T00:00:00Z" : Updated(r.hits.front());
+  out += r.hits.empty() || r.hits.front().relaxed ? "1970-01-01T00:00:00Z" : Updated(r.hits.front());
   out += "</updated>\n<author><name>Tongwen</name></author>\n<generator>Tongwen searchd</generator>\n";
   out += "<link rel=\"self\" type=\"application/atom+xml\" href=\"";
   AppendXml(self, &out);
   out += "\"/>\n";
-  for (const tongwen::Hit& h : r.hits) Entry(h, &out);
+  // A subscription is to the query's matches: the relaxed (any-word) hits a
+  // short page of /search is filled with are not entries.
+  for (const tongwen::Hit& h : r.hits)
+    if (!h.relaxed) Entry(h, &out);
   out += "</feed>\n";
   return out;
 }

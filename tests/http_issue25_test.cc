@@ -466,6 +466,10 @@ TEST_CASE("issue 25: GET /feed refuses what a feed cannot be", "[http][issue25]"
   error("/feed?q=a&limit=x", "limit");
   error("/feed?q=a&from=2024-02-30", "from");
   error("/feed?q=a&lang=fr", "lang");
+  // All words must match: /search's relaxed (any-word) hits are no entries.
+  HttpReply none = Fetch(port, "/feed?q=typhoon+zzzqqxnotaword");
+  REQUIRE(none.status == 200);
+  CHECK(AtomCheck(none.body).rfind("ok: 0 entries", 0) == 0);
   // No q: every article, newest first.
   HttpReply all = Fetch(port, "/feed?limit=3");
   REQUIRE(all.status == 200);
