@@ -319,6 +319,13 @@ TEST_CASE("issue 25: POST /related refuses bad bodies with a 4xx naming the fiel
         Raw(port, "GET /related HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     CHECK(StatusOf(get) == 405);
     CHECK(get.find("Allow: POST\r\n") != std::string::npos);
+    for (const char* method : {"HEAD", "PUT", "FOO"}) {  // FOO: answered by the connection layer
+      const std::string r =
+          Raw(port, std::string(method) + " /related HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      INFO(method);
+      CHECK(StatusOf(r) == 405);
+      CHECK(r.find("Allow: POST\r\n") != std::string::npos);
+    }
     const std::string post_search = Raw(port, PostHead("/search?q=a", "application/json", 2) + "{}");
     CHECK(StatusOf(post_search) == 405);
     CHECK(post_search.find("Allow: GET, HEAD\r\n") != std::string::npos);
