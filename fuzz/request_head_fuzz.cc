@@ -37,7 +37,8 @@ void CheckComplete(const RequestHead& h, std::string_view in, const HeadLimits& 
   if (h.head_bytes == 0 || h.head_bytes > in.size()) Fail("head outside the input");
   if (in.substr(0, h.head_bytes).size() < 4 || in.substr(h.head_bytes - 2, 2) != "\r\n")
     Fail("head does not end with CRLF");
-  if (h.body_bytes > limits.max_body) Fail("body over the cap accepted");
+  if (h.body_bytes > (searchd::IsBodyTarget(h.method, h.target) ? limits.max_post_body : limits.max_body))
+    Fail("body over the cap accepted");
   const std::string_view fwd = h.forward;
   if (fwd.size() < 4 || fwd.substr(fwd.size() - 4) != "\r\n\r\n")
     Fail("forwarded head not closed by a blank line");
@@ -65,6 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
   HeadLimits limits;
   limits.max_body = 1024;
+  limits.max_post_body = 4096;
 
   HeadParser whole(limits);
   const RequestHead a = whole.Parse(in);

@@ -418,9 +418,11 @@ struct GuardedServer::Impl {
       }
       if (!RequestReady(c)) break;
       if (h.unknown_method) {  // httplib would answer 400
+        const bool post_only = IsBodyTarget("POST", h.full_target);  // POST /related (issue 25)
         if (is_api_target && is_api_target(h.full_target))
-          Refuse(c, 405, "method_not_allowed", h.method + " is not allowed here; use GET or HEAD", h.method,
-                 h.target, "Allow: GET, HEAD\r\n");
+          Refuse(c, 405, "method_not_allowed",
+                 h.method + " is not allowed here; use " + (post_only ? "POST" : "GET or HEAD"), h.method,
+                 h.target, post_only ? "Allow: POST\r\n" : "Allow: GET, HEAD\r\n");
         else
           Refuse(c, 404, "not_found", "no such endpoint", h.method, h.target);
         break;

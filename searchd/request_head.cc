@@ -55,6 +55,14 @@ std::string ForwardLine(std::string_view line, size_t target_start, size_t targe
 
 }  // namespace
 
+bool IsBodyTarget(std::string_view method, std::string_view target) {
+  return method == "POST" && target.substr(0, target.find('?')) == "/related";
+}
+
+size_t HeadParser::MaxBody() const {
+  return IsBodyTarget(head_.method, head_.target) ? limits_.max_post_body : limits_.max_body;
+}
+
 void HeadParser::Reset() {
   head_ = RequestHead();
   pos_ = 0;
@@ -113,9 +121,8 @@ const RequestHead& HeadParser::Parse(std::string_view in) {
         Fail(400, "bad_request", "HTTP/1.1 request without a Host header");
         break;
       }
-      if (head_.body_bytes > limits_.max_body) {
-        Fail(413, "payload_too_large",
-             "request body longer than " + std::to_string(limits_.max_body) + " bytes");
+      if (head_.body_bytes > MaxBody()) {
+        Fail(413, "payload_too_large", "request body longer than " + std::to_string(MaxBody()) + " bytes");
         break;
       }
       head_.forward += "\r\n";
@@ -193,8 +200,7 @@ bool HeadParser::HeaderLine(std::string_view line) {
         bool digits = true;
         for (char c : value) digits = digits && c >= '0' && c <= '9';
         if (digits)
-          return Fail(413, "payload_too_large",
-                      "request body longer than " + std::to_string(limits_.max_body) + " bytes");
+          return Fail(413, "payload_too_large", "request body longer than " + std::to_string(MaxBody()) + " bytes");
       }
       return Fail(400, "bad_request", "malformed Content-Length");
     }

@@ -16,7 +16,14 @@ struct HeadLimits {
   size_t max_header_bytes = 16384;  // all header field lines together (431)
   size_t max_headers = 100;         // header fields (431)
   size_t max_body = 64 * 1024;      // Content-Length (413)
+  // Content-Length of a request that takes a body (IsBodyTarget: POST
+  // /related, issue 25; 413 past it).
+  size_t max_post_body = 256 * 1024;
 };
+
+// Whether `method` on `target` is a request that takes a body (POST /related,
+// issue 25): its Content-Length may reach max_post_body.
+bool IsBodyTarget(std::string_view method, std::string_view target);
 
 struct RequestHead {
   enum class State { kIncomplete, kComplete, kError };
@@ -57,6 +64,7 @@ class HeadParser {
 
  private:
   bool Fail(int status, const char* code, std::string message);
+  size_t MaxBody() const;  // for the request line read
   bool RequestLine(std::string_view line);
   bool HeaderLine(std::string_view line);
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_writer.h"
+#include "request_head.h"
 #include "web_page.h"
 
 #include "tongwen/article.h"
@@ -249,13 +250,14 @@ bool ArticleTarget(const std::string& target, std::string* id, bool* related) {
   return !id->empty();
 }
 
-void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
-  if (!req.has_param("q")) return SendError(res, 400, "missing_parameter", "q is required", "q");
-  tongwen::SearchRequest r;
+}  // namespace
+
+bool ReadSearchRequest(const httplib::Request& req, httplib::Response& res, tongwen::SearchRequest* out) {
+  tongwen::SearchRequest& r = *out;
   r.q = req.get_param_value("q");
   if (!UintParam(req, res, "limit", &r.limit) || !UintParam(req, res, "offset", &r.offset) ||
       !UintParam(req, res, "snippet_length", &r.snippet_length))
-    return;
+    return false;
   std::string mode = "all", cross = "auto", sort = "relevance", collapse, lang, original;
   if (!EnumParam(req, res, "mode", {"all", "any"}, &mode) ||
       !EnumParam(req, res, "cross", {"auto", "off"}, &cross) ||
@@ -264,7 +266,7 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
       !EnumParam(req, res, "original", {"en", "zh"}, &original) ||
       !EnumParam(req, res, "sort", {"relevance", "date", "-date"}, &sort) ||
       !EnumParam(req, res, "collapse", {"duplicates", "none"}, &collapse))
-    return;
+    return false;
   r.mode = mode == "any" ? tongwen::SearchRequest::Mode::kAny : tongwen::SearchRequest::Mode::kAll;
   r.cross = cross == "off" ? tongwen::SearchRequest::Cross::kOff : tongwen::SearchRequest::Cross::kAuto;
   r.lang = lang == "auto" ? "" : lang;
@@ -282,11 +284,22 @@ void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::R
     std::string v = req.get_param_value("recency");
     char* end = nullptr;
     double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end || !std::isfinite(d))
-      return SendError(res, 400, "invalid_parameter", "recency must be a number of days, got \"" + v + "\"",
-                       "recency");
+    if (v.empty() || *end || !std::isfinite(d)) {
+      SendError(res, 400, "invalid_parameter", "recency must be a number of days, got \"" + v + "\"",
+                "recency");
+      return false;
+    }
     r.recency = d;
   }
+  return true;
+}
+
+namespace {
+
+void HandleSearch(const ServerState& st, const httplib::Request& req, httplib::Response& res) {
+  if (!req.has_param("q")) return SendError(res, 400, "missing_parameter", "q is required", "q");
+  tongwen::SearchRequest r;
+  if (!ReadSearchRequest(req, res, &r)) return;
   auto out = st.engine->Search(r);  // validates r
   if (!out.ok()) return SendStatus(res, out.status(), req);
   SendBody(res, 200, ResponseBody(*out));
@@ -328,6 +341,9 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
     if (related) return HandleRelated(st, id, q, r);
     HandleArticle(st, id, q, r);
   });
+  server.Get("/feed", [&st](const httplib::Request& q, httplib::Response& r) { HandleFeed(st, q, r); });
+  server.Post("/related",
+              [&st](const httplib::Request& q, httplib::Response& r) { HandleDraftRelated(st, q, r); });
   server.Get("/health", [&st](const httplib::Request&, httplib::Response& r) {
     auto s = st.engine->Stats();
     if (!s.ok()) {
@@ -387,6 +403,15 @@ void RegisterRoutes(httplib::Server& server, const ServerState& st) {
   });
 }
 
+void SendApiError(httplib::Response& res, int status, const std::string& code, const std::string& message,
+                  const std::string& parameter) {
+  SendError(res, status, code, message, parameter);
+}
+void SendApiStatus(httplib::Response& res, const tongwen::Status& s, const httplib::Request& req) {
+  SendStatus(res, s, req);
+}
+std::string SearchResponseJson(const tongwen::SearchResponse& r) { return ResponseBody(r); }
+
 std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter) {
   json e = {{"code", code}, {"message", message}};
   if (!parameter.empty()) e["parameter"] = parameter;
@@ -403,6 +428,12 @@ bool Screen(const ServerState& st, const httplib::Request& req, httplib::Respons
       return true;
     }
   }
+  if (IsBodyTarget("POST", req.target)) {  // POST /related (issue 25) takes POST alone
+    if (req.method == "POST") return false;
+    res.set_header("Allow", "POST");
+    SendError(res, 405, "method_not_allowed", req.method + " is not allowed here; use POST");
+    return true;
+  }
   if (req.method != "GET" && req.method != "HEAD" && IsApiTarget(req.target)) {
     res.set_header("Allow", "GET, HEAD");
     SendError(res, 405, "method_not_allowed", req.method + " is not allowed here; use GET or HEAD");
@@ -413,7 +444,7 @@ bool Screen(const ServerState& st, const httplib::Request& req, httplib::Respons
 
 bool IsApiTarget(const std::string& target) {
   const std::string path = httplib::detail::decode_url(target.substr(0, target.find('?')), false);
-  for (const char* p : {"/search", "/health", "/stats", "/metrics", "/"})
+  for (const char* p : {"/search", "/feed", "/health", "/stats", "/metrics", "/", "/related"})
     if (path == p) return true;
   std::string id;
   bool related;
@@ -431,7 +462,7 @@ std::vector<std::string> LoopbackHosts(const std::string& host, int port) {
 }
 
 std::string RouteOf(const httplib::Request& req) {
-  for (const char* p : {"/search", "/health", "/stats", "/metrics", "/"})
+  for (const char* p : {"/search", "/feed", "/health", "/stats", "/metrics", "/", "/related"})
     if (req.path == p) return p;
   std::string id;
   bool related = false;

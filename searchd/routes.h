@@ -43,6 +43,23 @@ std::vector<std::string> LoopbackHosts(const std::string& host, int port);
 // "/articles/{id}", ...; "other" for anything else).
 std::string RouteOf(const httplib::Request& req);
 
+// For handlers in files of their own (related_draft.cc, feed.cc): an
+// error response; a Status as its HTTP error (a 5xx with a generic message,
+// the detail to the log); the JSON body of a search or related response.
+void SendApiError(httplib::Response& res, int status, const std::string& code, const std::string& message,
+                  const std::string& parameter = {});
+void SendApiStatus(httplib::Response& res, const tongwen::Status& s, const httplib::Request& req);
+std::string SearchResponseJson(const tongwen::SearchResponse& r);
+
+// Reads /search's parameters (all but q's presence) into `out`; false
+// after answering a malformed one with a 400.
+bool ReadSearchRequest(const httplib::Request& req, httplib::Response& res, tongwen::SearchRequest* out);
+
+// POST /related (related_draft.cc, issue 25).
+void HandleDraftRelated(const ServerState& st, const httplib::Request& req, httplib::Response& res);
+// GET /feed: a search as an Atom feed (feed.cc, issue 25).
+void HandleFeed(const ServerState& st, const httplib::Request& req, httplib::Response& res);
+
 // The body of an error response: {"error": {"code", "message"[, "parameter"]}}.
 std::string ErrorJson(const std::string& code, const std::string& message, const std::string& parameter = {});
 

@@ -27,6 +27,8 @@ const char* const kWebPage = R"HTML(<!doctype html>
  mark{background:#ffe58a;padding:0 1px} .via{font-size:11px;background:#e8f0fe;color:#203a5c;padding:1px 5px;border-radius:3px}
  .pager button{margin-right:8px} .why{font-size:12px;color:#555;margin:6px 0 12px}
  .rel{font-size:12px} .err{color:#b00020}
+ #prior{padding:0 20px 12px;background:#fff;border-bottom:1px solid #ddd} #prior summary{cursor:pointer;padding:8px 0;color:#203a5c}
+ #pf{padding:0;border:0} #draft{flex:1 1 100%;font-size:15px;padding:8px;min-height:7em} #ptitle{flex:1 1 320px;padding:6px}
 </style></head>
 <body>
 <header><h1>同文 Tongwen</h1><small>Search Chinese and English news together — 中英新聞檢索</small></header>
@@ -38,6 +40,13 @@ const char* const kWebPage = R"HTML(<!doctype html>
  <label><input type="checkbox" id="collapse"> fold duplicates</label>
  <button>Search</button>
 </form>
+<details id="prior"><summary>Check prior coverage — 查核既有報導</summary>
+<form id="pf">
+ <textarea id="draft" placeholder="Paste a draft: English, 中文 (either script) or both. The archive's most similar articles, in either language, are listed."></textarea>
+ <input id="ptitle" placeholder="Title (optional)">
+ <input type="date" id="pbefore" title="published before">
+ <button>Check prior coverage</button>
+</form></details>
 <main><aside id="facets"></aside><section id="results"></section></main>
 <script>
 const $=id=>document.getElementById(id);
@@ -90,7 +99,18 @@ function render(j){
   document.querySelectorAll('#facets a[data-y]').forEach(a=>a.onclick=e=>{e.preventDefault();$('from').value=a.dataset.y+'-01-01';$('to').value=a.dataset.y+'-12-31';offset=0;run();});
   if($('clear'))$('clear').onclick=e=>{e.preventDefault();filters={};offset=0;run();};
 }
+async function checkPrior(){
+  const body={text:$('draft').value,limit:10};
+  if($('ptitle').value)body.title=$('ptitle').value;
+  if($('pbefore').value)body.before=$('pbefore').value;
+  if($('collapse').checked)body.collapse='duplicates';
+  const r=await fetch('/related',{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify(body)});
+  const j=await r.json();
+  if(!r.ok){$('results').innerHTML='<p class=err>'+esc(j.error.message)+'</p>';return;}
+  offset=0; render(j);
+}
 $('f').onsubmit=e=>{e.preventDefault();offset=0;run();};
+$('pf').onsubmit=e=>{e.preventDefault();checkPrior();};
 const init=new URLSearchParams(location.search); if(init.get('q')){$('q').value=init.get('q');run();}
 </script></body></html>
 )HTML";

@@ -188,3 +188,34 @@ TEST_CASE("issue 28: a ? after the target's first is forwarded as %3F; unknown m
   CHECK(foo.full_target == "/search?q=x");
   CHECK_FALSE(ParseAll("PATCH / HTTP/1.1\r\nHost: a\r\n\r\n").unknown_method);
 }
+
+TEST_CASE("issue 25: POST /related may carry up to max_post_body; every other request max_body",
+          "[request_head][issue25]") {
+  HeadLimits l;
+  l.max_body = 10;
+  l.max_post_body = 100;
+  auto head = [](const std::string& line, size_t length) {
+    return line + "\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) +
+           "\r\n\r\n";
+  };
+  for (const char* line : {"POST /related HTTP/1.1", "POST /related?x=1 HTTP/1.1"}) {
+    INFO(line);
+    const RequestHead ok = ParseByteByByte(head(line, 100), l);
+    REQUIRE(ok.state == RequestHead::State::kComplete);
+    CHECK(ok.body_bytes == 100);
+    const RequestHead big = ParseAll(head(line, 101), l);
+    CHECK(big.state == RequestHead::State::kError);
+    CHECK(big.status == 413);
+    CHECK(big.message.find("100 bytes") != std::string::npos);
+  }
+  for (const char* line : {"GET /related HTTP/1.1", "POST /search HTTP/1.1", "POST /related/x HTTP/1.1",
+                                 "PUT /related HTTP/1.1"}) {
+    INFO(line);
+    const RequestHead r = ParseAll(head(line, 11), l);
+    CHECK(r.state == RequestHead::State::kError);
+    CHECK(r.status == 413);
+  }
+  CHECK(searchd::IsBodyTarget("POST", "/related"));
+  CHECK(!searchd::IsBodyTarget("POST", "/related2"));
+  CHECK(!searchd::IsBodyTarget("GET", "/related"));
+}

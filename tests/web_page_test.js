@@ -11,7 +11,9 @@ const script = source.slice(source.indexOf('<script>') + 8, source.indexOf('</sc
 function makeDom() {
   const el = () => ({value: '', checked: false, innerHTML: '', onclick: null, onsubmit: null, dataset: {}});
   const ids = {};
-  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets']) ids[id] = el();
+  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets', 'pf', 'draft', 'ptitle',
+                    'pbefore'])
+    ids[id] = el();
   ids.sort.value = 'relevance';
   return {
     ids,
@@ -19,7 +21,7 @@ function makeDom() {
   };
 }
 
-async function runPage(response, setup) {
+async function runPage(response, setup, run) {
   const dom = makeDom();
   const requested = [];
   const context = {
@@ -27,15 +29,16 @@ async function runPage(response, setup) {
     location: {search: ''},
     history: {replaceState() {}},
     URLSearchParams,
-    fetch: async url => {
-      requested.push(url);
-      return {ok: true, json: async () => response};
+    fetch: async (url, init) => {
+      requested.push(init ? {url, init} : url);
+      return {ok: !(response && response.error), json: async () => response};
     },
   };
-  const fn = new Function(...Object.keys(context), script + '\nreturn {run, params, setFilter: (k, v) => { filters[k] = v; }};');
+  const fn = new Function(...Object.keys(context),
+                          script + '\nreturn {run, params, checkPrior, setFilter: (k, v) => { filters[k] = v; }};');
   const page = fn(...Object.values(context));
   if (setup) setup(dom.ids, page);
-  await page.run();
+  await (run === 'checkPrior' ? page.checkPrior() : page.run());
   return {ids: dom.ids, requested};
 }
 
@@ -90,6 +93,23 @@ const response = {
   assert.strictEqual(q.get('to'), null);
   assert.strictEqual(q.get('collapse'), 'duplicates');
   assert.strictEqual(q.get('source'), 'Liberty Times');
+
+  // Issue 25: the "Check prior coverage" box posts the draft as JSON to
+  // /related and renders the hits; an error shows its message.
+  ({ids, requested} = await runPage(response, ids => {
+    ids.draft.value = '立法院 <draft>';
+    ids.ptitle.value = 'Title';
+    ids.pbefore.value = '2025-01-01';
+  }, 'checkPrior'));
+  assert.strictEqual(requested.length, 1);
+  assert.strictEqual(requested[0].url, '/related');
+  assert.strictEqual(requested[0].init.method, 'POST');
+  assert.strictEqual(requested[0].init.headers['Content-Type'], 'application/json');
+  assert.deepStrictEqual(JSON.parse(requested[0].init.body),
+                         {text: '立法院 <draft>', limit: 10, title: 'Title', before: '2025-01-01'});
+  assert.match(ids.results.innerHTML, /a <mark>port<\/mark>/);
+  ({ids} = await runPage({error: {code: 'invalid_parameter', message: 'text: <none>'}}, null, 'checkPrior'));
+  assert.match(ids.results.innerHTML, /class=err>text: &lt;none&gt;/);
   console.log('web page: all checks passed');
 })().catch(e => {
   console.error(e);

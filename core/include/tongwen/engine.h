@@ -69,6 +69,18 @@ class Engine {
   // parameter (limit, before, snippet_length) that is out of range.
   Result<SearchResponse> Related(const std::string& id, size_t limit, const std::string& before,
                                  size_t snippet_length = kDefaultSnippetLength) const;
+  // Articles most similar to a draft that is not in the archive (issue 25):
+  // its text analysed as an article's would be, its best expansion terms
+  // chosen as for Related, and the same search, under the request's
+  // filters. Hits carry matched_via (original: the hit holds some of the
+  // draft's own terms; translation: only their translations). kInvalidArgument
+  // names the field (text: empty, too long or without words; limit, before,
+  // lang, source, snippet_length).
+  Result<SearchResponse> RelatedToText(const DraftRequest& req) const;
+  // What identifies the data searched now: the database's uuid and revision
+  // (a rebuild makes a new uuid, each commit a new revision). Equal tags,
+  // equal answers: feeds derive their ETag from it (issue 25).
+  Result<std::string> RevisionTag() const;
   // Any failure is kUnavailable (its message has the detail).
   Result<IndexStats> Stats() const;
   uint64_t DocCount() const;

@@ -71,6 +71,24 @@ struct SearchRequest {
   size_t snippet_length = kDefaultSnippetLength;  // in characters
 };
 
+// Prior coverage of a draft that is not in the archive (Engine::RelatedToText,
+// issue 25): `text` and `title` in English, Chinese (either script) or both,
+// paragraph by paragraph.
+struct DraftRequest {
+  std::string text;                  // required, with at least one word
+  std::string title;                 // optional
+  size_t limit = 10;                 // 0..kMaxLimit
+  std::string before;                // YYYY-MM-DD: published strictly before it; empty = any
+  std::string lang;                  // has a version in: en | zh; empty = any
+  std::vector<std::string> sources;  // any of these (case-insensitive); at most kMaxFilterValues
+  bool collapse_duplicates = false;
+  size_t snippet_length = kDefaultSnippetLength;
+};
+// The longest draft text (and title) RelatedToText takes, in bytes; its
+// terms are bounded anyway (the kRelatedTerms best by tf-idf), this bounds
+// the analysis.
+inline constexpr size_t kMaxDraftBytes = 256 * 1024;
+
 struct Translation {
   std::string term;  // what was searched (a Chinese word, English stems, pinyin)
   // The candidate's score relative to the best one for the word (1.0), from

@@ -2,7 +2,10 @@
 #include "index/document_builder.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -202,6 +205,31 @@ void NormalizeWdfs(const VersionLengths& reference, Xapian::Document* doc) {
 }
 
 }  // namespace
+
+Result<VersionLengths> ReadAverageLength(const Xapian::Database& db, const std::string& where) {
+  const std::string v = db.get_metadata(std::string(schema::kMetaAverageLength));
+  const std::string name = "metadata " + std::string(schema::kMetaAverageLength);
+  if (v.empty() && db.get_doccount() == 0) return VersionLengths{};
+  if (v.empty()) return Status::Corruption(where + ": " + name + " is missing; run `indexer rebuild`");
+  VersionLengths out;
+  const char* p = v.c_str();
+  bool ok = true;
+  for (double* side : {&out.latin, &out.han}) {
+    if (side == &out.han) ok = ok && *p++ == ' ';
+    if (!ok || *p == ' ' || *p == '\0') {
+      ok = false;
+      break;
+    }
+    char* end = nullptr;
+    *side = std::strtod(p, &end);
+    ok = end != p && std::isfinite(*side) && *side > 0;
+    p = end;
+  }
+  if (!ok || *p != '\0')
+    return Status::Corruption(where + ": " + name + " is \"" + v +
+                              "\", not two positive numbers (Latin and Han sides); run `indexer rebuild`");
+  return out;
+}
 
 VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer) {
   Xapian::Document doc;

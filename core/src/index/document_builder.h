@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "tongwen/article.h"
+#include "tongwen/status.h"
 
 namespace Xapian {
+class Database;
 class Document;
-}
+}  // namespace Xapian
 
 namespace tongwen {
 
@@ -33,6 +36,12 @@ struct VersionLengths {
 void BuildDocument(const Article& a, const Analyzer& analyzer, const VersionLengths& reference,
                    Xapian::Document* doc, const StoredCodec* codec = nullptr);
 VersionLengths RawVersionLengths(const Article& a, const Analyzer& analyzer);
+// The database's reference lengths (schema::kMetaAverageLength: the Latin
+// side's and the Han side's, separated by a space); zero for a database
+// without documents that has none yet. A database with documents must have
+// them (kCorruption naming `where` otherwise): its wdfs were normalised
+// with them.
+Result<VersionLengths> ReadAverageLength(const Xapian::Database& db, const std::string& where);
 
 // The reference length of a database whose first articles could not be
 // measured (none parsed); about the mean of the bulk corpus.

@@ -48,35 +48,6 @@ void WriteMetadata(Xapian::WritableDatabase& db) {
   db.set_metadata(std::string(schema::kMetaAnalyzer), std::string(kAnalyzerName));
 }
 
-// The reference lengths (schema::kMetaAverageLength: the Latin side's and
-// the Han side's, separated by a space); zero for a database without
-// documents that has none yet. A database with documents must have them:
-// its wdfs were normalised with them.
-Result<VersionLengths> ReadAverageLength(const Xapian::Database& db, const std::string& where) {
-  const std::string v = db.get_metadata(std::string(schema::kMetaAverageLength));
-  const std::string name = "metadata " + std::string(schema::kMetaAverageLength);
-  if (v.empty() && db.get_doccount() == 0) return VersionLengths{};
-  if (v.empty()) return Status::Corruption(where + ": " + name + " is missing; run `indexer rebuild`");
-  VersionLengths out;
-  const char* p = v.c_str();
-  bool ok = true;
-  for (double* side : {&out.latin, &out.han}) {
-    if (side == &out.han) ok = ok && *p++ == ' ';
-    if (!ok || *p == ' ' || *p == '\0') {
-      ok = false;
-      break;
-    }
-    char* end = nullptr;
-    *side = std::strtod(p, &end);
-    ok = end != p && std::isfinite(*side) && *side > 0;
-    p = end;
-  }
-  if (!ok || *p != '\0')
-    return Status::Corruption(where + ": " + name + " is \"" + v +
-                              "\", not two positive numbers (Latin and Han sides); run `indexer rebuild`");
-  return out;
-}
-
 void WriteAverageLength(Xapian::WritableDatabase& db, const VersionLengths& average) {
   if (!(average.latin > 0) || !(average.han > 0)) return;
   char buf[64];

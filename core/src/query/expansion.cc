@@ -38,27 +38,46 @@ size_t TermFreqCache::size() const {
   return freqs_.size();
 }
 
-std::vector<ExpandedTerm> ExpandDocument(const Xapian::Database& db, Xapian::docid did, size_t max_terms,
-                                         const Xapian::ExpandDecider& decider, TermFreqCache* cache) {
-  // The document's terms the decider keeps, and its length (the sum of all
-  // its wdfs, which is what glass stores as the length).
+namespace {
+
+// A document's terms the decider keeps, and its length (the sum of all its
+// wdfs, which is what glass stores as the length).
+struct Candidates {
   std::vector<std::string> terms;
   std::vector<Xapian::termcount> wdfs;
   Xapian::termcount doclen = 0;
-  for (Xapian::TermIterator t = db.termlist_begin(did); t != db.termlist_end(did); ++t) {
+};
+Candidates Collect(Xapian::TermIterator t, const Xapian::TermIterator& end,
+                   const Xapian::ExpandDecider& decider) {
+  Candidates c;
+  for (; t != end; ++t) {
     const Xapian::termcount wdf = t.get_wdf();
-    doclen += wdf;
+    c.doclen += wdf;
     std::string term = *t;
     if (!decider(term)) continue;
-    terms.push_back(std::move(term));
-    wdfs.push_back(wdf);
+    c.terms.push_back(std::move(term));
+    c.wdfs.push_back(wdf);
   }
-  const std::vector<Xapian::doccount> freqs = cache->Get(db, terms);
+  return c;
+}
+
+// The expansion weights of a document's terms, as get_eset computes them
+// for an RSet of that document. `in_db`: the document is in `db` (its terms'
+// frequencies count it); otherwise it is weighed as if it had been added
+// (one more document, one more for each of its terms).
+std::vector<ExpandedTerm> Select(const Xapian::Database& db, std::vector<std::string> terms,
+                                 const std::vector<Xapian::termcount>& wdfs, Xapian::termcount doclen,
+                                 size_t max_terms, TermFreqCache* cache, bool in_db) {
+  std::vector<Xapian::doccount> freqs = cache->Get(db, terms);
+  Xapian::doccount dbsize = db.get_doccount();
+  if (!in_db) {
+    ++dbsize;
+    for (Xapian::doccount& f : freqs) ++f;
+  }
+  const Xapian::doclength avlen = db.get_doccount() ? db.get_avlength() : doclen;
   // Xapian 1.4's ExpandStats::accumulate and TradEWeight::get_weight for an
   // RSet of one document (rsize = rtermfreq = 1), operation for operation,
   // so that the weights are the same doubles.
-  const Xapian::doccount dbsize = db.get_doccount();
-  const Xapian::doclength avlen = db.get_avlength();
   const double k = schema::kWdfScale;
   // The selection is Xapian's too, ties included: terms in term order, a
   // term kept if it weighs more than the worst of a full list (so of equal
@@ -94,6 +113,21 @@ std::vector<ExpandedTerm> ExpandDocument(const Xapian::Database& db, Xapian::doc
   }
   std::sort(out.begin(), out.end(), before);
   return out;
+}
+
+}  // namespace
+
+std::vector<ExpandedTerm> ExpandDocument(const Xapian::Database& db, Xapian::docid did, size_t max_terms,
+                                         const Xapian::ExpandDecider& decider, TermFreqCache* cache) {
+  Candidates c = Collect(db.termlist_begin(did), db.termlist_end(did), decider);
+  return Select(db, std::move(c.terms), c.wdfs, c.doclen, max_terms, cache, true);
+}
+
+std::vector<ExpandedTerm> ExpandDraft(const Xapian::Database& db, const Xapian::Document& draft,
+                                      size_t max_terms, const Xapian::ExpandDecider& decider,
+                                      TermFreqCache* cache) {
+  Candidates c = Collect(draft.termlist_begin(), draft.termlist_end(), decider);
+  return Select(db, std::move(c.terms), c.wdfs, c.doclen, max_terms, cache, false);
 }
 
 }  // namespace tongwen

@@ -60,5 +60,12 @@ struct ExpandedTerm {
 // `cache` must be for the revision `db` is at.
 std::vector<ExpandedTerm> ExpandDocument(const Xapian::Database& db, Xapian::docid did, size_t max_terms,
                                          const Xapian::ExpandDecider& decider, TermFreqCache* cache);
+// The same for a document that is not in `db` (a draft, issue 25), weighed as
+// if it had been added to it: one more document, and one more for the
+// frequency of each of its terms (so a term no article has weighs most, not
+// NaN). Its length is the sum of its wdfs, as for a stored document.
+std::vector<ExpandedTerm> ExpandDraft(const Xapian::Database& db, const Xapian::Document& draft,
+                                      size_t max_terms, const Xapian::ExpandDecider& decider,
+                                      TermFreqCache* cache);
 
 }  // namespace tongwen

@@ -11,6 +11,7 @@
 #include <xapian.h>
 
 #include "schema/schema.h"
+#include "search/revision_cache.h"
 #include "search/searcher.h"
 #include "search/value_columns.h"
 #include "store/db_layout.h"
@@ -224,6 +225,37 @@ Result<SearchResponse> Engine::Related(const std::string& id, size_t limit, cons
       impl_->WithSearcher([&](const Searcher& s) { return s.Related(id, limit, before, snippet_length); });
   if (resp.ok()) resp->took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return resp;
+}
+
+namespace {
+
+Status ValidateDraft(const DraftRequest& r) {
+  if (r.text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Status::InvalidArgument("must not be empty", "text");
+  if (r.text.size() > kMaxDraftBytes)
+    return Status::InvalidArgument("longer than " + std::to_string(kMaxDraftBytes) + " bytes", "text");
+  if (r.title.size() > kMaxDraftBytes)
+    return Status::InvalidArgument("longer than " + std::to_string(kMaxDraftBytes) + " bytes", "title");
+  if (Status s = ValidateLimit(r.limit); !s.ok()) return s;
+  if (!r.before.empty() && !IsValidDate(r.before)) return Status::InvalidArgument("must be YYYY-MM-DD", "before");
+  if (!r.lang.empty() && r.lang != "en" && r.lang != "zh") return Status::InvalidArgument("must be en or zh", "lang");
+  if (r.sources.size() > kMaxFilterValues)
+    return Status::InvalidArgument("at most " + std::to_string(kMaxFilterValues) + " values", "source");
+  return ValidateSnippetLength(r.snippet_length);
+}
+
+}  // namespace
+
+Result<SearchResponse> Engine::RelatedToText(const DraftRequest& req) const {
+  const auto t0 = Clock::now();
+  if (Status v = ValidateDraft(req); !v.ok()) return v;
+  Result<SearchResponse> resp = impl_->WithSearcher([&](const Searcher& s) { return s.RelatedToText(req); });
+  if (resp.ok()) resp->took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return resp;
+}
+
+Result<std::string> Engine::RevisionTag() const {
+  return impl_->WithSearcher([](const Searcher& s) -> Result<std::string> { return RevisionKey(s.db()); });
 }
 
 Result<IndexStats> Engine::Stats() const {

@@ -16,6 +16,7 @@
 #include "schema/terms.h"
 #include "schema/weighting.h"
 #include "search/posting_sources.h"
+#include "search/related_query.h"
 #include "search/searcher.h"
 #include "search/snippet.h"
 #include "search/value_columns.h"
@@ -24,47 +25,20 @@ namespace tongwen {
 
 namespace s = schema;
 
-namespace {
-
-constexpr Xapian::termcount kRelatedTerms = 20;
-
-// Keeps text terms (stems, Han words, Latin words of Chinese text) for
-// "more like this"; drops boolean terms, bigrams, pinyin and very short or
-// numeric stems.
-class TextTermDecider : public Xapian::ExpandDecider {
- public:
-  bool operator()(const std::string& t) const override {
-    if (s::IsStemTerm(t) || s::IsHanLatinTerm(t)) {
-      const std::string_view stem = s::IsStemTerm(t) ? s::StemOf(t) : s::HanLatinStemOf(t);
-      return stem.size() >= 3 &&
-             !std::all_of(stem.begin(), stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    }
-    if (s::IsHanWordTerm(t)) return DecodeUtf8(t).size() >= 2 && !IsChineseStopWord(t);
-    return false;
+bool TextTermDecider::operator()(const std::string& t) const {
+  if (s::IsStemTerm(t) || s::IsHanLatinTerm(t)) {
+    const std::string_view stem = s::IsStemTerm(t) ? s::StemOf(t) : s::HanLatinStemOf(t);
+    return stem.size() >= 3 &&
+           !std::all_of(stem.begin(), stem.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
   }
-};
+  if (s::IsHanWordTerm(t)) return DecodeUtf8(t).size() >= 2 && !IsChineseStopWord(t);
+  return false;
+}
 
-}  // namespace
-
-Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, const std::string& before,
-                                         size_t snippet_length) const {
-  const std::string idterm = s::IdTerm(id);
-  Xapian::PostingIterator p = db_.postlist_begin(idterm);
-  if (p == db_.postlist_end(idterm)) return Status::NotFound("no article with id \"" + id + "\"");
-  const Xapian::docid self = *p;
-  Result<const StoredCodec*> codec = Codec();
-  if (!codec.ok()) return codec.status();
-  Xapian::Enquire enq(db_);
-  TextTermDecider decider;
-  // The article's 20 best expansion terms (Lucene's and Elasticsearch's
-  // more-like-this take 25): every term costs match time, and
-  // bench/related-quality finds the other-language version of a story as
-  // well with 20 as with 30.
-  // The terms are those of Enquire::get_eset with SetExpansionScheme;
-  // ExpandDocument reads their frequencies from a per-revision cache.
-  const std::vector<ExpandedTerm> eset = ExpandDocument(db_, self, kRelatedTerms, decider, TermFreqs().get());
-  const Xapian::Document self_doc = db_.get_document(self);
-  const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
+RelatedQuery BuildRelatedQuery(const Searcher& searcher, const std::vector<ExpandedTerm>& eset,
+                               bool bilingual) {
+  const Xapian::Database& db = searcher.db();
+  const EngineOptions& opt = searcher.options();
   // Each expansion term, and each translation of one, goes to its script
   // side (schema::IsHanSideTerm): an article is as related as its better
   // side, as in Search (issue 14), so a bilingual article does not add up
@@ -73,9 +47,9 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
     std::vector<Xapian::Query> parts;
     std::vector<WeightedTermsSource::Term> terms;
   } latin, han;
-  std::unordered_set<std::string> hl;
-  SearchResponse resp;
-  QueryBuilder qb(db_, analyzer(), options().lexicon, options(), &Memo());  // no phrases
+  RelatedQuery rq;
+  std::unordered_set<std::string>& hl = rq.hl;
+  QueryBuilder qb(db, searcher.analyzer(), opt.lexicon, opt, &searcher.Memo());  // no phrases
   for (const ExpandedTerm& e : eset) {
     const std::string& t = e.term;
     const double w = e.weight;
@@ -87,22 +61,22 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
       // holds it as its stem term, no translation needed.
       const std::string in_english = s::StemTerm(s::HanLatinStemOf(t));
       hl.insert(in_english);
-      if (!bilingual && db_.get_termfreq(in_english) > 0)
+      if (!bilingual && db.get_termfreq(in_english) > 0)
         latin.parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(in_english),
-                                 w * options().translation_weight);
-      resp.query.words.push_back(QueryWord{std::string(s::HanLatinStemOf(t)), "en", {}, false, {}});
+                                 w * opt.translation_weight);
+      rq.info.words.push_back(QueryWord{std::string(s::HanLatinStemOf(t)), "en", {}, false, {}});
       continue;
     }
     QueryWord qw{stem ? std::string(s::StemOf(t)) : t, stem ? "en" : "zh", {}, false, {}};
     // Expand into the other language through the dictionary, so coverage
     // that exists only in the other language is found. An article with
     // versions in both languages has expansion terms in both already.
-    if (options().lexicon && !bilingual && resp.query.words.size() < 15) {
+    if (opt.lexicon && !bilingual && rq.info.words.size() < 15) {
       SynonymBuilder alts;
       if (stem) {
         // The word as Chinese text holds it (a name), beside its translations.
         const std::string in_chinese = s::HanLatinTerm({}, s::StemOf(t));
-        if (db_.get_termfreq(in_chinese) > 0) alts.Add(Xapian::Query(in_chinese));
+        if (db.get_termfreq(in_chinese) > 0) alts.Add(Xapian::Query(in_chinese));
         for (const Translation& tr : qb.EnglishToChinese({std::string(s::StemOf(t))})) {
           alts.Add(qb.HanTextQuery(tr.term, &hl));
           qw.translations.push_back(tr);
@@ -121,14 +95,13 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
       }
       if (!alts.empty())
         (stem ? han : latin)
-            .parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(),
-                                w * options().translation_weight);
+            .parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, alts.Build(), w * opt.translation_weight);
     }
-    resp.query.words.push_back(std::move(qw));
+    rq.info.words.push_back(std::move(qw));
   }
-  resp.query.mode = "related";
-  resp.query.cross = options().lexicon != nullptr;
-  resp.query.translation_weight = options().translation_weight;
+  rq.info.mode = "related";
+  rq.info.cross = opt.lexicon != nullptr;
+  rq.info.translation_weight = opt.translation_weight;
   // Each side's expansion terms as one MaxScore source (weighted_terms.h)
   // rather than Xapian's tree of two-way ORs; the translations beside it.
   // (Each side in an OP_SCALE_WEIGHT: Xapian 1.4 would flatten an OR
@@ -141,8 +114,69 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
     sides.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
                        Xapian::Query(Xapian::Query::OP_OR, side->parts.begin(), side->parts.end()), 1.0);
   }
-  Xapian::Query q(Xapian::Query::OP_MAX, sides.begin(), sides.end());
-  q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm));
+  rq.query = Xapian::Query(Xapian::Query::OP_MAX, sides.begin(), sides.end());
+  return rq;
+}
+
+namespace {
+
+// "original" if document `did` holds one of `sorted_terms`, else "translation".
+std::string MatchedVia(const Xapian::Database& db, Xapian::docid did,
+                       const std::vector<std::string>& sorted_terms) {
+  Xapian::TermIterator t = db.termlist_begin(did);
+  const Xapian::TermIterator end = db.termlist_end(did);
+  for (const std::string& term : sorted_terms) {
+    t.skip_to(term);
+    if (t == end) break;
+    if (*t == term) return "original";
+  }
+  return "translation";
+}
+
+}  // namespace
+
+Result<SearchResponse> RunRelated(const Searcher& searcher, const Xapian::Query& q, RelatedQuery&& rq,
+                                  const RelatedRun& run) {
+  Result<const StoredCodec*> codec = searcher.Codec();
+  if (!codec.ok()) return codec.status();
+  Xapian::Enquire enq(searcher.db());
+  enq.set_query(q);
+  enq.set_weighting_scheme(PrenormalizedBM25());
+  if (run.collapse_duplicates) enq.set_collapse_key(s::kSlotDupGroup);
+  searcher.LimitTime(&enq);
+  Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(run.limit));
+  SearchResponse resp;
+  resp.query = std::move(rq.info);
+  resp.total = m.get_matches_lower_bound();
+  resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
+  resp.total_estimate =
+      resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
+  const Snippeter snippeter(searcher.analyzer(), rq.hl);
+  for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+    Result<Hit> hit = searcher.MakeHit(**codec, it, snippeter, run.snippet_length);
+    if (!hit.ok()) return hit.status();
+    if (run.collapse_duplicates) hit->duplicates = it.get_collapse_count();
+    if (!run.own_terms.empty()) hit->matched_via = MatchedVia(searcher.db(), *it, run.own_terms);
+    resp.hits.push_back(std::move(*hit));
+  }
+  return resp;
+}
+
+Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, const std::string& before,
+                                         size_t snippet_length) const {
+  const std::string idterm = s::IdTerm(id);
+  Xapian::PostingIterator p = db_.postlist_begin(idterm);
+  if (p == db_.postlist_end(idterm)) return Status::NotFound("no article with id \"" + id + "\"");
+  const Xapian::docid self = *p;
+  // The article's kRelatedTerms best expansion terms: those of
+  // Enquire::get_eset with SetExpansionScheme; ExpandDocument reads their
+  // frequencies from a per-revision cache.
+  const std::vector<ExpandedTerm> eset =
+      ExpandDocument(db_, self, kRelatedTerms, TextTermDecider(), TermFreqs().get());
+  const Xapian::Document self_doc = db_.get_document(self);
+  const bool bilingual = self_doc.get_value(s::kSlotLanguages) == "en,zh";
+  RelatedQuery rq = BuildRelatedQuery(*this, eset, bilingual);
+  Xapian::Query q(Xapian::Query::OP_AND_NOT, rq.query, Xapian::Query(idterm));
   if (!before.empty()) {  // strictly before the date
     auto* window = new DateWindowSource(Columns(), 1, DateNumber(before) - 1);
     q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(window->release()));
@@ -150,21 +184,10 @@ Result<SearchResponse> Searcher::Related(const std::string& id, size_t limit, co
   // Hide the article's own near-duplicates (same story, other outlet).
   std::string group = self_doc.get_value(s::kSlotDupGroup);
   if (!group.empty()) q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(s::DupGroupTerm(group)));
-  enq.set_query(q);
-  enq.set_weighting_scheme(PrenormalizedBM25());
-  LimitTime(&enq);
-  Xapian::MSet m = enq.get_mset(0, static_cast<Xapian::doccount>(limit));
-  resp.total = m.get_matches_lower_bound();
-  resp.total_exact = m.get_matches_lower_bound() == m.get_matches_upper_bound();
-  resp.total_estimate =
-      resp.total_exact ? resp.total : std::max<uint64_t>(resp.total, m.get_matches_estimated());
-  const Snippeter snippeter(analyzer(), hl);
-  for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
-    Result<Hit> hit = MakeHit(**codec, it, snippeter, snippet_length);
-    if (!hit.ok()) return hit.status();
-    resp.hits.push_back(std::move(*hit));
-  }
-  return resp;
+  RelatedRun run;
+  run.limit = limit;
+  run.snippet_length = snippet_length;
+  return RunRelated(*this, q, std::move(rq), run);
 }
 
 }  // namespace tongwen

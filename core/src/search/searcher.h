@@ -58,6 +58,8 @@ class Searcher {
   // REQUIRES: limit and before were validated (Engine::Related).
   Result<SearchResponse> Related(const std::string& id, size_t limit, const std::string& before,
                                  size_t snippet_length) const;
+  // REQUIRES: req was validated (Engine::RelatedToText).
+  Result<SearchResponse> RelatedToText(const DraftRequest& req) const;
   Result<ArticleView> Article(const std::string& id) const;
 
   // The revision's state.
