@@ -26,7 +26,7 @@ const char* const kWebPage = R"HTML(<!doctype html>
  .snip{font-size:14px;margin:4px 0} .snip b{font-size:11px;color:#888;margin-right:6px}
  mark{background:#ffe58a;padding:0 1px} .via{font-size:11px;background:#e8f0fe;color:#203a5c;padding:1px 5px;border-radius:3px}
  .pager button{margin-right:8px} .why{font-size:12px;color:#555;margin:6px 0 12px}
- .rel{font-size:12px} .err{color:#b00020}
+ .rel{font-size:12px} .err{color:#b00020} .dym{font-size:15px;margin:4px 0}
 </style></head>
 <body>
 <header><h1>同文 Tongwen</h1><small>Search Chinese and English news together — 中英新聞檢索</small></header>
@@ -62,6 +62,8 @@ async function run(){
 function render(j){
   const w=j.query.words.filter(x=>x.translations.length).map(x=>esc(x.text)+' → '+x.translations.map(t=>esc(t.term)).join(' / ')).join('; ');
   let h=`<div class=why>${j.total_exact?j.total:'about '+j.total_estimate} results · ${j.took_ms} ms${w?' · translated: '+w:''}${j.query.relaxed?' · showing partial matches too':''}</div>`;
+  const sg=j.query.suggestion;
+  if(sg)h=(j.query.corrected?`<div class=dym>Showing results for <a href="#" id=dym>${esc(sg)}</a></div>`:`<div class=dym>Did you mean <a href="#" id=dym>${esc(sg)}</a>?</div>`)+h;
   for(const hit of j.hits){
     const tags=Object.keys(hit.snippet);
     const title=Object.values(hit.title)[0]||hit.id;
@@ -74,6 +76,7 @@ function render(j){
   $('results').innerHTML=h;
   if($('prev'))$('prev').onclick=()=>{offset=Math.max(0,offset-10);run();};
   if($('next'))$('next').onclick=()=>{offset+=10;run();};
+  if($('dym'))$('dym').onclick=e=>{e.preventDefault();$('q').value=sg;offset=0;run();};
   document.querySelectorAll('.rel').forEach(a=>a.onclick=async e=>{e.preventDefault();
     const hit=j.hits.find(x=>x.id===a.dataset.id);
     const r=await fetch('/articles/'+encodeURIComponent(a.dataset.id)+'/related?limit=10'+(hit.published?'&before='+hit.published:''));

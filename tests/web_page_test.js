@@ -11,7 +11,7 @@ const script = source.slice(source.indexOf('<script>') + 8, source.indexOf('</sc
 function makeDom() {
   const el = () => ({value: '', checked: false, innerHTML: '', onclick: null, onsubmit: null, dataset: {}});
   const ids = {};
-  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets']) ids[id] = el();
+  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets', 'dym']) ids[id] = el();
   ids.sort.value = 'relevance';
   return {
     ids,
@@ -90,6 +90,26 @@ const response = {
   assert.strictEqual(q.get('to'), null);
   assert.strictEqual(q.get('collapse'), 'duplicates');
   assert.strictEqual(q.get('source'), 'Liberty Times');
+
+  // Issue 24: "Did you mean" links to the suggestion; a corrected answer
+  // says whose results it shows. Following the link searches the suggestion.
+  const suggested = {...response, query: {words: [], relaxed: false, suggestion: 'Taiwan <election>'}};
+  let dym;
+  ({ids, requested} = await runPage(suggested, ids => { ids.q.value = 'Tawian <election>'; dym = ids.dym; }));
+  assert.match(ids.results.innerHTML, /Did you mean <a href="#" id=dym>Taiwan &lt;election&gt;<\/a>\?/);
+  assert.doesNotMatch(ids.results.innerHTML, /Showing results for/);
+  dym.onclick({preventDefault() {}});
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(requested.length, 2);
+  assert.strictEqual(new URLSearchParams(requested[1].split('?')[1]).get('q'), 'Taiwan <election>');
+  assert.strictEqual(ids.q.value, 'Taiwan <election>');
+  const corrected = {...response, query: {words: [], relaxed: false, suggestion: 'Taiwan', corrected: true}};
+  ({ids} = await runPage(corrected, ids => { ids.q.value = 'Tawian'; }));
+  assert.match(ids.results.innerHTML, /Showing results for <a href="#" id=dym>Taiwan<\/a>/);
+  assert.doesNotMatch(ids.results.innerHTML, /Did you mean/);
+  // Without a suggestion, neither line.
+  ({ids} = await runPage(response, ids => { ids.q.value = 'port'; }));
+  assert.doesNotMatch(ids.results.innerHTML, /Did you mean|Showing results for/);
   console.log('web page: all checks passed');
 })().catch(e => {
   console.error(e);
