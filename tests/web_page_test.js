@@ -19,13 +19,17 @@ function makeDom() {
   };
 }
 
-async function runPage(response, setup) {
+async function runPage(response, setup, search = '') {
   const dom = makeDom();
   const requested = [];
+  const pushed = [];
+  const win = {onpopstate: null};
+  const location = {search};
   const context = {
     document: dom.document,
-    location: {search: ''},
-    history: {replaceState() {}},
+    location,
+    window: win,
+    history: {replaceState() {}, pushState(state, title, url) { pushed.push(url); }},
     URLSearchParams,
     fetch: async url => {
       requested.push(url);
@@ -36,7 +40,7 @@ async function runPage(response, setup) {
   const page = fn(...Object.values(context));
   if (setup) setup(dom.ids, page);
   await page.run();
-  return {ids: dom.ids, requested};
+  return {ids: dom.ids, requested, pushed, win, location};
 }
 
 const response = {
@@ -72,6 +76,8 @@ const response = {
   assert.strictEqual(p.get('limit'), '10');
   assert.strictEqual(p.get('facets'), 'source,section,year,language');
   assert.strictEqual(p.get('lang'), null);
+  // Issue 24: the reader page matches the last word as a prefix.
+  assert.strictEqual(p.get('prefix'), 'last');
 
   // A chosen source facet and the form's controls become parameters.
   ({requested} = await runPage(response, (ids, page) => {
@@ -110,6 +116,29 @@ const response = {
   // Without a suggestion, neither line.
   ({ids} = await runPage(response, ids => { ids.q.value = 'port'; }));
   assert.doesNotMatch(ids.results.innerHTML, /Did you mean|Showing results for/);
+
+  // Issue 24: a search in the URL fills the form and runs; following a link
+  // pushes a history entry; the back button (popstate) runs the URL's search.
+  let pushed, win, location;
+  ({ids, requested, pushed, win, location} = await runPage(suggested, null,
+      '?q=port&sort=-date&lang=en&from=2024-01-01&source=Wire&offset=10'));
+  assert.strictEqual(ids.q.value, 'port');
+  assert.strictEqual(ids.sort.value, '-date');
+  assert.strictEqual(ids.lang.value, 'en');
+  assert.strictEqual(ids.from.value, '2024-01-01');
+  const first = new URLSearchParams(requested[0].split('?')[1]);
+  assert.strictEqual(first.get('source'), 'Wire');
+  assert.strictEqual(first.get('offset'), '10');
+  assert.strictEqual(pushed.length, 0);  // loading a URL adds no history entry
+  ids.dym.onclick({preventDefault() {}});
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(pushed.length, 1);
+  location.search = '?q=harbour';
+  win.onpopstate();
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(ids.q.value, 'harbour');
+  assert.strictEqual(new URLSearchParams(requested[requested.length - 1].split('?')[1]).get('q'), 'harbour');
+  assert.strictEqual(pushed.length, 1);
   console.log('web page: all checks passed');
 })().catch(e => {
   console.error(e);
