@@ -170,6 +170,16 @@ void WriteQuery(const tongwen::QueryInfo& q, JsonWriter& w) {
     for (const auto& r : q.repairs) w.String(r);
     w.EndArray();
   }
+  if (!q.suggestion.empty()) w.Key("suggestion").String(q.suggestion);
+  if (q.corrected) w.Key("corrected").Bool(true);
+  if (!q.prefix_word.empty()) {
+    w.Key("prefix").BeginObject();
+    w.Key("word").String(q.prefix_word);
+    w.Key("expanded").BeginArray();
+    for (const auto& e : q.prefix_expanded) w.String(e);
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndObject();
 }
 
@@ -258,15 +268,17 @@ bool ReadSearchRequest(const httplib::Request& req, httplib::Response& res, tong
   if (!UintParam(req, res, "limit", &r.limit) || !UintParam(req, res, "offset", &r.offset) ||
       !UintParam(req, res, "snippet_length", &r.snippet_length))
     return false;
-  std::string mode = "all", cross = "auto", sort = "relevance", collapse, lang, original;
+  std::string mode = "all", cross = "auto", sort = "relevance", collapse, lang, original, prefix = "none";
   if (!EnumParam(req, res, "mode", {"all", "any"}, &mode) ||
       !EnumParam(req, res, "cross", {"auto", "off"}, &cross) ||
       !EnumParam(req, res, "query_lang", {"auto", "en", "zh"}, &r.lang_hint) ||
       !EnumParam(req, res, "lang", {"auto", "en", "zh"}, &lang) ||
       !EnumParam(req, res, "original", {"en", "zh"}, &original) ||
       !EnumParam(req, res, "sort", {"relevance", "date", "-date"}, &sort) ||
-      !EnumParam(req, res, "collapse", {"duplicates", "none"}, &collapse))
+      !EnumParam(req, res, "collapse", {"duplicates", "none"}, &collapse) ||
+      !EnumParam(req, res, "prefix", {"none", "last"}, &prefix))
     return false;
+  r.prefix = prefix == "last" ? tongwen::SearchRequest::Prefix::kLast : tongwen::SearchRequest::Prefix::kNone;
   r.mode = mode == "any" ? tongwen::SearchRequest::Mode::kAny : tongwen::SearchRequest::Mode::kAll;
   r.cross = cross == "off" ? tongwen::SearchRequest::Cross::kOff : tongwen::SearchRequest::Cross::kAuto;
   r.lang = lang == "auto" ? "" : lang;

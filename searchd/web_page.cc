@@ -26,7 +26,7 @@ const char* const kWebPage = R"HTML(<!doctype html>
  .snip{font-size:14px;margin:4px 0} .snip b{font-size:11px;color:#888;margin-right:6px}
  mark{background:#ffe58a;padding:0 1px} .via{font-size:11px;background:#e8f0fe;color:#203a5c;padding:1px 5px;border-radius:3px}
  .pager button{margin-right:8px} .why{font-size:12px;color:#555;margin:6px 0 12px}
- .rel{font-size:12px} .err{color:#b00020}
+ .rel{font-size:12px} .err{color:#b00020} .dym{font-size:15px;margin:4px 0}
  #prior{padding:0 20px 12px;background:#fff;border-bottom:1px solid #ddd} #prior summary{cursor:pointer;padding:8px 0;color:#203a5c}
  #pf{padding:0;border:0} #draft{flex:1 1 100%;font-size:15px;padding:8px;min-height:7em} #ptitle{flex:1 1 320px;padding:6px}
 </style></head>
@@ -53,7 +53,7 @@ const $=id=>document.getElementById(id);
 let offset=0, filters={};
 function esc(s){return String(s??'').replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));}
 function params(){
-  const p=new URLSearchParams({q:$('q').value,limit:10,offset,facets:'source,section,year,language'});
+  const p=new URLSearchParams({q:$('q').value,limit:10,offset,facets:'source,section,year,language',prefix:'last'});
   if($('sort').value!=='relevance')p.set('sort',$('sort').value);
   if($('lang').value)p.set('lang',$('lang').value);
   if($('from').value)p.set('from',$('from').value);
@@ -62,8 +62,8 @@ function params(){
   for(const[k,v]of Object.entries(filters))p.set(k,v);
   return p;
 }
-async function run(){
-  const p=params(); history.replaceState(null,'','?'+p);
+async function run(push){
+  const p=params(); if(push)history.pushState(null,'','?'+p); else history.replaceState(null,'','?'+p);
   const r=await fetch('/search?'+p); const j=await r.json();
   if(!r.ok){$('results').innerHTML='<p class=err>'+esc(j.error.message)+'</p>';return;}
   render(j);
@@ -71,6 +71,8 @@ async function run(){
 function render(j){
   const w=j.query.words.filter(x=>x.translations.length).map(x=>esc(x.text)+' → '+x.translations.map(t=>esc(t.term)).join(' / ')).join('; ');
   let h=`<div class=why>${j.total_exact?j.total:'about '+j.total_estimate} results · ${j.took_ms} ms${w?' · translated: '+w:''}${j.query.relaxed?' · showing partial matches too':''}</div>`;
+  const sg=j.query.suggestion;
+  if(sg)h=(j.query.corrected?`<div class=dym>Showing results for <a href="#" id=dym>${esc(sg)}</a></div>`:`<div class=dym>Did you mean <a href="#" id=dym>${esc(sg)}</a>?</div>`)+h;
   for(const hit of j.hits){
     const tags=Object.keys(hit.snippet);
     const title=Object.values(hit.title)[0]||hit.id;
@@ -81,8 +83,9 @@ function render(j){
   }
   h+=`<div class=pager>${offset>0?'<button id=prev>Previous</button>':''}${offset+10<Math.min(1000,j.total_exact?j.total:j.total_estimate)?'<button id=next>Next</button>':''}</div>`;
   $('results').innerHTML=h;
-  if($('prev'))$('prev').onclick=()=>{offset=Math.max(0,offset-10);run();};
-  if($('next'))$('next').onclick=()=>{offset+=10;run();};
+  if($('prev'))$('prev').onclick=()=>{offset=Math.max(0,offset-10);run(true);};
+  if($('next'))$('next').onclick=()=>{offset+=10;run(true);};
+  if($('dym'))$('dym').onclick=e=>{e.preventDefault();$('q').value=sg;offset=0;run(true);};
   document.querySelectorAll('.rel').forEach(a=>a.onclick=async e=>{e.preventDefault();
     const hit=j.hits.find(x=>x.id===a.dataset.id);
     const r=await fetch('/articles/'+encodeURIComponent(a.dataset.id)+'/related?limit=10'+(hit.published?'&before='+hit.published:''));
@@ -95,9 +98,9 @@ function render(j){
   }
   if(Object.keys(filters).length)f+='<h3>filters</h3><a href="#" id=clear>clear filters ✕</a>';
   $('facets').innerHTML=f;
-  document.querySelectorAll('#facets a[data-k]').forEach(a=>a.onclick=e=>{e.preventDefault();filters[a.dataset.k]=a.dataset.v;offset=0;run();});
-  document.querySelectorAll('#facets a[data-y]').forEach(a=>a.onclick=e=>{e.preventDefault();$('from').value=a.dataset.y+'-01-01';$('to').value=a.dataset.y+'-12-31';offset=0;run();});
-  if($('clear'))$('clear').onclick=e=>{e.preventDefault();filters={};offset=0;run();};
+  document.querySelectorAll('#facets a[data-k]').forEach(a=>a.onclick=e=>{e.preventDefault();filters[a.dataset.k]=a.dataset.v;offset=0;run(true);});
+  document.querySelectorAll('#facets a[data-y]').forEach(a=>a.onclick=e=>{e.preventDefault();$('from').value=a.dataset.y+'-01-01';$('to').value=a.dataset.y+'-12-31';offset=0;run(true);});
+  if($('clear'))$('clear').onclick=e=>{e.preventDefault();filters={};offset=0;run(true);};
 }
 async function checkPrior(){
   const body={text:$('draft').value,limit:10};
@@ -109,9 +112,18 @@ async function checkPrior(){
   if(!r.ok){$('results').innerHTML='<p class=err>'+esc(j.error.message)+'</p>';return;}
   offset=0; render(j);
 }
-$('f').onsubmit=e=>{e.preventDefault();offset=0;run();};
 $('pf').onsubmit=e=>{e.preventDefault();checkPrior();};
-const init=new URLSearchParams(location.search); if(init.get('q')){$('q').value=init.get('q');run();}
+$('f').onsubmit=e=>{e.preventDefault();offset=0;run(true);};
+// The search in the URL (shared, or reached with the back button) fills the form and runs.
+function load(){
+  const u=new URLSearchParams(location.search);
+  $('q').value=u.get('q')||''; $('sort').value=u.get('sort')||'relevance'; $('lang').value=u.get('lang')||'';
+  $('from').value=u.get('from')||''; $('to').value=u.get('to')||''; $('collapse').checked=u.get('collapse')==='duplicates';
+  offset=Number(u.get('offset'))||0; filters={};
+  for(const k of ['source','section','original'])if(u.get(k))filters[k]=u.get(k);
+  if(u.get('q'))run(false);
+}
+window.onpopstate=load; load();
 </script></body></html>
 )HTML";
 

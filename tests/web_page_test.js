@@ -11,8 +11,8 @@ const script = source.slice(source.indexOf('<script>') + 8, source.indexOf('</sc
 function makeDom() {
   const el = () => ({value: '', checked: false, innerHTML: '', onclick: null, onsubmit: null, dataset: {}});
   const ids = {};
-  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets', 'pf', 'draft', 'ptitle',
-                    'pbefore'])
+  for (const id of ['q', 'sort', 'lang', 'from', 'to', 'collapse', 'f', 'results', 'facets', 'dym', 'pf', 'draft',
+                    'ptitle', 'pbefore'])
     ids[id] = el();
   ids.sort.value = 'relevance';
   return {
@@ -21,13 +21,17 @@ function makeDom() {
   };
 }
 
-async function runPage(response, setup, run) {
+async function runPage(response, setup, search = '', run = 'run') {
   const dom = makeDom();
   const requested = [];
+  const pushed = [];
+  const win = {onpopstate: null};
+  const location = {search};
   const context = {
     document: dom.document,
-    location: {search: ''},
-    history: {replaceState() {}},
+    location,
+    window: win,
+    history: {replaceState() {}, pushState(state, title, url) { pushed.push(url); }},
     URLSearchParams,
     fetch: async (url, init) => {
       requested.push(init ? {url, init} : url);
@@ -39,7 +43,7 @@ async function runPage(response, setup, run) {
   const page = fn(...Object.values(context));
   if (setup) setup(dom.ids, page);
   await (run === 'checkPrior' ? page.checkPrior() : page.run());
-  return {ids: dom.ids, requested};
+  return {ids: dom.ids, requested, pushed, win, location};
 }
 
 const response = {
@@ -75,6 +79,8 @@ const response = {
   assert.strictEqual(p.get('limit'), '10');
   assert.strictEqual(p.get('facets'), 'source,section,year,language');
   assert.strictEqual(p.get('lang'), null);
+  // Issue 24: the reader page matches the last word as a prefix.
+  assert.strictEqual(p.get('prefix'), 'last');
 
   // A chosen source facet and the form's controls become parameters.
   ({requested} = await runPage(response, (ids, page) => {
@@ -100,7 +106,7 @@ const response = {
     ids.draft.value = '立法院 <draft>';
     ids.ptitle.value = 'Title';
     ids.pbefore.value = '2025-01-01';
-  }, 'checkPrior'));
+  }, '', 'checkPrior'));
   assert.strictEqual(requested.length, 1);
   assert.strictEqual(requested[0].url, '/related');
   assert.strictEqual(requested[0].init.method, 'POST');
@@ -108,8 +114,51 @@ const response = {
   assert.deepStrictEqual(JSON.parse(requested[0].init.body),
                          {text: '立法院 <draft>', limit: 10, title: 'Title', before: '2025-01-01'});
   assert.match(ids.results.innerHTML, /a <mark>port<\/mark>/);
-  ({ids} = await runPage({error: {code: 'invalid_parameter', message: 'text: <none>'}}, null, 'checkPrior'));
+  ({ids} = await runPage({error: {code: 'invalid_parameter', message: 'text: <none>'}}, null, '', 'checkPrior'));
   assert.match(ids.results.innerHTML, /class=err>text: &lt;none&gt;/);
+
+  // Issue 24: "Did you mean" links to the suggestion; a corrected answer
+  // says whose results it shows. Following the link searches the suggestion.
+  const suggested = {...response, query: {words: [], relaxed: false, suggestion: 'Taiwan <election>'}};
+  let dym;
+  ({ids, requested} = await runPage(suggested, ids => { ids.q.value = 'Tawian <election>'; dym = ids.dym; }));
+  assert.match(ids.results.innerHTML, /Did you mean <a href="#" id=dym>Taiwan &lt;election&gt;<\/a>\?/);
+  assert.doesNotMatch(ids.results.innerHTML, /Showing results for/);
+  dym.onclick({preventDefault() {}});
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(requested.length, 2);
+  assert.strictEqual(new URLSearchParams(requested[1].split('?')[1]).get('q'), 'Taiwan <election>');
+  assert.strictEqual(ids.q.value, 'Taiwan <election>');
+  const corrected = {...response, query: {words: [], relaxed: false, suggestion: 'Taiwan', corrected: true}};
+  ({ids} = await runPage(corrected, ids => { ids.q.value = 'Tawian'; }));
+  assert.match(ids.results.innerHTML, /Showing results for <a href="#" id=dym>Taiwan<\/a>/);
+  assert.doesNotMatch(ids.results.innerHTML, /Did you mean/);
+  // Without a suggestion, neither line.
+  ({ids} = await runPage(response, ids => { ids.q.value = 'port'; }));
+  assert.doesNotMatch(ids.results.innerHTML, /Did you mean|Showing results for/);
+
+  // Issue 24: a search in the URL fills the form and runs; following a link
+  // pushes a history entry; the back button (popstate) runs the URL's search.
+  let pushed, win, location;
+  ({ids, requested, pushed, win, location} = await runPage(suggested, null,
+      '?q=port&sort=-date&lang=en&from=2024-01-01&source=Wire&offset=10'));
+  assert.strictEqual(ids.q.value, 'port');
+  assert.strictEqual(ids.sort.value, '-date');
+  assert.strictEqual(ids.lang.value, 'en');
+  assert.strictEqual(ids.from.value, '2024-01-01');
+  const first = new URLSearchParams(requested[0].split('?')[1]);
+  assert.strictEqual(first.get('source'), 'Wire');
+  assert.strictEqual(first.get('offset'), '10');
+  assert.strictEqual(pushed.length, 0);  // loading a URL adds no history entry
+  ids.dym.onclick({preventDefault() {}});
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(pushed.length, 1);
+  location.search = '?q=harbour';
+  win.onpopstate();
+  await new Promise(r => setImmediate(r));
+  assert.strictEqual(ids.q.value, 'harbour');
+  assert.strictEqual(new URLSearchParams(requested[requested.length - 1].split('?')[1]).get('q'), 'harbour');
+  assert.strictEqual(pushed.length, 1);
   console.log('web page: all checks passed');
 })().catch(e => {
   console.error(e);

@@ -69,6 +69,9 @@ struct SearchRequest {
   std::vector<std::string> facets;  // source, section, year, language
   bool collapse_duplicates = false;
   size_t snippet_length = kDefaultSnippetLength;  // in characters
+  // kLast: the last word, if typed without a trailing space, also matches
+  // as a prefix (issue 24, suggest/prefix.h).
+  enum class Prefix { kNone, kLast } prefix = Prefix::kNone;
 };
 
 // Prior coverage of a draft that is not in the archive (Engine::RelatedToText,
@@ -133,6 +136,16 @@ struct QueryInfo {
   bool truncated = false;  // query cut to limits
   size_t max_query_bytes = 0, max_query_units = 0;
   std::vector<std::string> repairs;  // syntax repairs made by the parser
+  // "Did you mean" (issue 24, suggest/spelling.h): the query with its
+  // misspelt words corrected; empty if none was. `corrected`: the query as
+  // typed matched nothing with all its words, and these are the corrected
+  // query's results.
+  std::string suggestion;
+  bool corrected = false;
+  // With prefix=last: the last word as typed and the stems it was expanded
+  // to (empty if it was not expanded).
+  std::string prefix_word;
+  std::vector<std::string> prefix_expanded;
 };
 
 }  // namespace tongwen

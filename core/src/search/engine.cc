@@ -12,6 +12,7 @@
 
 #include "schema/schema.h"
 #include "search/revision_cache.h"
+#include "search/did_you_mean.h"
 #include "search/searcher.h"
 #include "search/value_columns.h"
 #include "store/db_layout.h"
@@ -206,7 +207,7 @@ Result<SearchResponse> Engine::Search(const SearchRequest& req) const {
   const auto t0 = Clock::now();
   Status v = ValidateRequest(req, impl_->state.opt);
   if (!v.ok()) return v;
-  Result<SearchResponse> resp = impl_->WithSearcher([&](const Searcher& s) { return s.Search(req); });
+  Result<SearchResponse> resp = impl_->WithSearcher([&](const Searcher& s) { return SearchWithSpelling(s, req); });
   if (resp.ok()) resp->took_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   return resp;
 }
