@@ -1,0 +1,34 @@
+// Internal: what every writer of the live generation does when it opens it
+// (upsert, delete, follow): create it if there is none, check its schema,
+// and read or write the reference lengths its wdfs are normalised with.
+#pragma once
+
+#include <string>
+
+#include <xapian.h>
+
+#include "index/document_builder.h"
+
+#include "tongwen/status.h"
+
+namespace tongwen::livedb {
+
+// Marks a new database with this build's schema and analyzer.
+void WriteMetadata(Xapian::WritableDatabase& db);
+
+// The reference lengths (schema::kMetaAverageLength: the Latin side's and
+// the Han side's, separated by a space); zero for a database without
+// documents that has none yet. A database with documents must have them:
+// its wdfs were normalised with them.
+Result<VersionLengths> ReadAverageLength(const Xapian::Database& db, const std::string& where);
+// Writes them, exactly, if both sides are positive.
+void WriteAverageLength(Xapian::WritableDatabase& db, const VersionLengths& average);
+
+// InvalidArgument if the database was written by another schema version.
+Status CheckSchema(const Xapian::Database& db, const std::string& where);
+
+// The live generation of `dir`, created empty (and the stub pointed at it)
+// if there is none. REQUIRES: the writer lock is held.
+Result<std::string> EnsureLive(const std::string& dir);
+
+}  // namespace tongwen::livedb
