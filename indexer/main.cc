@@ -178,8 +178,22 @@ struct RunningWrite {
   const tongwen::IngestReport* report = nullptr;
   std::string cmd, db_dir;
   bool json = false;
+  bool follow = false;  // upsert --follow: earlier commits stay written
 };
 RunningWrite g_running;
+
+// A failed feed keeps what its earlier commits wrote: the text summary
+// counts them (no "nothing written"); the JSON one says ok false. Returns
+// the exit status.
+int FollowFailed(const tongwen::IngestReport& rep, const tongwen::Status& s, bool json) {
+  tongwen::IngestReport shown = rep;
+  if (json) shown.failure = s.ToString();
+  PrintReport(shown, json);
+  std::fflush(stdout);
+  std::fprintf(stderr, "indexer: upsert --follow failed: %s; %llu articles of earlier commits are written\n",
+               s.ToString().c_str(), (unsigned long long)rep.indexed);
+  return 1;
+}
 
 // Xapian can terminate the process from inside a failed commit (see
 // tongwen::WriteFailureOf): the run still ends with its FAILED summary
@@ -189,6 +203,10 @@ RunningWrite g_running;
   if (!g_running.report) std::abort();
   const tongwen::Status s = tongwen::WriteFailureOf(std::current_exception(), g_running.db_dir);
   tongwen::IngestReport r = *g_running.report;
+  if (g_running.follow) {  // the articles read and not committed are not written
+    r.not_written = r.read - r.rejected - r.indexed;
+    std::_Exit(FollowFailed(r, s, g_running.json));
+  }
   r.failure = s.ToString();
   r.not_written = r.indexed;
   r.indexed = 0;
@@ -239,19 +257,14 @@ int RunFollow(const tongwen::IngestOptions& opt, const tongwen::FollowOptions& f
   tongwen::IngestReport rep;
   tongwen::FollowOptions f = fo;
   f.stop = &g_stop;
+  // Xapian can terminate the process from a failed commit (see OnTerminate).
+  g_running = RunningWrite{&rep, "upsert --follow", opt.db_dir, progress == "json", true};
+  std::set_terminate(OnTerminate);
   tongwen::Status s = tongwen::Follow(
       opt, f, input, [&](const tongwen::CommitReport& c) { PrintCommit(c, progress); }, &rep);
-  tongwen::IngestReport shown = rep;
-  // A failed feed keeps what its earlier commits wrote: the text summary
-  // counts them (no "nothing written"); the JSON one says ok false.
-  if (!s.ok() && progress == "json") shown.failure = s.ToString();
-  PrintReport(shown, progress == "json");
-  if (!s.ok()) {
-    std::fprintf(stderr,
-                 "indexer: upsert --follow failed: %s; %llu articles of earlier commits are written\n",
-                 s.ToString().c_str(), (unsigned long long)rep.indexed);
-    return 1;
-  }
+  g_running.report = nullptr;
+  if (!s.ok()) return FollowFailed(rep, s, progress == "json");
+  PrintReport(rep, progress == "json");
   return 0;
 }
 

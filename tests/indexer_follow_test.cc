@@ -304,3 +304,51 @@ TEST_CASE("upsert --follow: an unreadable feed, a .gz and a held lock fail with 
   CHECK(ExitCode(c.pid) == 0);
   CHECK(Documents(db) == 11);
 }
+
+TEST_CASE("upsert --follow skips a line over the 8 MiB limit and reads on", "[cli][follow]") {
+  TempDir t;
+  const std::string db = t / "db";
+  BuildFixture(db);
+  WriteFile(t / "feed.jsonl",
+            std::string(9 << 20, 'x') + "\n" + Article("after-long", "Ospreys dive for fish"));
+  Child c =
+      Spawn(t, {"upsert", "--db", db, "--no-dictionary", "--progress=none", "--follow", t / "feed.jsonl"});
+  CHECK(ExitCode(c.pid) == 0);
+  CHECK(Has(ReadFile(c.err), t / "feed.jsonl" + ":1: line is longer than 8388608 bytes"));
+  CHECK(Has(ReadFile(c.out), "read 2, indexed 1 (replaced 0), deleted 0, rejected 1"));
+  CHECK(SearchIds(db, "ospreys") == std::vector<std::string>{"after-long"});
+}
+
+TEST_CASE("upsert --follow: a commit past the file size limit fails with exit 1; earlier commits stay",
+          "[cli][follow]") {
+  TempDir t;
+  const std::string db = t / "db";
+  BuildFixture(db);
+  std::string feed;
+  for (const std::string& a : testutil::SyntheticArticles(1500, 29)) feed += a + "\n";
+  WriteFile(t / "feed.jsonl", feed);
+  std::string out;
+  // 1 MiB: the fixture's files are smaller; the feed's commits grow them past it.
+  const int rc =
+      testutil::Run("sh -c 'ulimit -f 1024; exec " + Q(testutil::BinPath("indexer")) + " upsert --db " +
+                        Q(db) + " --no-dictionary --progress=json --follow --commit-articles 100 " +
+                        Q(t / "feed.jsonl") + " 2>" + Q(t / "err.txt") + "'",
+                    &out);
+  CHECK(rc == 1);
+  const std::string err = ReadFile(t / "err.txt");
+  INFO(out << err);
+  CHECK(Has(err, "indexer: upsert --follow failed: "));
+  CHECK(Has(err, "File too large"));
+  std::istringstream lines(out);
+  std::string l, last;
+  while (std::getline(lines, l))
+    if (!l.empty()) last = l;
+  const nlohmann::json summary = nlohmann::json::parse(last);
+  CHECK(summary["event"] == "summary");
+  CHECK(summary["ok"] == false);
+  CHECK(summary["not_written"].get<uint64_t>() > 0);
+  // What the earlier commits wrote is there, and the database is sound.
+  CHECK(Documents(db) == 10 + summary["indexed"].get<uint64_t>());
+  std::string report;
+  CHECK(tongwen::Verify(db, &report).ok());
+}
