@@ -1,7 +1,9 @@
 // indexer: the operator's command-line tool. Parses arguments and calls the
 // core library (tongwen/index.h); renders progress and summaries.
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +23,9 @@ const char* kUsage =
     "usage:\n"
     "  indexer rebuild --db DIR [options] FILE...   build a new database from JSONL and swap it in\n"
     "  indexer upsert  --db DIR [options] FILE...   add or replace articles by id (one transaction)\n"
+    "  indexer upsert  --db DIR --follow [options] FILE\n"
+    "                                               a feed: read JSONL from FILE (a named pipe, or '-')\n"
+    "                                               until its end or SIGTERM/SIGINT, committing as it goes\n"
     "  indexer delete  --db DIR ID...               delete articles by id (one transaction)\n"
     "  indexer stats   --db DIR                     documents, languages, date range, size, and what\n"
     "                                               compact would reclaim (an estimate)\n"
@@ -41,7 +46,10 @@ const char* kUsage =
     "  --no-dictionary       index without the dictionary\n"
     "  --progress MODE       auto | tty | log | json | none (default auto)\n"
     "  --wait SECONDS        wait up to SECONDS for another writer (a rebuild) to finish instead of\n"
-    "                        failing at once (default 0)\n";
+    "                        failing at once (default 0)\n"
+    "  --commit-articles N   --follow: commit once N articles wait (default 200)\n"
+    "  --commit-ms MS        --follow: commit once the first waiting article has waited MS\n"
+    "                        milliseconds (default 1000)\n";
 
 int Usage(const std::string& msg) {
   if (!msg.empty()) std::fprintf(stderr, "indexer: %s\n", msg.c_str());
@@ -170,8 +178,22 @@ struct RunningWrite {
   const tongwen::IngestReport* report = nullptr;
   std::string cmd, db_dir;
   bool json = false;
+  bool follow = false;  // upsert --follow: earlier commits stay written
 };
 RunningWrite g_running;
+
+// A failed feed keeps what its earlier commits wrote: the text summary
+// counts them (no "nothing written"); the JSON one says ok false. Returns
+// the exit status.
+int FollowFailed(const tongwen::IngestReport& rep, const tongwen::Status& s, bool json) {
+  tongwen::IngestReport shown = rep;
+  if (json) shown.failure = s.ToString();
+  PrintReport(shown, json);
+  std::fflush(stdout);
+  std::fprintf(stderr, "indexer: upsert --follow failed: %s; %llu articles of earlier commits are written\n",
+               s.ToString().c_str(), (unsigned long long)rep.indexed);
+  return 1;
+}
 
 // Xapian can terminate the process from inside a failed commit (see
 // tongwen::WriteFailureOf): the run still ends with its FAILED summary
@@ -181,6 +203,10 @@ RunningWrite g_running;
   if (!g_running.report) std::abort();
   const tongwen::Status s = tongwen::WriteFailureOf(std::current_exception(), g_running.db_dir);
   tongwen::IngestReport r = *g_running.report;
+  if (g_running.follow) {  // the articles read and not committed are not written
+    r.not_written = r.read - r.rejected - r.indexed;
+    std::_Exit(FollowFailed(r, s, g_running.json));
+  }
   r.failure = s.ToString();
   r.not_written = r.indexed;
   r.indexed = 0;
@@ -190,6 +216,56 @@ RunningWrite g_running;
   std::fprintf(stderr, "indexer: %s failed: %s; the database is unchanged\n", g_running.cmd.c_str(),
                s.ToString().c_str());
   std::_Exit(1);
+}
+
+// Set by SIGTERM/SIGINT during `upsert --follow`: the feed stops, committing what it read.
+std::atomic<bool> g_stop{false};
+void OnStopSignal(int) { g_stop.store(true); }
+
+// No SA_RESTART: a signal interrupts the wait for input (or for a named
+// pipe's writer), so the feed stops at once.
+void CatchStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+void PrintCommit(const tongwen::CommitReport& c, const std::string& mode) {
+  if (mode == "none") return;
+  if (mode == "json") {
+    std::printf(
+        "{\"event\":\"commit\",\"commit\":%llu,\"articles\":%llu,\"replaced\":%llu,\"indexed\":%llu,"
+        "\"rejected\":%llu,\"commit_ms\":%.1f,\"waited_ms\":%.1f,\"seconds\":%.3f}\n",
+        (unsigned long long)c.commit, (unsigned long long)c.articles, (unsigned long long)c.replaced,
+        (unsigned long long)c.indexed, (unsigned long long)c.rejected, c.commit_ms, c.waited_ms, c.seconds);
+    std::fflush(stdout);
+    return;
+  }
+  std::fprintf(stderr,
+               "indexer: commit %llu: %llu articles (replaced %llu), %llu in all, rejected %llu; "
+               "%.0f ms, the first waited %.0f ms\n",
+               (unsigned long long)c.commit, (unsigned long long)c.articles, (unsigned long long)c.replaced,
+               (unsigned long long)c.indexed, (unsigned long long)c.rejected, c.commit_ms, c.waited_ms);
+}
+
+// upsert --follow: the feed runs until its input ends or a signal stops it.
+int RunFollow(const tongwen::IngestOptions& opt, const tongwen::FollowOptions& fo, const std::string& input,
+              const std::string& progress) {
+  tongwen::IngestReport rep;
+  tongwen::FollowOptions f = fo;
+  f.stop = &g_stop;
+  // Xapian can terminate the process from a failed commit (see OnTerminate).
+  g_running = RunningWrite{&rep, "upsert --follow", opt.db_dir, progress == "json", true};
+  std::set_terminate(OnTerminate);
+  tongwen::Status s = tongwen::Follow(
+      opt, f, input, [&](const tongwen::CommitReport& c) { PrintCommit(c, progress); }, &rep);
+  g_running.report = nullptr;
+  if (!s.ok()) return FollowFailed(rep, s, progress == "json");
+  PrintReport(rep, progress == "json");
+  return 0;
 }
 
 }  // namespace
@@ -207,7 +283,8 @@ int main(int argc, char** argv) {
   tongwen::IngestOptions opt;
   std::vector<std::string> args;
   std::string dict, progress = "auto";
-  bool no_dict = false;
+  bool no_dict = false, follow = false, commit_flags = false, max_errors_given = false;
+  tongwen::FollowOptions follow_opt;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> const char* {
@@ -223,6 +300,7 @@ int main(int argc, char** argv) {
     } else if (a == "--max-errors" || a.rfind("--max-errors=", 0) == 0) {
       if (!ParseUint(value("--max-errors"), &n)) return Usage("--max-errors needs a non-negative integer");
       opt.max_errors = n;
+      max_errors_given = true;
     } else if (a == "--threads" || a.rfind("--threads=", 0) == 0) {
       if (!ParseUint(value("--threads"), &n) || n == 0 || n > 256)
         return Usage("--threads needs an integer 1..256");
@@ -239,6 +317,18 @@ int main(int argc, char** argv) {
     } else if (a == "--wait" || a.rfind("--wait=", 0) == 0) {
       if (!ParseUint(value("--wait"), &n) || n > 86400) return Usage("--wait needs seconds (0..86400)");
       opt.lock_wait_seconds = static_cast<double>(n);
+    } else if (a == "--follow") {
+      follow = true;
+    } else if (a == "--commit-articles" || a.rfind("--commit-articles=", 0) == 0) {
+      if (!ParseUint(value("--commit-articles"), &n) || n == 0 || n > 1000000)
+        return Usage("--commit-articles needs an integer 1..1000000");
+      follow_opt.commit_articles = n;
+      commit_flags = true;
+    } else if (a == "--commit-ms" || a.rfind("--commit-ms=", 0) == 0) {
+      if (!ParseUint(value("--commit-ms"), &n) || n == 0 || n > 3600000)
+        return Usage("--commit-ms needs milliseconds 1..3600000");
+      follow_opt.commit_ms = n;
+      commit_flags = true;
     } else if (a == "--allow-shrink") {
       opt.allow_shrink = true;
     } else if (a == "--progress" || a.rfind("--progress=", 0) == 0) {
@@ -327,7 +417,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd != "rebuild" && cmd != "upsert") return Usage("unknown command " + cmd);
+  if (follow && cmd != "upsert") return Usage("--follow is an option of upsert");
+  if (commit_flags && !follow) return Usage("--commit-articles and --commit-ms need --follow");
+  if (follow && max_errors_given)
+    return Usage("--max-errors does not apply to --follow (bad lines are skipped)");
+  if (follow && args.size() != 1) return Usage("upsert --follow reads one FILE (or '-')");
   if (args.empty()) return Usage(cmd + " needs at least one FILE (or '-')");
+  if (follow) CatchStopSignals();  // before the dictionary loads: a stop is never missed
 
   std::unique_ptr<tongwen::Lexicon> lex;
   if (!no_dict) {
@@ -344,6 +440,7 @@ int main(int argc, char** argv) {
   ProgressPrinter printer{progress};
   opt.on_progress = [&](const tongwen::Progress& p) { printer(p); };
   opt.on_error = [](const std::string& e) { std::fprintf(stderr, "%s\n", e.c_str()); };
+  if (follow) return RunFollow(opt, follow_opt, args[0], progress);
   tongwen::IngestReport rep;
   g_running = RunningWrite{&rep, cmd, opt.db_dir, progress == "json"};
   std::set_terminate(OnTerminate);

@@ -12,6 +12,7 @@
 // database, never a half-built one. Readers open DIR itself.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -110,6 +111,41 @@ Status Rebuild(const IngestOptions& opt, const std::vector<std::string>& inputs,
 Status Upsert(const IngestOptions& opt, const std::vector<std::string>& inputs, IngestReport* report);
 // Deletes articles by id, as one transaction.
 Status Delete(const IngestOptions& opt, const std::vector<std::string>& ids, IngestReport* report);
+
+// A feed of new articles (`indexer upsert --follow`): reads JSONL from one
+// input without end and commits as it goes.
+struct FollowOptions {
+  // A commit whenever this many articles wait, or the first of them has
+  // waited this long.
+  uint64_t commit_articles = 200;
+  uint64_t commit_ms = 1000;
+  // Set (from a signal handler, say) to stop: the complete lines already
+  // read are indexed and committed, and Follow returns OK.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct CommitReport {
+  uint64_t commit = 0;    // 1, 2, ...
+  uint64_t articles = 0;  // written by this commit
+  uint64_t replaced = 0;  // of those, ids that existed before
+  uint64_t indexed = 0;   // written by every commit so far
+  uint64_t rejected = 0;  // bad lines so far
+  double commit_ms = 0;   // building the documents and Xapian's commit
+  double waited_ms = 0;   // since the commit's first article was read
+  double seconds = 0;     // since the run began
+};
+
+// Reads JSONL from `input` (a file, a named pipe or "-"; not .gz) until its
+// end or *fo.stop, and adds or replaces articles by id in commits of
+// fo.commit_articles articles or fo.commit_ms milliseconds, whichever comes
+// first, calling `on_commit` after each. Bad lines are reported through
+// opt.on_error and skipped (opt.max_errors does not apply). Holds the
+// writer lock for the whole run (waiting up to opt.lock_wait_seconds for
+// it). Analyses on the calling thread. A failed commit stops the run: what
+// earlier commits wrote stays, `report->not_written` counts the articles of
+// the failed one and `report->failure` is left empty.
+Status Follow(const IngestOptions& opt, const FollowOptions& fo, const std::string& input,
+              const std::function<void(const CommitReport&)>& on_commit, IngestReport* report);
 
 struct CompactReport {
   uint64_t size_before = 0, size_after = 0;  // of the live generation

@@ -19,6 +19,7 @@
 
 #include "index/compact.h"
 #include "index/document_builder.h"
+#include "index/live_db.h"
 #include "index/near_duplicates.h"
 #include "index/pipeline.h"
 #include "index/write_errors.h"
@@ -42,28 +43,10 @@ using Clock = std::chrono::steady_clock;
 using ingest::Batch;
 using ingest::Item;
 using ingest::Pipeline;
-
-void WriteMetadata(Xapian::WritableDatabase& db) {
-  db.set_metadata(std::string(schema::kMetaSchema), std::string(schema::kSchemaVersion));
-  db.set_metadata(std::string(schema::kMetaAnalyzer), std::string(kAnalyzerName));
-}
-
-void WriteAverageLength(Xapian::WritableDatabase& db, const VersionLengths& average) {
-  if (!(average.latin > 0) || !(average.han > 0)) return;
-  char buf[64];
-  // Exact: upserts normalise as rebuild did.
-  std::snprintf(buf, sizeof buf, "%.17g %.17g", average.latin, average.han);
-  db.set_metadata(std::string(schema::kMetaAverageLength), buf);
-}
-
-Status CheckSchema(const Xapian::Database& db, const std::string& where) {
-  std::string v = db.get_metadata(std::string(schema::kMetaSchema));
-  if (v != schema::kSchemaVersion)
-    return Status::InvalidArgument("database schema is \"" + v + "\", this build writes \"" +
-                                       std::string(schema::kSchemaVersion) + "\"; run `indexer rebuild`",
-                                   where);
-  return Status::Ok();
-}
+using livedb::CheckSchema;
+using livedb::EnsureLive;
+using livedb::WriteAverageLength;
+using livedb::WriteMetadata;
 
 // An id given twice in a rebuild's input is in the merged database twice:
 // keep the document from the later line (highest sequence value).
@@ -146,23 +129,6 @@ void ReportDone(const IngestOptions& opt, const Pipeline& p, Clock::time_point t
   fin.final = true;
   fin.phase = "done";
   opt.on_progress(fin);
-}
-
-// Opens (creating if needed) the live generation for writing.
-Result<std::string> EnsureLive(const std::string& dir) {
-  int live = layout::LiveNumber(dir);
-  if (live > 0) return layout::GenPath(dir, live);
-  std::string gen = layout::GenPath(dir, 1);
-  try {
-    Xapian::WritableDatabase db(gen, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
-    WriteMetadata(db);
-    db.commit();
-  } catch (const Xapian::Error& e) {
-    return Status::IOError(gen + ": " + e.get_description());
-  }
-  Status s = layout::PointStubAt(dir, 1);
-  if (!s.ok()) return s;
-  return gen;
 }
 
 }  // namespace
