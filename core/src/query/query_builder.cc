@@ -4,7 +4,6 @@
 #include <cmath>
 #include <deque>
 
-
 #include "query/relaxation.h"
 #include "schema/schema.h"
 #include "schema/terms.h"
@@ -316,11 +315,10 @@ struct QueryBuilder::Ctx {
   const SearchRequest* req;
   BuiltQuery* out;
   bool cross;
-  // The relaxed query: its plain words are optional, its constraints
-  // (phrases, fields, exclusions) are not (BuildNode's kAnd).
+  // The relaxed query: its parts are optional, none is loosened (BuildAnd).
   bool relaxed = false;
   // Where BuildAndGroup puts each concept (a word and its translations)
-  // for coordination (Build's Coordinated); null: nowhere.
+  // for coordination (Build); null: nowhere.
   std::vector<Sided>* coord = nullptr;
   bool partial = false;  // a concept has partial matches (Sided::lat_partial)
   // The relaxed query of prose (ReadsAsProse): its phrases as plain words.

@@ -54,12 +54,13 @@ std::vector<std::string> PartialWords(const std::vector<std::vector<std::string>
 // above one that holds two through translation. Beyond, it falls steeply
 // ((kCoordinationConcepts / n)^kCoordinationFalloff), and a pasted
 // sentence's relaxed hits rank by BM25, where matching one more common word
-// says little. Measured (bench/relevance, MRR@10): the sibling archive's
-// keyword queries need it at full strength up to 5 concepts and gain from
-// it at 7 (keyword-queries --words 6: .942 flat at 5, .973 at 6 with a
-// falloff of 4); the sentence queries of the single and mixed views lose
-// .005-.04 at full strength beyond 5 concepts; a falloff of 8 from 5
-// keeps them within .01 of no coordination.
+// says little. Measured (bench/relevance, MRR@10, issue 22): without it the
+// sibling archive's keyword queries with a stray word score .60-.77, with it
+// .85-.96; at full strength for every length the sentence queries of the
+// single and mixed views lose up to .08 (Chinese queries, English-only
+// view); a falloff of 8 from 5 concepts keeps them within .01 of no
+// coordination, and keyword lists of 7 concepts (keyword-queries --words 6)
+// score .94/.93/.92 (.97/.91/.91 at full strength).
 constexpr double kCoordinationConcepts = 5;
 constexpr double kCoordinationFalloff = 8;
 double CoordinationWeight(double highest, size_t concepts) {
