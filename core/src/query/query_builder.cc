@@ -1104,9 +1104,8 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   // scored as a document of its own): a concept that a side cannot match
   // (a Chinese word with no translation, on the Latin side; a Latin word
   // that no Chinese text holds, on the Han side) is not counted there.
-  double coord_weight = 0;
   auto coordinated = [&](const Sided& sided, const std::vector<Sided>& parts) {
-    coord_weight = CoordinationWeight(highest, parts.size());
+    const double coord_weight = CoordinationWeight(highest, parts.size());
     const Sided q = exclude(sided);
     std::vector<Sided> concepts;
     for (const Sided& k : parts) concepts.push_back(exclude(k));
@@ -1139,7 +1138,7 @@ BuiltQuery QueryBuilder::Build(const ParsedQuery& pq, const SearchRequest& req) 
   const Sided relaxed = BuildNode(pq.root, true, c3);
   out.relaxed = coordinated(relaxed, relaxed_concepts);
   out.relaxable = scratch.relaxable || c3.partial;
-  out.info.coordination = relaxed_concepts.size() > 1 ? std::round(coord_weight * 1000) / 1000 : 0;
+  out.info.coordination = std::round(CoordinationWeight(highest, relaxed_concepts.size()) * 1000) / 1000;
   // And `all` with its top-level phrases checked after the match
   // (PhraseDecider), if it has any.
   const QueryNode& root = pq.root;
